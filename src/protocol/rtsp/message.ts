@@ -7,7 +7,7 @@ export class RtspHeaders {
   constructor(init?: Iterable<readonly [string, string]> | Record<string, string>) {
     if (!init) return;
     const entries = Symbol.iterator in init ? init : Object.entries(init);
-    for (const [k, v] of entries as Iterable<readonly [string, string]>) this.append(k, v);
+    for (const [k, v] of entries) this.append(k, v);
   }
 
   get(name: string): string | undefined {

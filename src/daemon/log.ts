@@ -1,0 +1,81 @@
+/**
+ * Logging: pino JSON lines (or pino-pretty for people at a terminal). Convention (DESIGN
+ * decision 8): every line carries a stable `event` name from LOG_EVENTS and the numbers behind
+ * the decision it reports (counts, thresholds, addresses, durations).
+ */
+import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+/** Stable event names → one-line descriptions (README lists these). Never rename; add. */
+export const LOG_EVENTS = {
+  'daemon.start': 'the daemon is up: bound addresses, config source, path and allowlist counts',
+  'daemon.stop': 'a stop was asked for (signal) and how it ended (duration, exit code)',
+  'daemon.reload': 'SIGHUP applied a re-read config: path and allowlist counts',
+  'daemon.error': 'the daemon could not start or failed fatally; the process exits 1',
+  'config.error': 'a config file was rejected (on SIGHUP the old config stays in force)',
+  'rtsp.listen': 'the RTSP front end is listening: host and port',
+  'conn.open': 'a player opened an RTSP connection: remote address, open connection count',
+  'conn.close': 'a player connection closed: remote address, duration, reason',
+  'conn.refused': 'a connection was refused by limits: the limit and the current count',
+  'request.bad': 'a malformed request was answered with a 4xx: status and error code',
+  'viewer.join': 'a viewer session started playing: path or URL, source, transport',
+  'viewer.leave': 'a viewer session ended by TEARDOWN or disconnect',
+  'viewer.timeout': 'a viewer session expired without keepalive: timeout seconds',
+  'source.open': 'a source was created for content: origin URL, tracks',
+  'source.close': 'a source was released: viewers left, legs closed',
+  'leg.open': 'an upstream leg was opened: reason, loss %, threshold, leg count',
+  'leg.close': 'an upstream leg was closed: reason, loss %, leg count',
+  'upstream.error': 'the origin refused, timed out or answered nonsense: URL, status, error code',
+  'transparent.refused':
+    'a Request-URI named a host not in transparent.allow: host, resolved address',
+} as const satisfies Readonly<Record<string, string>>;
+
+export type LogEvent = keyof typeof LOG_EVENTS;
+export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+export interface LoggerOptions {
+  level: string;
+  /** `auto`: pretty when the destination is a TTY. */
+  pretty: boolean | 'auto';
+  /** Default: stdout. */
+  destination?: NodeJS.WritableStream;
+}
+
+export function createLogger(opts: LoggerOptions): Logger {
+  const destination = opts.destination ?? process.stdout;
+  const isTty = (destination as { isTTY?: boolean }).isTTY === true;
+  const usePretty = opts.pretty === 'auto' ? isTty : opts.pretty;
+  const options: pino.LoggerOptions = {
+    level: opts.level,
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    // "level":"info" rather than 30: operators grep and jq these lines.
+    formatters: { level: (label) => ({ level: label }) },
+  };
+  if (!usePretty) return pino(options, destination);
+  const stream = pretty({
+    destination,
+    colorize: isTty,
+    sync: true,
+    translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l',
+    ignore: 'pid,event',
+    messageFormat: '{if event}[{event}] {end}{msg}',
+    hideObject: false,
+  });
+  return pino(options, stream);
+}
+
+/**
+ * `log[level]({ event, ...fields }, msg)`. Put the numbers in `fields`, a short human sentence in
+ * `msg`. Don't use pino's own keys (`level`, `time`, `msg`, `pid`) as field names.
+ */
+export function logEvent(
+  log: Logger,
+  level: LogLevelName,
+  event: LogEvent,
+  fields: Record<string, unknown> = {},
+  msg?: string,
+): void {
+  if (msg === undefined) log[level]({ event, ...fields });
+  else log[level]({ event, ...fields }, msg);
+}

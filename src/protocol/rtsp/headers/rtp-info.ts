@@ -1,0 +1,105 @@
+/** RTP-Info (RFC 2326 §12.33): `url=...;seq=N;rtptime=T` entries separated by commas. */
+import { ProtocolError } from '../../../errors.js';
+import { hasCtl, parseUint, trimOws, unquote } from '../syntax.js';
+
+export interface RtpInfoEntry {
+  url: string;
+  seq?: number;
+  rtptime?: number;
+}
+
+function bad(v: string, why: string): ProtocolError {
+  return new ProtocolError('HDR_BAD_RTP_INFO', `bad RTP-Info ${JSON.stringify(v)}: ${why}`);
+}
+
+/**
+ * Splits entries on commas that are followed (after optional whitespace) by `url=`, so a URL that
+ * itself holds a comma stays whole.
+ */
+function splitEntries(v: string): string[] {
+  const out: string[] = [];
+  let from = 0;
+  const re = /,(?=[ \t]*url[ \t]*=)/gi;
+  for (let m = re.exec(v); m; m = re.exec(v)) {
+    out.push(v.slice(from, m.index));
+    from = m.index + 1;
+  }
+  out.push(v.slice(from));
+  return out;
+}
+
+const PARAM_RE = /^[ \t]*(seq|rtptime)[ \t]*=(.*)$/is;
+
+function parseEntry(v: string, text: string): RtpInfoEntry {
+  // Everything from `url=` up to the first `;seq=` / `;rtptime=` is the URL, even if it holds
+  // semicolons of its own.
+  const pieces = text.split(';');
+  const first = pieces[0] ?? '';
+  const m = /^[ \t]*url[ \t]*=(.*)$/is.exec(first);
+  if (!m) throw bad(v, 'entry without url');
+  let url = m[1] ?? '';
+  let i = 1;
+  for (; i < pieces.length && !PARAM_RE.test(pieces[i] ?? ''); i++) url += `;${pieces[i]}`;
+  url = trimOws(url);
+  url = unquote(url) ?? url;
+  if (url === '' || hasCtl(url)) throw bad(v, 'url');
+  const entry: RtpInfoEntry = { url };
+  for (; i < pieces.length; i++) {
+    const piece = pieces[i] ?? '';
+    if (trimOws(piece) === '') continue;
+    const pm = PARAM_RE.exec(piece);
+    if (!pm?.[1]) throw bad(v, `parameter ${JSON.stringify(piece)}`);
+    const name = pm[1].toLowerCase();
+    const value = trimOws(pm[2] ?? '');
+    if (name === 'seq') {
+      const seq = parseUint(value, 0xffff);
+      if (seq === undefined) throw bad(v, `seq=${value}`);
+      entry.seq = seq;
+    } else {
+      const rtptime = parseUint(value, 0xffffffff);
+      if (rtptime === undefined) throw bad(v, `rtptime=${value}`);
+      entry.rtptime = rtptime;
+    }
+  }
+  return entry;
+}
+
+export function parseRtpInfo(v: string): RtpInfoEntry[] {
+  const entries = splitEntries(v)
+    .map((e) => e.replace(/[ \t,]+$/, '')) // tolerate a trailing comma
+    .filter((e) => trimOws(e) !== '')
+    .map((e) => parseEntry(v, e));
+  if (entries.length === 0) throw bad(v, 'empty');
+  return entries;
+}
+
+export function formatRtpInfo(entries: RtpInfoEntry[]): string {
+  if (entries.length === 0) throw bad('', 'no entries');
+  return entries
+    .map((e) => {
+      const url = e.url;
+      if (
+        url === '' ||
+        url.endsWith(',') ||
+        /[\s"]/.test(url) ||
+        hasCtl(url) ||
+        /;(seq|rtptime)=/i.test(url) ||
+        /,url=/i.test(url)
+      ) {
+        throw bad(url, 'url');
+      }
+      let out = `url=${url}`;
+      if (e.seq !== undefined) {
+        if (!Number.isInteger(e.seq) || e.seq < 0 || e.seq > 0xffff) throw bad(url, 'seq');
+        out += `;seq=${e.seq}`;
+      }
+      if (e.rtptime !== undefined) {
+        if (!Number.isInteger(e.rtptime) || e.rtptime < 0 || e.rtptime > 0xffffffff) {
+          throw bad(url, 'rtptime');
+        }
+        out += `;rtptime=${e.rtptime}`;
+      }
+      return out;
+    })
+    .join(',');
+}

@@ -1,0 +1,371 @@
+/**
+ * Incremental RTSP/1.x stream parser (RFC 2326 §4, §6, §7, §10.12).
+ *
+ * One TCP stream carries requests, responses and `$`-interleaved binary frames in any order.
+ * Bytes go in through push(); complete messages come out in order. Every byte held between pushes
+ * is bounded by the RtspLimits (see maxBufferedBytes()).
+ *
+ * Decoding: start and header lines are UTF-8 (RFC 2326 §1.4 / §15); bodies and frame payloads are
+ * raw bytes. Bodies and payloads are zero-copy views (subarray) of the pushed chunks when possible,
+ * so callers must not mutate a chunk after pushing it.
+ */
+import { ProtocolError, type ErrorCode } from '../../errors.js';
+import {
+  DEFAULT_RTSP_LIMITS,
+  RtspHeaders,
+  type RtspLimits,
+  type RtspMessage,
+  type RtspRequest,
+  type RtspResponse,
+} from './message.js';
+import { isToken, trimOws } from './syntax.js';
+
+export class RtspParseError extends ProtocolError {
+  /** CSeq of the message being parsed when the error hit, if that header had been read. */
+  readonly cseq: string | undefined;
+  constructor(code: ErrorCode, message: string, cseq?: string) {
+    super(code, message);
+    this.cseq = cseq;
+  }
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const DOLLAR = 0x24;
+
+/** Upper bound of RtspParser.buffered for the given limits (used by tests and memory budgeting). */
+export function maxBufferedBytes(limits: Partial<RtspLimits> = {}): number {
+  const l = { ...DEFAULT_RTSP_LIMITS, ...limits };
+  const head = (l.maxHeaderCount + 1) * (l.maxLineLength + 2) + 2;
+  return head + Math.max(l.maxLineLength + 1, l.maxBodyLength, l.maxFrameLength + 4);
+}
+
+type StartLine =
+  | { kind: 'request'; method: string; uri: string; version: string }
+  | { kind: 'response'; version: string; status: number; reason: string };
+
+type Mode = 'idle' | 'head' | 'body' | 'frame';
+
+const PROTO_VERSION_RE = /^[A-Za-z][A-Za-z0-9+.-]*\/\d+\.\d+$/;
+const RTSP1_RE = /^RTSP\/1\.\d+$/i;
+
+function checkVersion(v: string): void {
+  if (RTSP1_RE.test(v)) return;
+  if (PROTO_VERSION_RE.test(v)) {
+    throw new RtspParseError('RTSP_BAD_VERSION', `unsupported protocol version ${v}`);
+  }
+  throw new RtspParseError(
+    'RTSP_BAD_START_LINE',
+    `bad protocol version field ${JSON.stringify(v)}`,
+  );
+}
+
+function parseStartLine(line: string): StartLine {
+  const text = line.replace(/[ \t]+$/, '');
+  const sp = text.search(/[ \t]/);
+  const first = sp < 0 ? text : text.slice(0, sp);
+  if (first.includes('/')) {
+    // Status-Line = RTSP-Version SP Status-Code SP Reason-Phrase (method tokens cannot hold '/').
+    checkVersion(first);
+    const m = /^[ \t]+(\d{3})(?:[ \t]+(.*))?$/s.exec(text.slice(first.length));
+    if (!m?.[1]) throw new RtspParseError('RTSP_BAD_START_LINE', 'bad status line');
+    return { kind: 'response', version: first, status: Number(m[1]), reason: trimOws(m[2] ?? '') };
+  }
+  // Request-Line = Method SP Request-URI SP RTSP-Version
+  const parts = text.split(/[ \t]+/);
+  const [method, uri, version] = parts;
+  if (parts.length !== 3 || !method || !uri || !version || !isToken(method)) {
+    throw new RtspParseError('RTSP_BAD_START_LINE', 'bad request line');
+  }
+  checkVersion(version);
+  return { kind: 'request', method, uri, version };
+}
+
+export class RtspParser {
+  private readonly limits: Readonly<RtspLimits>;
+  /** Unconsumed bytes, in order; only the first may be a copy made by us. */
+  private parts: Buffer[] = [];
+  private partsLen = 0;
+  private mode: Mode = 'idle';
+  private start: StartLine | undefined;
+  private headerList: Array<[string, string]> = [];
+  /** Raw bytes of the last logical header line so far (folded lines included, terminator excluded). */
+  private lastHeaderRaw = 0;
+  /** Bytes of head lines consumed for the message in progress. */
+  private held = 0;
+  /** Body or frame payload length awaited. */
+  private need = 0;
+  private channel = 0;
+  private failure: RtspParseError | undefined;
+
+  constructor(limits?: Partial<RtspLimits>) {
+    this.limits = Object.freeze({ ...DEFAULT_RTSP_LIMITS, ...limits });
+  }
+
+  get buffered(): number {
+    const inMessage = this.mode === 'head' || this.mode === 'body' ? this.held : 0;
+    return this.partsLen + inMessage + (this.mode === 'frame' ? 4 : 0);
+  }
+
+  reset(): void {
+    this.parts = [];
+    this.partsLen = 0;
+    this.mode = 'idle';
+    this.start = undefined;
+    this.headerList = [];
+    this.lastHeaderRaw = 0;
+    this.held = 0;
+    this.need = 0;
+    this.channel = 0;
+    this.failure = undefined;
+  }
+
+  push(chunk: Buffer): RtspMessage[] {
+    if (this.failure) throw this.failure;
+    try {
+      return this.pushInner(chunk);
+    } catch (err) {
+      if (err instanceof RtspParseError) {
+        const cseq = this.mode === 'head' || this.mode === 'body' ? this.cseq() : undefined;
+        this.failure =
+          err.cseq === undefined && cseq !== undefined
+            ? new RtspParseError(err.code, err.message, cseq)
+            : err;
+        throw this.failure;
+      }
+      throw err;
+    }
+  }
+
+  private pushInner(chunk: Buffer): RtspMessage[] {
+    const out: RtspMessage[] = [];
+    if (chunk.length === 0) return out;
+    let buf: Buffer;
+    if (this.partsLen === 0) {
+      buf = chunk;
+    } else {
+      this.parts.push(chunk);
+      this.partsLen += chunk.length;
+      if (!this.canProgress(chunk)) return out;
+      buf = Buffer.concat(this.parts, this.partsLen);
+      this.parts = [];
+      this.partsLen = 0;
+    }
+    let off = 0;
+    while (off < buf.length) {
+      const next = this.step(buf, off, out);
+      if (next < 0) break;
+      off = next;
+    }
+    if (off < buf.length) {
+      // Copy the leftover: it is bounded by the limits and must not pin the caller's chunk.
+      const rest = Buffer.from(buf.subarray(off));
+      this.parts = [rest];
+      this.partsLen = rest.length;
+    }
+    return out;
+  }
+
+  /** Cheap check whether the newly queued chunk can complete anything (avoids re-concatenation). */
+  private canProgress(chunk: Buffer): boolean {
+    switch (this.mode) {
+      case 'body':
+      case 'frame':
+        return this.partsLen >= this.need;
+      case 'head':
+        if (chunk.includes(LF)) return true;
+        this.checkPartialLine(this.partsLen, chunk[chunk.length - 1]);
+        return false;
+      default:
+        return true;
+    }
+  }
+
+  private checkPartialLine(len: number, last: number | undefined): void {
+    const max = this.limits.maxLineLength;
+    if (len > max + 1 || (len === max + 1 && last !== CR)) {
+      throw new RtspParseError('RTSP_LINE_TOO_LONG', `line longer than ${max} bytes`);
+    }
+  }
+
+  /** Consumes one unit at `off`; returns the new offset or -1 when more bytes are needed. */
+  private step(buf: Buffer, off: number, out: RtspMessage[]): number {
+    switch (this.mode) {
+      case 'idle':
+        return this.stepIdle(buf, off, out);
+      case 'head':
+        return this.stepHead(buf, off, out);
+      case 'body': {
+        if (buf.length - off < this.need) return -1;
+        const end = off + this.need;
+        out.push(this.finishMessage(buf.subarray(off, end)));
+        return end;
+      }
+      case 'frame': {
+        if (buf.length - off < this.need) return -1;
+        const end = off + this.need;
+        out.push({ kind: 'frame', channel: this.channel, payload: buf.subarray(off, end) });
+        this.mode = 'idle';
+        return end;
+      }
+    }
+  }
+
+  private stepIdle(buf: Buffer, off: number, out: RtspMessage[]): number {
+    // Tolerate empty lines (and stray CRs) between messages.
+    while (off < buf.length && (buf[off] === CR || buf[off] === LF)) off++;
+    if (off >= buf.length) return off;
+    if (buf[off] !== DOLLAR) {
+      this.mode = 'head';
+      this.start = undefined;
+      this.headerList = [];
+      this.held = 0;
+      return off;
+    }
+    if (buf.length - off < 4) return -1;
+    const length = buf.readUInt16BE(off + 2);
+    if (length > this.limits.maxFrameLength) {
+      throw new RtspParseError(
+        'RTSP_FRAME_TOO_LARGE',
+        `interleaved frame of ${length} bytes exceeds ${this.limits.maxFrameLength}`,
+      );
+    }
+    const channel = buf[off + 1] ?? 0;
+    if (length === 0) {
+      out.push({ kind: 'frame', channel, payload: buf.subarray(off + 4, off + 4) });
+    } else {
+      this.channel = channel;
+      this.need = length;
+      this.mode = 'frame';
+    }
+    return off + 4;
+  }
+
+  private stepHead(buf: Buffer, off: number, out: RtspMessage[]): number {
+    const max = this.limits.maxLineLength;
+    const nl = buf.indexOf(LF, off);
+    if (nl < 0) {
+      this.checkPartialLine(buf.length - off, buf[buf.length - 1]);
+      return -1;
+    }
+    const end = nl > off && buf[nl - 1] === CR ? nl - 1 : nl;
+    if (end - off > max) {
+      throw new RtspParseError('RTSP_LINE_TOO_LONG', `line longer than ${max} bytes`);
+    }
+    const raw = nl + 1 - off;
+    this.held += raw;
+    const isStart = this.start === undefined;
+    for (let i = off; i < end; i++) {
+      const b = buf[i] ?? 0;
+      if ((b < 0x20 && b !== 0x09) || b === 0x7f) {
+        throw new RtspParseError(
+          isStart ? 'RTSP_BAD_START_LINE' : 'RTSP_BAD_HEADER',
+          'control character in message head',
+        );
+      }
+    }
+    const line = buf.toString('utf8', off, end);
+    if (isStart) {
+      this.start = parseStartLine(line);
+    } else if (line.length === 0) {
+      this.endOfHead(out);
+    } else if (line[0] === ' ' || line[0] === '\t') {
+      // obs-fold: continuation of the previous header value.
+      const last = this.headerList[this.headerList.length - 1];
+      if (!last) throw new RtspParseError('RTSP_BAD_HEADER', 'continuation line without a header');
+      this.lastHeaderRaw += raw;
+      if (this.lastHeaderRaw - (nl + 1 - end) > max) {
+        throw new RtspParseError('RTSP_LINE_TOO_LONG', `folded header longer than ${max} bytes`);
+      }
+      const more = trimOws(line);
+      if (more) last[1] = last[1] ? `${last[1]} ${more}` : more;
+    } else {
+      this.addHeader(line);
+      this.lastHeaderRaw = raw;
+    }
+    return nl + 1;
+  }
+
+  private addHeader(line: string): void {
+    const colon = line.indexOf(':');
+    if (colon < 0) throw new RtspParseError('RTSP_BAD_HEADER', 'header line without colon');
+    const name = trimOws(line.slice(0, colon));
+    if (!isToken(name)) {
+      throw new RtspParseError('RTSP_BAD_HEADER', `bad header name ${JSON.stringify(name)}`);
+    }
+    if (this.headerList.length >= this.limits.maxHeaderCount) {
+      throw new RtspParseError(
+        'RTSP_TOO_MANY_HEADERS',
+        `more than ${this.limits.maxHeaderCount} headers`,
+      );
+    }
+    this.headerList.push([name, trimOws(line.slice(colon + 1))]);
+  }
+
+  private endOfHead(out: RtspMessage[]): void {
+    let length: number | undefined;
+    for (const [k, v] of this.headerList) {
+      if (k.length !== 14 || k.toLowerCase() !== 'content-length') continue;
+      if (!/^\d+$/.test(v)) {
+        throw new RtspParseError(
+          'RTSP_BAD_CONTENT_LENGTH',
+          `bad Content-Length ${JSON.stringify(v)}`,
+        );
+      }
+      const n = v.length > 16 ? Infinity : Number(v);
+      if (length !== undefined && n !== length) {
+        throw new RtspParseError('RTSP_BAD_CONTENT_LENGTH', 'conflicting Content-Length headers');
+      }
+      length = n;
+    }
+    length ??= 0;
+    if (length > this.limits.maxBodyLength) {
+      throw new RtspParseError(
+        'RTSP_BODY_TOO_LARGE',
+        `body of ${describeLength(length)} bytes exceeds ${this.limits.maxBodyLength}`,
+      );
+    }
+    if (length === 0) {
+      out.push(this.finishMessage(Buffer.alloc(0)));
+    } else {
+      this.mode = 'body';
+      this.need = length;
+    }
+  }
+
+  private finishMessage(body: Buffer): RtspRequest | RtspResponse {
+    const start = this.start;
+    const headers = new RtspHeaders(this.headerList);
+    this.mode = 'idle';
+    this.start = undefined;
+    this.headerList = [];
+    this.held = 0;
+    if (!start) throw new RtspParseError('RTSP_BAD_START_LINE', 'message without start line');
+    return start.kind === 'request'
+      ? {
+          kind: 'request',
+          method: start.method,
+          uri: start.uri,
+          version: start.version,
+          headers,
+          body,
+        }
+      : {
+          kind: 'response',
+          version: start.version,
+          status: start.status,
+          reason: start.reason,
+          headers,
+          body,
+        };
+  }
+
+  private cseq(): string | undefined {
+    for (const [k, val] of this.headerList) if (k.toLowerCase() === 'cseq') return val;
+    return undefined;
+  }
+}
+
+function describeLength(n: number): string {
+  return Number.isFinite(n) ? String(n) : 'too many';
+}

@@ -1,0 +1,284 @@
+/**
+ * The RTSP front end: accepts players' connections (with per-address and total limits),
+ * answers their requests through methods.ts, owns the viewer sessions and their timers, and
+ * the UDP pair viewers get media from and send RTCP to.
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { DEFAULT_RTSP_LIMITS, type RtspLimits } from '../protocol/rtsp/message.js';
+import { bindUdpPair, type UdpPair } from '../net/udp-pair.js';
+import type { SourceRegistry } from '../source/registry.js';
+import { ViewerConnection, type ConnectionHooks } from './connection.js';
+import { handleRequest, type FrontState } from './methods.js';
+import { normalizeAddress } from './negotiate.js';
+import { hostOf, parseRtspUrl, resolveTarget, type ResolveContext, type Resolution } from './resolve.js';
+import type { ViewerSession } from './viewer.js';
+
+export interface FrontOptions {
+  readonly log: Logger;
+  readonly registry: SourceRegistry;
+  readonly rtsp: { host: string; port: number };
+  readonly rtp: { host: string; port: number };
+  readonly maxConnections: number;
+  readonly maxConnectionsPerAddress: number;
+  readonly sessionTimeoutSec: number;
+  readonly maxRequestBytes: number;
+  readonly serverHeader: string;
+  resolveContext: ResolveContext;
+}
+
+export class FrontEnd implements FrontState {
+  readonly log: Logger;
+  readonly registry: SourceRegistry;
+  readonly sessionTimeoutSec: number;
+  private server: Server | undefined;
+  private udp: UdpPair | undefined;
+  private readonly connections = new Set<ViewerConnection>();
+  /** Every accepted socket, refused ones included, so stop() can close them all. */
+  private readonly sockets = new Set<Socket>();
+  private readonly perAddress = new Map<string, number>();
+  private readonly sessions = new Map<string, ViewerSession>();
+  /** `address:rtcpPort` of UDP viewers → session, for their RTCP receiver reports. */
+  private readonly udpPeers = new Map<string, ViewerSession>();
+  private readonly hooks: ConnectionHooks;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private selfHosts = new Set<string>();
+  private port = 0;
+
+  constructor(private opts: FrontOptions) {
+    this.log = opts.log;
+    this.registry = opts.registry;
+    this.sessionTimeoutSec = opts.sessionTimeoutSec;
+    const limits: RtspLimits = { ...DEFAULT_RTSP_LIMITS, maxBodyLength: opts.maxRequestBytes };
+    this.hooks = {
+      log: opts.log,
+      limits,
+      serverHeader: opts.serverHeader,
+      handle: (conn, req) => handleRequest(this, conn, req),
+      sendUdpRtp: (p, port, addr) => this.udp?.rtp.send(p, port, addr),
+      sendUdpRtcp: (p, port, addr) => this.udp?.rtcp.send(p, port, addr),
+      onInterleaved: (conn, channel) => this.onViewerRtcp(conn, channel),
+      onClose: (conn) => this.onConnectionClose(conn),
+    };
+  }
+
+  /** Binds the RTSP listener and the viewers' UDP pair; resolves with the bound ports. */
+  async start(): Promise<{ rtsp: { host: string; port: number }; rtp: number; rtcp: number }> {
+    this.udp = await bindUdpPair(this.opts.rtp.host, this.opts.rtp.port);
+    this.udp.rtcp.on('message', (msg, rinfo) => {
+      const s = this.udpPeers.get(`${normalizeAddress(rinfo.address)}:${rinfo.port}`);
+      s?.touch();
+    });
+    // Players punch NAT holes with a packet to our RTP port; nothing to do with it.
+    this.udp.rtp.on('message', () => undefined);
+    const server = createServer((socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.rtsp.port, this.opts.rtsp.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : this.opts.rtsp.port;
+    this.port = port;
+    this.selfHosts = new Set(
+      ['localhost', '127.0.0.1', '::1', this.opts.rtsp.host.toLowerCase()].map((h) => `${h}:${port}`),
+    );
+    this.expiryTimer = setInterval(() => this.expireSessions(), 1000);
+    this.expiryTimer.unref();
+    this.log.info(
+      {
+        event: 'rtsp.listen',
+        host: this.opts.rtsp.host,
+        port,
+        rtpPort: this.udp.rtpPort,
+        rtcpPort: this.udp.rtcpPort,
+      },
+      `RTSP front end listening on ${this.opts.rtsp.host}:${port}`,
+    );
+    return { rtsp: { host: this.opts.rtsp.host, port }, rtp: this.udp.rtpPort, rtcp: this.udp.rtcpPort };
+  }
+
+  /** New path map / allowlist; sessions and sources already running are untouched. */
+  setResolveContext(ctx: ResolveContext): void {
+    this.opts = { ...this.opts, resolveContext: ctx };
+  }
+
+  udpPorts(): { rtp: number; rtcp: number } {
+    return { rtp: this.udp?.rtpPort ?? 0, rtcp: this.udp?.rtcpPort ?? 0 };
+  }
+
+  get viewerSessions(): ReadonlyMap<string, ViewerSession> {
+    return this.sessions;
+  }
+
+  private accept(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    const address = normalizeAddress(socket.remoteAddress ?? '');
+    const count = this.perAddress.get(address) ?? 0;
+    if (
+      this.connections.size >= this.opts.maxConnections ||
+      count >= this.opts.maxConnectionsPerAddress
+    ) {
+      this.log.warn(
+        {
+          event: 'conn.refused',
+          remote: address,
+          connections: this.connections.size,
+          fromAddress: count,
+          maxConnections: this.opts.maxConnections,
+          maxConnectionsPerAddress: this.opts.maxConnectionsPerAddress,
+        },
+        'connection refused: limit reached',
+      );
+      socket.on('error', () => undefined);
+      socket.end('RTSP/1.0 503 Service Unavailable\r\nRetry-After: 10\r\n\r\n');
+      setTimeout(() => socket.destroy(), 2000).unref();
+      return;
+    }
+    this.perAddress.set(address, count + 1);
+    const conn = new ViewerConnection(socket, this.hooks);
+    this.connections.add(conn);
+    for (const local of [conn.localAddress, normalizeAddress(conn.localAddress)]) {
+      if (local) this.selfHosts.add(`${local.toLowerCase()}:${this.port}`);
+    }
+    this.log.debug(
+      { event: 'conn.open', conn: conn.id, remote: address, port: conn.remotePort },
+      'connection opened',
+    );
+  }
+
+  private onConnectionClose(conn: ViewerConnection): void {
+    if (!this.connections.delete(conn)) return;
+    const address = normalizeAddress(conn.remoteAddress);
+    const left = (this.perAddress.get(address) ?? 1) - 1;
+    if (left <= 0) this.perAddress.delete(address);
+    else this.perAddress.set(address, left);
+    for (const session of [...conn.sessions.values()]) this.endSession(session, 'disconnect');
+    for (const d of conn.described.values()) d.source.release();
+    conn.described.clear();
+    this.log.debug({ event: 'conn.close', conn: conn.id, remote: address }, 'connection closed');
+  }
+
+  async resolve(uri: string, conn: ViewerConnection): Promise<Resolution> {
+    const ctx: ResolveContext = {
+      ...this.opts.resolveContext,
+      selfHosts: new Set([...this.opts.resolveContext.selfHosts, ...this.selfHosts]),
+    };
+    let result = resolveTarget(uri, ctx);
+    const url = parseRtspUrl(uri);
+    if (!result.ok && result.status === 403 && url && isIP(hostOf(url)) === 0) {
+      // A host name may be allowed through a CIDR entry: check where DNS points it.
+      const address = await lookup(hostOf(url)).then(
+        (a) => a.address,
+        () => undefined,
+      );
+      if (address !== undefined) result = resolveTarget(uri, ctx, address);
+    }
+    if (!result.ok && result.status === 403) {
+      this.log.warn(
+        { event: 'transparent.refused', conn: conn.id, remote: conn.remoteAddress, uri, reason: result.reason },
+        'refused to relay to a host not on the allowlist',
+      );
+    }
+    return result;
+  }
+
+  findSession(id: string): ViewerSession | undefined {
+    return this.sessions.get(id);
+  }
+
+  addSession(conn: ViewerConnection, session: ViewerSession): void {
+    this.sessions.set(session.id, session);
+    conn.sessions.set(session.id, session);
+    session.source.subscribe(session);
+    session.setCloseHandler((reason) => {
+      this.endSession(session, reason);
+      // A TCP viewer's media rides its connection: with the source gone, end it.
+      if (session.usesTcp) {
+        for (const c of this.connections) if (c.id === session.connectionId) c.close();
+      }
+    });
+  }
+
+  startPlaying(session: ViewerSession): void {
+    if (session.state === 'closed') return;
+    for (const t of session.tracks.values()) {
+      if (t.kind === 'udp') this.udpPeers.set(`${normalizeAddress(t.address)}:${t.rtcpPort}`, session);
+    }
+    const first = session.packetsSent === 0;
+    session.started();
+    if (first) {
+      this.log.info(
+        {
+          event: 'viewer.join',
+          session: session.id,
+          conn: session.connectionId,
+          remote: session.remoteAddress,
+          source: session.source.id,
+          path: session.source.pathName,
+          origin: session.source.origin,
+          transport: session.usesTcp ? 'tcp' : 'udp',
+          tracks: [...session.tracks.keys()],
+          viewers: session.source.viewerCount,
+        },
+        'viewer joined',
+      );
+    }
+  }
+
+  endSession(session: ViewerSession, reason: string): void {
+    if (!this.sessions.delete(session.id)) return;
+    session.state = 'closed';
+    for (const [key, s] of this.udpPeers) if (s === session) this.udpPeers.delete(key);
+    for (const conn of this.connections) conn.sessions.delete(session.id);
+    session.source.unsubscribe(session);
+    session.source.release();
+    this.log.info(
+      {
+        event: reason === 'timeout' ? 'viewer.timeout' : 'viewer.leave',
+        session: session.id,
+        remote: session.remoteAddress,
+        source: session.source.id,
+        reason,
+        packets: session.packetsSent,
+        bytes: session.bytesSent,
+        dropped: session.packetsDropped,
+        seconds: Math.round((Date.now() - session.createdAt) / 1000),
+      },
+      'viewer left',
+    );
+  }
+
+  private onViewerRtcp(conn: ViewerConnection, channel: number): void {
+    for (const s of conn.sessions.values()) {
+      for (const t of s.tracks.values()) {
+        if (t.kind === 'tcp' && (t.rtcpChannel === channel || t.rtpChannel === channel)) s.touch();
+      }
+    }
+  }
+
+  /** UDP sessions expire without keepalive; TCP ones live as long as their connection. */
+  private expireSessions(): void {
+    const deadline = Date.now() - this.sessionTimeoutSec * 1000;
+    for (const s of [...this.sessions.values()]) {
+      if (!s.usesTcp && s.lastActivity < deadline) this.endSession(s, 'timeout');
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.expiryTimer) clearInterval(this.expiryTimer);
+    const server = this.server;
+    const closed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
+    for (const s of [...this.sessions.values()]) this.endSession(s, 'shutdown');
+    for (const c of [...this.connections]) c.close();
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+    this.udp?.close();
+  }
+}

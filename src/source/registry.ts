@@ -1,0 +1,139 @@
+/**
+ * All open sources. Live content is shared: one upstream session per origin URL however many
+ * viewers watch it (issue 2, item 6). On-demand content gets a source per viewer. Idle sources
+ * close: on-demand ones at once, live ones after `lingerMs` (a viewer re-joining soon reuses the
+ * upstream session).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Leg } from '../upstream/leg.js';
+import { sourceKey } from '../serve/resolve.js';
+import { Source } from './source.js';
+
+export interface SourceRequest {
+  readonly origin: string;
+  readonly transport: 'udp' | 'tcp' | 'auto';
+  readonly pathName: string | undefined;
+}
+
+export interface RegistryOptions {
+  readonly log: Logger;
+  /** Builds (does not open) an upstream leg. */
+  readonly createLeg: (id: string, req: SourceRequest) => Leg;
+  readonly lingerMs: number;
+}
+
+export class SourceRegistry {
+  private readonly live = new Map<string, Source>();
+  private readonly pending = new Map<string, Promise<Source>>();
+  private readonly all = new Set<Source>();
+  private readonly lingerTimers = new Map<Source, NodeJS.Timeout>();
+  private stopped = false;
+
+  constructor(private readonly opts: RegistryOptions) {}
+
+  get sources(): ReadonlySet<Source> {
+    return this.all;
+  }
+
+  /**
+   * A source for this origin, described and ready for SETUP; the caller holds one reference
+   * (release it with `source.release()`).
+   */
+  async acquire(req: SourceRequest): Promise<Source> {
+    if (this.stopped) throw new Error('seamd is stopping');
+    const key = sourceKey(req.origin);
+    const existing = this.live.get(key);
+    if (existing && !existing.closed) return this.hold(existing);
+    const inflight = this.pending.get(key);
+    if (inflight) {
+      const src = await inflight.catch(() => undefined);
+      if (src?.shared && !src.closed) return this.hold(src);
+    }
+    const opening = this.open(key, req);
+    this.pending.set(key, opening);
+    try {
+      const src = await opening;
+      return this.hold(src);
+    } finally {
+      if (this.pending.get(key) === opening) this.pending.delete(key);
+    }
+  }
+
+  private async open(key: string, req: SourceRequest): Promise<Source> {
+    const id = `src-${randomBytes(4).toString('hex')}`;
+    const leg = this.opts.createLeg(`${id}-leg1`, req);
+    let described;
+    try {
+      described = await leg.describe();
+    } catch (err) {
+      leg.close(err instanceof Error ? err : undefined);
+      throw err;
+    }
+    const src = new Source({
+      id,
+      key,
+      origin: req.origin,
+      pathName: req.pathName,
+      leg,
+      sdpText: described.sdpText,
+      info: described.info,
+      log: this.opts.log,
+    });
+    this.all.add(src);
+    if (src.shared) this.live.set(key, src);
+    src.on('idle', () => this.onIdle(src));
+    src.once('closed', () => {
+      this.all.delete(src);
+      if (this.live.get(key) === src) this.live.delete(key);
+      this.clearLinger(src);
+    });
+    this.opts.log.info(
+      {
+        event: 'source.open',
+        source: src.id,
+        origin: req.origin,
+        path: req.pathName,
+        live: src.shared,
+        tracks: described.info.tracks.map((t) => `${t.mediaType}/${t.encoding ?? t.payloadType}`),
+      },
+      'source opened',
+    );
+    return src;
+  }
+
+  private hold(src: Source): Source {
+    this.clearLinger(src);
+    src.retain();
+    return src;
+  }
+
+  private onIdle(src: Source): void {
+    if (src.closed) return;
+    if (!src.shared || this.opts.lingerMs <= 0) {
+      src.close();
+      return;
+    }
+    this.clearLinger(src);
+    const timer = setTimeout(() => {
+      this.lingerTimers.delete(src);
+      if (!src.referenced) src.close();
+    }, this.opts.lingerMs);
+    timer.unref();
+    this.lingerTimers.set(src, timer);
+  }
+
+  private clearLinger(src: Source): void {
+    const t = this.lingerTimers.get(src);
+    if (t) clearTimeout(t);
+    this.lingerTimers.delete(src);
+  }
+
+  /** Closes every source (TEARDOWN upstream). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const sources = [...this.all];
+    for (const src of sources) src.close();
+    await Promise.all(sources.map((src) => src.teardownDone));
+  }
+}

@@ -1,0 +1,45 @@
+import { Writable } from 'node:stream';
+import { parseConfigText } from '../../src/daemon/config.js';
+import { startDaemon, type Daemon } from '../../src/daemon/daemon.js';
+import { createLogger } from '../../src/daemon/log.js';
+
+export interface LogLine {
+  event?: string;
+  level?: string;
+  [k: string]: unknown;
+}
+
+export interface Seamd {
+  handle: Daemon;
+  port: number;
+  /** rtsp://127.0.0.1:<port>/<path> */
+  url(path: string): string;
+  logs: LogLine[];
+  events(name: string): LogLine[];
+  stop(): Promise<void>;
+}
+
+/** Starts seamd in this process from YAML text (ports 0 are picked by the OS). */
+export async function startSeamd(yaml: string): Promise<Seamd> {
+  const logs: LogLine[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString().split('\n')) {
+        if (line.trim()) logs.push(JSON.parse(line) as LogLine);
+      }
+      cb();
+    },
+  });
+  const config = parseConfigText(yaml, 'test.yaml');
+  const log = createLogger({ level: 'debug', pretty: false, destination: sink });
+  const handle = await startDaemon(config, log);
+  const port = handle.addresses.rtsp.port;
+  return {
+    handle,
+    port,
+    url: (path) => `rtsp://127.0.0.1:${port}/${path}`,
+    logs,
+    events: (name) => logs.filter((l) => l.event === name),
+    stop: () => handle.stop(),
+  };
+}

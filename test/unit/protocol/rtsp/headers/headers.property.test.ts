@@ -1,0 +1,263 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ProtocolError } from '../../../../../src/errors.js';
+import {
+  baseUrlOf,
+  buildAuthorization,
+  computeDigestResponse,
+  formatCSeq,
+  formatChallenge,
+  formatRange,
+  formatRtpInfo,
+  formatSession,
+  formatTransport,
+  parseAuthorization,
+  parseCSeq,
+  parseNptTime,
+  parseRange,
+  parseRtpInfo,
+  parseSession,
+  parseTransport,
+  parseWwwAuthenticate,
+  type AuthChallenge,
+  type RangeSpec,
+  type RtpInfoEntry,
+  type TransportSpec,
+} from '../../../../../src/protocol/rtsp/headers/index.js';
+import { RtspHeaders } from '../../../../../src/protocol/rtsp/message.js';
+import { mutatedStringArb, textArb, tokenArb } from '../arbitraries.js';
+
+const RUNS = { numRuns: 500 };
+
+const port = fc.integer({ min: 0, max: 65535 });
+const channel = fc.integer({ min: 0, max: 255 });
+const KNOWN =
+  /^(unicast|multicast|append|destination|source|ttl|layers|ssrc|mode|client_port|server_port|interleaved|port)$/i;
+
+const transportArb: fc.Arbitrary<TransportSpec> = fc.record(
+  {
+    protocol: tokenArb.map((s) => s.toUpperCase()),
+    profile: tokenArb.map((s) => s.toUpperCase()),
+    lowerTransport: fc.constantFrom('UDP' as const, 'TCP' as const),
+    delivery: fc.constantFrom('unicast' as const, 'multicast' as const),
+    destination: fc.stringMatching(/^[A-Za-z0-9.:-]{1,20}$/),
+    source: fc.stringMatching(/^[A-Za-z0-9.:-]{1,20}$/),
+    clientPort: fc.tuple(port, port),
+    serverPort: fc.tuple(port, port),
+    interleaved: fc.tuple(channel, channel),
+    port: fc.tuple(port, port),
+    ttl: fc.integer({ min: 0, max: 255 }),
+    layers: fc.integer({ min: 1, max: 65535 }),
+    ssrc: fc.integer({ min: 0, max: 0xffffffff }),
+    mode: fc.constantFrom('PLAY', 'RECORD', 'PLAY,RECORD'),
+    append: fc.constant(true),
+    extra: fc.dictionary(
+      tokenArb.filter((k) => !KNOWN.test(k) && k !== '__proto__'),
+      fc.oneof(
+        fc.constant(true as const),
+        tokenArb,
+        fc.constant(''),
+        textArb(12).map((s) => `"${s.replace(/["\\]/g, '\\$&')}"`),
+      ),
+      { maxKeys: 3 },
+    ),
+  },
+  { requiredKeys: ['protocol', 'profile', 'lowerTransport', 'extra'] },
+);
+
+const millis = fc.integer({ min: 0, max: 1e9 });
+const timeArb = fc.stringMatching(/^[0-9]{8}T[0-9]{6}(\.[0-9]{1,3})?Z$/);
+const rangeArb: fc.Arbitrary<RangeSpec> = fc.oneof(
+  fc
+    .record({
+      start: fc.oneof(fc.constant(undefined), fc.constant('now' as const), millis),
+      length: fc.option(millis, { nil: undefined }),
+      time: fc.option(timeArb, { nil: undefined }),
+    })
+    .filter((r) => r.start !== undefined || r.length !== undefined)
+    .map(({ start, length, time }): RangeSpec => {
+      const s = typeof start === 'number' ? start : 0;
+      const r: RangeSpec = {
+        unit: 'npt',
+        start: typeof start === 'number' ? start / 1000 : start,
+        end: length === undefined ? undefined : (s + length) / 1000,
+      };
+      if (time !== undefined) r.time = time;
+      return r;
+    }),
+  fc.record(
+    {
+      unit: fc.constantFrom('clock' as const, 'smpte' as const),
+      raw: fc.stringMatching(/^[0-9T:.Z]{1,12}-[0-9T:.Z]{0,12}$/),
+      time: timeArb,
+    },
+    { requiredKeys: ['unit', 'raw'] },
+  ),
+);
+
+const rtpInfoArb: fc.Arbitrary<RtpInfoEntry[]> = fc.array(
+  fc.record(
+    {
+      url: fc
+        .stringMatching(/^(rtsp:\/\/[a-z0-9.]{1,10})?(\/[A-Za-z0-9=_.;,-]{1,12}){0,3}$/)
+        .filter((u) => u !== '' && !u.endsWith(',') && !/;(seq|rtptime)=|,url=/i.test(u)),
+      seq: fc.integer({ min: 0, max: 65535 }),
+      rtptime: fc.integer({ min: 0, max: 0xffffffff }),
+    },
+    { requiredKeys: ['url'] },
+  ),
+  { minLength: 1, maxLength: 4 },
+);
+
+const challengeArb: fc.Arbitrary<AuthChallenge> = fc.record({
+  scheme: tokenArb,
+  params: fc.dictionary(
+    fc
+      .stringMatching(/^[a-z][a-z0-9_-]{0,10}$/)
+      .filter((k) => k !== 'token68' && k !== '__proto__'),
+    fc.oneof(textArb(16), tokenArb),
+    { maxKeys: 5 },
+  ),
+});
+
+describe('header round-trips: parse(format(x)) = x', () => {
+  it('CSeq', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), (n) => parseCSeq(formatCSeq(n)) === n),
+      RUNS,
+    );
+  });
+  it('Session', () => {
+    const arb = fc.record(
+      {
+        id: fc.stringMatching(/^[\x21-\x2b\x2d-\x3a\x3c-\x7e]{1,40}$/),
+        timeout: fc.integer({ min: 0, max: 0xffffffff }),
+      },
+      { requiredKeys: ['id'] },
+    );
+    fc.assert(
+      fc.property(arb, (s) => {
+        expect(parseSession(formatSession(s))).toEqual(s);
+      }),
+      RUNS,
+    );
+  });
+  it('Transport (single and lists)', () => {
+    fc.assert(
+      fc.property(fc.array(transportArb, { minLength: 1, maxLength: 3 }), (list) => {
+        expect(parseTransport(list.map(formatTransport).join(','))).toEqual(list);
+      }),
+      RUNS,
+    );
+  });
+  it('Range', () => {
+    fc.assert(
+      fc.property(rangeArb, (r) => {
+        expect(parseRange(formatRange(r))).toEqual(r);
+      }),
+      RUNS,
+    );
+  });
+  it('RTP-Info', () => {
+    fc.assert(
+      fc.property(rtpInfoArb, (e) => {
+        expect(parseRtpInfo(formatRtpInfo(e))).toEqual(e);
+      }),
+      RUNS,
+    );
+  });
+  it('WWW-Authenticate challenges', () => {
+    fc.assert(
+      fc.property(fc.array(challengeArb, { minLength: 1, maxLength: 3 }), (list) => {
+        expect(parseWwwAuthenticate([list.map(formatChallenge).join(', ')])).toEqual(list);
+      }),
+      RUNS,
+    );
+  });
+  it('Authorization (Digest and Basic) parses back to a verifiable credential', () => {
+    const cred = fc.record({
+      username: textArb(12).filter((u) => !u.includes(':')),
+      password: textArb(12),
+    });
+    fc.assert(
+      fc.property(
+        cred,
+        textArb(10),
+        textArb(10),
+        fc.boolean(),
+        tokenArb,
+        (c, realm, nonce, qop, method) => {
+          const digest: AuthChallenge = {
+            scheme: 'Digest',
+            params: { realm, nonce, ...(qop ? { qop: 'auth' } : {}) },
+          };
+          const p = parseAuthorization(
+            buildAuthorization(digest, c, method, '*', { cnonce: 'cn', nc: 7 }),
+          ).params;
+          expect(p.username).toBe(c.username);
+          expect(p.response).toBe(
+            computeDigestResponse({
+              ...c,
+              realm,
+              nonce,
+              method,
+              uri: '*',
+              ...(qop ? { qop: 'auth' as const, nc: '00000007', cnonce: 'cn' } : {}),
+            }),
+          );
+          const basic = parseAuthorization(
+            buildAuthorization({ scheme: 'Basic', params: {} }, c, method, '*'),
+          );
+          expect([basic.params.username, basic.params.password]).toEqual([c.username, c.password]);
+        },
+      ),
+      RUNS,
+    );
+  });
+});
+
+const SEEDS = [
+  '6B8B4567;timeout=65',
+  'RTP/AVP;unicast;client_port=5000-5001;server_port=6256-6257;ssrc=1A2B3C4D;mode="PLAY"',
+  'RTP/AVP/TCP;unicast;interleaved=0-1, RTP/AVP;multicast;destination=224.2.0.1;ttl=16;x="a;b"',
+  'npt=0:01:00.125-120;time=19970123T143720Z',
+  'clock=20240101T000000Z-',
+  'url=rtsp://h/x/stream=0;seq=123;rtptime=456,url=rtsp://h/x/stream=1;seq=9;rtptime=10',
+  'Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd", opaque="5ccc", Basic realm="x"',
+  'Basic YWRtaW46MTI6MzQ=',
+  '42',
+];
+
+const PARSERS: Array<[string, (s: string) => unknown]> = [
+  ['parseCSeq', parseCSeq],
+  ['parseSession', parseSession],
+  ['parseTransport', parseTransport],
+  ['parseRange', parseRange],
+  ['parseNptTime', parseNptTime],
+  ['parseRtpInfo', parseRtpInfo],
+  ['parseWwwAuthenticate', (s) => parseWwwAuthenticate([s])],
+  ['parseAuthorization', parseAuthorization],
+  ['baseUrlOf', (s) => baseUrlOf(new RtspHeaders({ 'Content-Location': s }), 'rtsp://h/x')],
+];
+
+describe('header parsers throw nothing but ProtocolError', () => {
+  const inputs = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 80 }),
+    fc.string({ unit: fc.constantFrom(...'=;,"\\ -:/.0123456789aZ\t'), maxLength: 40 }),
+    mutatedStringArb(SEEDS),
+  );
+  for (const [name, parse] of PARSERS) {
+    it(name, () => {
+      fc.assert(
+        fc.property(inputs, (s) => {
+          try {
+            parse(s);
+          } catch (err) {
+            if (!(err instanceof ProtocolError)) throw err;
+          }
+        }),
+        { numRuns: 1000 },
+      );
+    });
+  }
+});
