@@ -97,8 +97,7 @@ export class ViewerConnection implements ViewerOutput {
 
   private rejectMalformed(err: unknown): void {
     const code = err instanceof ProtocolError ? err.code : 'RTSP_BAD_START_LINE';
-    const status =
-      code === 'RTSP_BAD_VERSION' ? 505 : code === 'RTSP_BODY_TOO_LARGE' ? 413 : 400;
+    const status = code === 'RTSP_BAD_VERSION' ? 505 : code === 'RTSP_BODY_TOO_LARGE' ? 413 : 400;
     const cseq = err instanceof RtspParseError ? err.cseq : undefined;
     this.hooks.log.warn(
       {

@@ -13,7 +13,13 @@ import type { SourceRegistry } from '../source/registry.js';
 import { ViewerConnection, type ConnectionHooks } from './connection.js';
 import { handleRequest, type FrontState } from './methods.js';
 import { normalizeAddress } from './negotiate.js';
-import { hostOf, parseRtspUrl, resolveTarget, type ResolveContext, type Resolution } from './resolve.js';
+import {
+  hostOf,
+  parseRtspUrl,
+  resolveTarget,
+  type ResolveContext,
+  type Resolution,
+} from './resolve.js';
 import type { ViewerSession } from './viewer.js';
 
 export interface FrontOptions {
@@ -86,7 +92,9 @@ export class FrontEnd implements FrontState {
     const port = typeof addr === 'object' && addr ? addr.port : this.opts.rtsp.port;
     this.port = port;
     this.selfHosts = new Set(
-      ['localhost', '127.0.0.1', '::1', this.opts.rtsp.host.toLowerCase()].map((h) => `${h}:${port}`),
+      ['localhost', '127.0.0.1', '::1', this.opts.rtsp.host.toLowerCase()].map(
+        (h) => `${h}:${port}`,
+      ),
     );
     this.expiryTimer = setInterval(() => this.expireSessions(), 1000);
     this.expiryTimer.unref();
@@ -100,7 +108,11 @@ export class FrontEnd implements FrontState {
       },
       `RTSP front end listening on ${this.opts.rtsp.host}:${port}`,
     );
-    return { rtsp: { host: this.opts.rtsp.host, port }, rtp: this.udp.rtpPort, rtcp: this.udp.rtcpPort };
+    return {
+      rtsp: { host: this.opts.rtsp.host, port },
+      rtp: this.udp.rtpPort,
+      rtcp: this.udp.rtcpPort,
+    };
   }
 
   /** New path map / allowlist; sessions and sources already running are untouched. */
@@ -182,7 +194,13 @@ export class FrontEnd implements FrontState {
     }
     if (!result.ok && result.status === 403) {
       this.log.warn(
-        { event: 'transparent.refused', conn: conn.id, remote: conn.remoteAddress, uri, reason: result.reason },
+        {
+          event: 'transparent.refused',
+          conn: conn.id,
+          remote: conn.remoteAddress,
+          uri,
+          reason: result.reason,
+        },
         'refused to relay to a host not on the allowlist',
       );
     }
@@ -209,7 +227,8 @@ export class FrontEnd implements FrontState {
   startPlaying(session: ViewerSession): void {
     if (session.state === 'closed') return;
     for (const t of session.tracks.values()) {
-      if (t.kind === 'udp') this.udpPeers.set(`${normalizeAddress(t.address)}:${t.rtcpPort}`, session);
+      if (t.kind === 'udp')
+        this.udpPeers.set(`${normalizeAddress(t.address)}:${t.rtcpPort}`, session);
     }
     const first = session.packetsSent === 0;
     session.started();

@@ -120,14 +120,21 @@ function sessionHeader(front: FrontState, s: ViewerSession): string {
 function upstreamFailure(front: FrontState, conn: ViewerConnection, err: unknown): Reply {
   if (err instanceof UpstreamError) {
     front.log.warn(
-      { event: 'upstream.error', conn: conn.id, code: err.code, status: err.status, reason: err.message },
+      {
+        event: 'upstream.error',
+        conn: conn.id,
+        code: err.code,
+        status: err.status,
+        reason: err.message,
+      },
       'origin failed a viewer request',
     );
     if (err.code === 'UPSTREAM_STATUS' && (err.status === 404 || err.status === 410)) {
       return fail(404, 'origin: not found');
     }
     if (err.code === 'UPSTREAM_TIMEOUT') return fail(504, 'origin timed out');
-    if (err.code === 'UPSTREAM_STATUS' && err.status === 503) return fail(503, 'origin unavailable');
+    if (err.code === 'UPSTREAM_STATUS' && err.status === 503)
+      return fail(503, 'origin unavailable');
     return fail(502, `origin: ${err.message}`.slice(0, 200));
   }
   front.log.error({ event: 'upstream.error', conn: conn.id, err }, 'upstream failure');
@@ -222,7 +229,8 @@ async function setup(front: FrontState, conn: ViewerConnection, req: RtspRequest
   const used = new Set<number>();
   for (const s of conn.sessions.values()) {
     for (const [i, t] of s.tracks) {
-      if (t.kind === 'tcp' && !(s === existing && i === track)) used.add(t.rtpChannel).add(t.rtcpChannel);
+      if (t.kind === 'tcp' && !(s === existing && i === track))
+        used.add(t.rtpChannel).add(t.rtcpChannel);
     }
   }
   const negotiated = negotiateTransport(offers, {
@@ -232,7 +240,12 @@ async function setup(front: FrontState, conn: ViewerConnection, req: RtspRequest
   });
   if (!negotiated.ok) {
     front.log.info(
-      { event: 'setup.refused', conn: conn.id, status: negotiated.status, reason: negotiated.reason },
+      {
+        event: 'setup.refused',
+        conn: conn.id,
+        status: negotiated.status,
+        reason: negotiated.reason,
+      },
       'viewer transport refused',
     );
     return fail(negotiated.status, negotiated.reason);
@@ -243,8 +256,7 @@ async function setup(front: FrontState, conn: ViewerConnection, req: RtspRequest
     return upstreamFailure(front, conn, err);
   }
   if (conn.isClosed) return fail(500);
-  const session =
-    existing ?? new ViewerSession(conn.id, conn.remoteAddress, source, base, conn);
+  const session = existing ?? new ViewerSession(conn.id, conn.remoteAddress, source, base, conn);
   if (!existing) {
     source.retain();
     front.addSession(conn, session);
@@ -278,7 +290,11 @@ async function play(front: FrontState, conn: ViewerConnection, req: RtspRequest)
   if (error) return error;
   if (!session) return fail(454, 'PLAY needs a Session');
   if (session.tracks.size === 0) return fail(455, 'nothing set up');
-  const scope = trackIndexFromUrl(req.uri, `${session.viewerBase}/`, session.source.info.tracks.length);
+  const scope = trackIndexFromUrl(
+    req.uri,
+    `${session.viewerBase}/`,
+    session.source.info.tracks.length,
+  );
   if (scope === null) return fail(404, 'no such presentation in this session');
   if (scope !== undefined && session.tracks.size > 1) return fail(460, 'PLAY the aggregate URL');
   let range: string | undefined;

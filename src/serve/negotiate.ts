@@ -5,7 +5,12 @@
 import type { TransportSpec } from '../protocol/rtsp/headers/transport.js';
 
 export type ViewerTransport =
-  | { readonly kind: 'udp'; readonly address: string; readonly rtpPort: number; readonly rtcpPort: number }
+  | {
+      readonly kind: 'udp';
+      readonly address: string;
+      readonly rtpPort: number;
+      readonly rtcpPort: number;
+    }
   | { readonly kind: 'tcp'; readonly rtpChannel: number; readonly rtcpChannel: number };
 
 export type Negotiated =
@@ -38,7 +43,11 @@ export function negotiateTransport(
 
 function tryOffer(offer: TransportSpec, ctx: NegotiateContext): Negotiated {
   if (offer.protocol.toUpperCase() !== 'RTP' || offer.profile.toUpperCase() !== 'AVP') {
-    return { ok: false, status: 461, reason: `${offer.protocol}/${offer.profile} is not supported` };
+    return {
+      ok: false,
+      status: 461,
+      reason: `${offer.protocol}/${offer.profile} is not supported`,
+    };
   }
   if (offer.delivery === 'multicast') {
     return { ok: false, status: 461, reason: 'multicast is not supported' };
@@ -61,7 +70,11 @@ function tryOffer(offer: TransportSpec, ctx: NegotiateContext): Negotiated {
     if (ctx.usedChannels.has(rtp) || ctx.usedChannels.has(rtcp)) {
       return { ok: false, status: 461, reason: `interleaved=${rtp}-${rtcp} already in use` };
     }
-    return { ok: true, offered: offer, transport: { kind: 'tcp', rtpChannel: rtp, rtcpChannel: rtcp } };
+    return {
+      ok: true,
+      offered: offer,
+      transport: { kind: 'tcp', rtpChannel: rtp, rtcpChannel: rtcp },
+    };
   }
   if (!offer.clientPort) {
     return { ok: false, status: 461, reason: 'UDP transport without client_port' };
@@ -77,6 +90,9 @@ function tryOffer(offer: TransportSpec, ctx: NegotiateContext): Negotiated {
 
 /** `::ffff:1.2.3.4` and `1.2.3.4` are one address; IPv6 case-insensitive. */
 export function normalizeAddress(address: string): string {
-  const a = address.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  const a = address
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
   return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
 }

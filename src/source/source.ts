@@ -137,9 +137,7 @@ export class Source extends EventEmitter {
     await this.playing;
     return {
       range: 'npt=now-',
-      tracks: this.last.map((l) =>
-        l ? { seq: (l.seq + 1) & 0xffff, rtptime: l.ts } : {},
-      ),
+      tracks: this.last.map((l) => (l ? { seq: (l.seq + 1) & 0xffff, rtptime: l.ts } : {})),
     };
   }
 

@@ -69,7 +69,11 @@ export class RawRtspClient {
     uri: string,
     headers: Record<string, string> = {},
   ): Promise<RtspResponse> {
-    const h = new RtspHeaders({ CSeq: String(++this.cseq), 'User-Agent': 'seamd-test', ...headers });
+    const h = new RtspHeaders({
+      CSeq: String(++this.cseq),
+      'User-Agent': 'seamd-test',
+      ...headers,
+    });
     if (this.session && !h.has('Session')) h.set('Session', this.session);
     const res = await this.sendRaw(serializeRequest({ method, uri, headers: h }), 15000);
     if (!res) throw new Error(`${method} ${uri}: no response`);
@@ -118,7 +122,9 @@ export async function playAll(
     let lastPacketAt = Date.now();
     for (let i = 0; i < trackCount; i++) {
       const control = controls[i] ?? '';
-      const trackUrl = /^rtsp:/.test(control) ? control : `${base}${base.endsWith('/') ? '' : '/'}${control}`;
+      const trackUrl = /^rtsp:/.test(control)
+        ? control
+        : `${base}${base.endsWith('/') ? '' : '/'}${control}`;
       let header: string;
       if (transport === 'tcp') {
         header = `RTP/AVP/TCP;unicast;interleaved=${2 * i}-${2 * i + 1}`;

@@ -6,8 +6,10 @@
  * is bounded by the RtspLimits (see maxBufferedBytes()).
  *
  * Decoding: start and header lines are UTF-8 (RFC 2326 §1.4 / §15); bodies and frame payloads are
- * raw bytes. Bodies and payloads are zero-copy views (subarray) of the pushed chunks when possible,
- * so callers must not mutate a chunk after pushing it.
+ * raw bytes. Bodies and payloads are zero-copy views (subarray) of the pushed chunk when they lie
+ * within one chunk; only the pieces of a unit split across chunks are concatenated. A partial payload
+ * is kept by reference until completed, so callers must not mutate a chunk after pushing it (socket
+ * 'data' buffers are never reused, so this holds for the normal use).
  */
 import { ProtocolError, type ErrorCode } from '../../errors.js';
 import {
@@ -140,45 +142,64 @@ export class RtspParser {
   private pushInner(chunk: Buffer): RtspMessage[] {
     const out: RtspMessage[] = [];
     if (chunk.length === 0) return out;
-    let buf: Buffer;
-    if (this.partsLen === 0) {
-      buf = chunk;
-    } else {
-      this.parts.push(chunk);
-      this.partsLen += chunk.length;
-      if (!this.canProgress(chunk)) return out;
-      buf = Buffer.concat(this.parts, this.partsLen);
+    let rest = chunk;
+    if (this.partsLen > 0) {
+      // Finish the pending unit with just the bytes it lacks, then go on zero-copy in the chunk.
+      const k = this.bytesToFinish(chunk);
+      if (k < 0) {
+        this.parts.push(chunk);
+        this.partsLen += chunk.length;
+        return out;
+      }
+      const bridge = Buffer.concat([...this.parts, chunk.subarray(0, k)]);
       this.parts = [];
       this.partsLen = 0;
+      this.drain(bridge, out);
+      rest = chunk.subarray(k);
     }
+    this.drain(rest, out);
+    return out;
+  }
+
+  /** Runs the state machine over buf and keeps what it could not consume. */
+  private drain(buf: Buffer, out: RtspMessage[]): void {
     let off = 0;
     while (off < buf.length) {
       const next = this.step(buf, off, out);
       if (next < 0) break;
       off = next;
     }
-    if (off < buf.length) {
-      // Copy the leftover: it is bounded by the limits and must not pin the caller's chunk.
-      const rest = Buffer.from(buf.subarray(off));
-      this.parts = [rest];
-      this.partsLen = rest.length;
-    }
-    return out;
+    if (off >= buf.length) return;
+    // A partial payload is kept as a view (it gets copied once, when complete); a partial line or
+    // frame header is small and copied so that it does not pin the caller's chunk.
+    const left = buf.subarray(off);
+    const keep = this.mode === 'body' || this.mode === 'frame' ? left : Buffer.from(left);
+    this.parts.push(keep);
+    this.partsLen += keep.length;
   }
 
-  /** Cheap check whether the newly queued chunk can complete anything (avoids re-concatenation). */
-  private canProgress(chunk: Buffer): boolean {
+  /**
+   * How many bytes of chunk complete the pending unit (a payload, a line or a frame header), or -1
+   * if the chunk is not enough. Throws for a partial line already over the limit.
+   */
+  private bytesToFinish(chunk: Buffer): number {
+    let missing: number;
     switch (this.mode) {
       case 'body':
       case 'frame':
-        return this.partsLen >= this.need;
-      case 'head':
-        if (chunk.includes(LF)) return true;
-        this.checkPartialLine(this.partsLen, chunk[chunk.length - 1]);
-        return false;
-      default:
-        return true;
+        missing = this.need - this.partsLen;
+        break;
+      case 'head': {
+        const nl = chunk.indexOf(LF);
+        if (nl >= 0) return nl + 1;
+        this.checkPartialLine(this.partsLen + chunk.length, chunk[chunk.length - 1]);
+        return -1;
+      }
+      case 'idle':
+        missing = 4 - this.partsLen;
+        break;
     }
+    return chunk.length >= missing ? missing : -1;
   }
 
   private checkPartialLine(len: number, last: number | undefined): void {

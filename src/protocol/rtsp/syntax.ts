@@ -82,3 +82,8 @@ export function parseUint(s: string, max: number): number | undefined {
   const n = Number(digits);
   return n <= max ? n : undefined;
 }
+
+/** Sets an own enumerable property, safe for wire-chosen keys such as `__proto__`. */
+export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}

@@ -88,7 +88,9 @@ describe('status codes', () => {
   it('454 for a missing, unknown or foreign session', async () => {
     const c = await client();
     expect((await c.request('PLAY', seamd.url('file'))).status).toBe(454);
-    expect((await c.request('PLAY', seamd.url('file'), { Session: 'nosuchsession' })).status).toBe(454);
+    expect((await c.request('PLAY', seamd.url('file'), { Session: 'nosuchsession' })).status).toBe(
+      454,
+    );
     await setUp(c);
     const other = await client();
     const stolen = await other.request('PLAY', seamd.url('file'), { Session: c.session ?? '' });

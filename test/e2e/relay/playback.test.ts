@@ -67,7 +67,11 @@ describe('players decode the whole clip through seamd', () => {
 
 describe('packet for packet', () => {
   it('every payload the origin sends arrives once, in order, nothing foreign (TCP and UDP)', async () => {
-    const direct = await playAll({ host: '127.0.0.1', port: origin.port }, origin.url('file'), 'tcp');
+    const direct = await playAll(
+      { host: '127.0.0.1', port: origin.port },
+      origin.url('file'),
+      'tcp',
+    );
     expect(direct.trackCount).toBe(2);
     const viaTcp = await playAll({ host: '127.0.0.1', port: seamd.port }, seamd.url('file'), 'tcp');
     const viaUdp = await playAll({ host: '127.0.0.1', port: seamd.port }, seamd.url('file'), 'udp');
@@ -93,7 +97,11 @@ describe('packet for packet', () => {
   }, 60000);
 
   it('transparent mode: a Request-URI naming an allowed origin host is relayed', async () => {
-    const direct = await playAll({ host: '127.0.0.1', port: origin.port }, origin.url('file'), 'tcp');
+    const direct = await playAll(
+      { host: '127.0.0.1', port: origin.port },
+      origin.url('file'),
+      'tcp',
+    );
     const via = await playAll({ host: '127.0.0.1', port: seamd.port }, origin.url('file'), 'tcp');
     for (let t = 0; t < 2; t++) {
       expect(via.rtp[t]?.map((p) => payloadOf(p).toString('base64'))).toEqual(

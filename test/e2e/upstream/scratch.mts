@@ -4,6 +4,9 @@ import { Leg } from '../../../src/upstream/leg.js';
 
 const log = pino({ level: 'debug' });
 const origin = await startOrigin();
+const { spawn } = await import('node:child_process');
+spawn('strace', ['-f','-tt','-e','trace=exit_group','-e','signal=all','-o',`/tmp/scr/st-${origin.process.pid}.log`,'-p',String(origin.process.pid)], {stdio:'ignore', detached: true}).unref();
+await new Promise((r) => setTimeout(r, 500));
 origin.process.stderr?.on('data', (d) => process.stderr.write('ORIGIN: ' + d));
 origin.process.on('exit', (c, sig) => console.log('ORIGIN EXIT', c, sig));
 async function run(transport: 'udp' | 'tcp', range?: string) {

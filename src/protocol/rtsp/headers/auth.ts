@@ -3,7 +3,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { ProtocolError } from '../../../errors.js';
-import { hasCtl, isToken, quote } from '../syntax.js';
+import { hasCtl, isToken, quote, setOwn } from '../syntax.js';
 
 export interface AuthChallenge {
   /** 'Basic' | 'Digest' | other, as sent */
@@ -111,7 +111,7 @@ function readChallenge(lx: Lexer): AuthChallenge {
     }
     lx.pos++;
     lx.skipWs();
-    params[name.toLowerCase()] = lx.peek() === '"' ? lx.quoted() : lx.bare();
+    setOwn(params, name.toLowerCase(), lx.peek() === '"' ? lx.quoted() : lx.bare());
     lx.skipWs();
   }
   return { scheme, params };

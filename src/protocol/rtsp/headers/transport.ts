@@ -3,7 +3,15 @@
  * `RTP/AVP[/UDP|/TCP];param;param=value...`.
  */
 import { ProtocolError } from '../../../errors.js';
-import { hasCtl, isToken, parseUint, splitOutsideQuotes, trimOws, unquote } from '../syntax.js';
+import {
+  hasCtl,
+  isToken,
+  parseUint,
+  setOwn,
+  splitOutsideQuotes,
+  trimOws,
+  unquote,
+} from '../syntax.js';
 
 export interface TransportSpec {
   protocol: string;
@@ -29,12 +37,12 @@ export interface TransportSpec {
 
 type RangeKey = 'clientPort' | 'serverPort' | 'interleaved' | 'port';
 
-const RANGE_PARAMS: Readonly<Record<string, RangeKey>> = {
-  client_port: 'clientPort',
-  server_port: 'serverPort',
-  interleaved: 'interleaved',
-  port: 'port',
-};
+const RANGE_PARAMS: ReadonlyMap<string, RangeKey> = new Map([
+  ['client_port', 'clientPort'],
+  ['server_port', 'serverPort'],
+  ['interleaved', 'interleaved'],
+  ['port', 'port'],
+]);
 
 const KNOWN_PARAMS = new Set([
   'unicast',
@@ -46,7 +54,7 @@ const KNOWN_PARAMS = new Set([
   'layers',
   'ssrc',
   'mode',
-  ...Object.keys(RANGE_PARAMS),
+  ...RANGE_PARAMS.keys(),
 ]);
 
 function bad(why: string): ProtocolError {
@@ -96,11 +104,11 @@ function parseSpec(text: string): TransportSpec {
     if (eq < 0) {
       if (key === 'unicast' || key === 'multicast') spec.delivery = key;
       else if (key === 'append') spec.append = true;
-      else spec.extra[name] = true;
+      else setOwn(spec.extra, name, true);
       continue;
     }
     const value = trimOws(p.slice(eq + 1));
-    const rangeKey = RANGE_PARAMS[key];
+    const rangeKey = RANGE_PARAMS.get(key);
     if (rangeKey) {
       spec[rangeKey] = parseRange(name, value, key === 'interleaved' ? 255 : 65535);
       continue;
@@ -138,7 +146,7 @@ function parseSpec(text: string): TransportSpec {
         break;
       }
       default:
-        spec.extra[name] = value;
+        setOwn(spec.extra, name, value);
     }
   }
   return spec;

@@ -142,6 +142,24 @@ describe('RtspParser: behaviour', () => {
     expect(first?.kind === 'frame' && first.payload.buffer).toBe(chunk.buffer);
   });
 
+  it('bridges a frame split across chunks and keeps later frames as views', () => {
+    const parser = new RtspParser();
+    const a = Buffer.from([0x24, 0, 0, 4, 1, 2]);
+    const b = Buffer.from([3, 4, 0x24, 1, 0, 2, 9, 9, 0x24]);
+    expect(parser.push(a)).toEqual([]);
+    const out = parser.push(b);
+    expect(out.map(plain)).toEqual([
+      { kind: 'frame', channel: 0, payload: '01020304' },
+      { kind: 'frame', channel: 1, payload: '0909' },
+    ]);
+    const second = out[1];
+    expect(second?.kind === 'frame' && second.payload.buffer).toBe(b.buffer);
+    expect(parser.buffered).toBe(1);
+    expect(parser.push(Buffer.from([2, 0, 0])).map(plain)).toEqual([
+      { kind: 'frame', channel: 2, payload: '' },
+    ]);
+  });
+
   it('ignores an empty chunk', () => {
     expect(new RtspParser().push(Buffer.alloc(0))).toEqual([]);
   });

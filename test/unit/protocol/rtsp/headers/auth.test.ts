@@ -81,6 +81,19 @@ describe('parseWwwAuthenticate', () => {
       [{ scheme: 'Digest', params: { realm: 'cam1', nonce: 'abc/def+=', uri: '/x/y' } }],
     ],
     ['empty list', [], []],
+    [
+      'prototype-looking parameter names',
+      ['Digest __proto__="x", constructor=y, nonce="n"'],
+      [
+        {
+          scheme: 'Digest',
+          params: Object.defineProperty({ constructor: 'y', nonce: 'n' }, '__proto__', {
+            value: 'x',
+            enumerable: true,
+          }) as Record<string, string>,
+        },
+      ],
+    ],
     ['empty value', [''], []],
   ];
   for (const [name, input, want] of good) {

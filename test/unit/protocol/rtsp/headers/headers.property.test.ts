@@ -52,7 +52,9 @@ const transportArb: fc.Arbitrary<TransportSpec> = fc.record(
     mode: fc.constantFrom('PLAY', 'RECORD', 'PLAY,RECORD'),
     append: fc.constant(true),
     extra: fc.dictionary(
-      tokenArb.filter((k) => !KNOWN.test(k) && k !== '__proto__'),
+      fc
+        .oneof(tokenArb, fc.constantFrom('__proto__', 'constructor', 'toString'))
+        .filter((k) => !KNOWN.test(k)),
       fc.oneof(
         fc.constant(true as const),
         tokenArb,

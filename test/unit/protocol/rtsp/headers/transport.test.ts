@@ -105,6 +105,18 @@ describe('parseTransport', () => {
         }),
       ],
     ],
+    [
+      'prototype-looking parameter names stay plain own keys',
+      'RTP/AVP;constructor=1;__proto__=x;toString',
+      [
+        udp({
+          extra: Object.defineProperty({ constructor: '1', toString: true }, '__proto__', {
+            value: 'x',
+            enumerable: true,
+          }) as Record<string, string | true>,
+        }),
+      ],
+    ],
     ['empty offers and params skipped', ',RTP/AVP;;unicast;,', [udp({ delivery: 'unicast' })]],
   ];
   for (const [name, input, want] of good) {
@@ -137,6 +149,16 @@ describe('parseTransport', () => {
     it(`rejects ${name}`, () =>
       expect(errorCode(() => parseTransport(input))).toBe('HDR_BAD_TRANSPORT'));
   }
+});
+
+describe('parseTransport: wire-chosen keys', () => {
+  it('never touches prototypes', () => {
+    const [spec] = parseTransport('RTP/AVP;constructor=1;__proto__=x;toString');
+    expect(Object.getPrototypeOf(spec?.extra)).toBe(Object.prototype);
+    expect(Object.keys(spec?.extra ?? {})).toEqual(['constructor', '__proto__', 'toString']);
+    expect(spec?.clientPort).toBeUndefined();
+    expect(formatTransport(spec!)).toBe('RTP/AVP;constructor=1;__proto__=x;toString');
+  });
 });
 
 describe('formatTransport', () => {

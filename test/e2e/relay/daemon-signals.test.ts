@@ -1,0 +1,137 @@
+/**
+ * The real CLI process: `seamd run --config FILE`; SIGHUP reloads the path map without
+ * dropping a playing viewer; SIGTERM stops gracefully (exit 0, upstream torn down).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, startOrigin, type Origin } from '../../helpers/origin.js';
+import { ffmpegDecode } from '../../helpers/players.js';
+import { freeEvenUdpPort, freeTcpPort } from '../../helpers/ports.js';
+import { RawRtspClient } from '../../helpers/raw-client.js';
+
+let origin: Origin;
+let dir: string;
+
+beforeAll(async () => {
+  origin = await startOrigin();
+  dir = mkdtempSync(join(tmpdir(), 'seamd-cli-'));
+});
+
+afterAll(async () => {
+  await origin?.stop();
+});
+
+interface Running {
+  child: ChildProcess;
+  lines: Array<Record<string, unknown>>;
+  waitFor(event: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  exited: Promise<number | null>;
+}
+
+function runCli(args: string[]): Running {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/daemon/cli.ts', ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Array<Record<string, unknown>> = [];
+  let buf = '';
+  const waiters: Array<() => void> = [];
+  child.stdout?.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      try {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        /* not JSON: ignore */
+      }
+      for (const w of waiters.splice(0)) w();
+    }
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const waitFor = (event: string, timeoutMs = 15000) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const seen = lines.length;
+      const timer = setTimeout(() => reject(new Error(`no ${event} log line`)), timeoutMs);
+      const check = () => {
+        const hit = lines.slice(seen).find((l) => l.event === event);
+        if (hit) {
+          clearTimeout(timer);
+          resolve(hit);
+        } else waiters.push(check);
+      };
+      check();
+    });
+  return { child, lines, waitFor, exited };
+}
+
+describe('seamd run (the CLI process)', () => {
+  it('SIGHUP reloads paths without dropping a viewer; SIGTERM exits 0 after TEARDOWN', async () => {
+    const port = await freeTcpPort();
+    const rtp = await freeEvenUdpPort();
+    const cfg = join(dir, 'seamd.yaml');
+    const yaml = (extra: string) => `
+listen: { rtsp: 127.0.0.1:${port}, rtp: 127.0.0.1:${rtp} }
+paths:
+  live: { origin: ${origin.url('live')} }
+${extra}`;
+    writeFileSync(cfg, yaml(''));
+    const seamd = runCli(['run', '--config', cfg, '--no-pretty']);
+    await seamd.waitFor('rtsp.listen');
+
+    // A viewer plays the live mount for 5 s; a reload happens in the middle.
+    const viewer = ffmpegDecode(`rtsp://127.0.0.1:${port}/live`, 'tcp', { durationSec: 5 });
+    await seamd.waitFor('viewer.join');
+    const probe = await RawRtspClient.connect('127.0.0.1', port);
+    expect((await probe.request('DESCRIBE', `rtsp://127.0.0.1:${port}/file`)).status).toBe(404);
+    writeFileSync(cfg, yaml(`  file: { origin: ${origin.url('file')} }`));
+    seamd.child.kill('SIGHUP');
+    const reload = await seamd.waitFor('daemon.reload');
+    expect(reload.paths).toBe(2);
+    expect((await probe.request('DESCRIBE', `rtsp://127.0.0.1:${port}/file`)).status).toBe(200);
+
+    // A broken file on SIGHUP is reported and the running config stays.
+    writeFileSync(cfg, 'listen: { rtsp: nonsense }\n');
+    seamd.child.kill('SIGHUP');
+    const err = await seamd.waitFor('config.error');
+    expect(JSON.stringify(err)).toMatch(/listen\.rtsp/);
+    expect((await probe.request('DESCRIBE', `rtsp://127.0.0.1:${port}/file`)).status).toBe(200);
+    probe.close();
+
+    const played = await viewer;
+    expect(played.stderr).toBe('');
+    expect(played.code).toBe(0);
+    expect(seamd.lines.filter((l) => l.event === 'viewer.leave').map((l) => l.reason)).toEqual([
+      'teardown',
+    ]);
+
+    seamd.child.kill('SIGTERM');
+    expect(await seamd.exited).toBe(0);
+    expect(seamd.lines.some((l) => l.event === 'daemon.stop')).toBe(true);
+    // The lingering live source was closed and its upstream leg torn down on the way out.
+    expect(seamd.lines.some((l) => l.event === 'source.close')).toBe(true);
+    expect(seamd.lines.some((l) => l.event === 'leg.close')).toBe(true);
+  }, 60000);
+
+  it('a bad config file names the key and the reason and exits 2', async () => {
+    const cfg = join(dir, 'bad.yaml');
+    writeFileSync(cfg, 'paths:\n  cam1: { origin: http://example.net/x }\nlisen: {}\n');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/daemon/cli.ts', 'run', '--config', cfg],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/paths\.cam1\.origin/);
+    expect(stderr).toMatch(/lisen/);
+    expect(stderr).not.toMatch(/at .*\.ts:\d+/);
+  }, 30000);
+});
