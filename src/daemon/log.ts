@@ -18,6 +18,8 @@ export const LOG_EVENTS = {
   'conn.close': 'a player connection closed: remote address, duration, reason',
   'conn.refused': 'a connection was refused by limits: the limit and the current count',
   'request.bad': 'a malformed request was answered with a 4xx: status and error code',
+  'request.error': 'a request handler failed unexpectedly; the player got 500 (a bug: report it)',
+  'setup.refused': "a viewer's SETUP offered no transport seamd serves (461) or a foreign destination (403)",
   'viewer.join': 'a viewer session started playing: path or URL, source, transport',
   'viewer.leave': 'a viewer session ended by TEARDOWN or disconnect',
   'viewer.timeout': 'a viewer session expired without keepalive: timeout seconds',
@@ -25,6 +27,7 @@ export const LOG_EVENTS = {
   'source.close': 'a source was released: viewers left, legs closed',
   'leg.open': 'an upstream leg was opened: reason, loss %, threshold, leg count',
   'leg.close': 'an upstream leg was closed: reason, loss %, leg count',
+  'leg.transport': 'an upstream leg switched transport (UDP refused or silent → TCP interleaved)',
   'upstream.error': 'the origin refused, timed out or answered nonsense: URL, status, error code',
   'transparent.refused':
     'a Request-URI named a host not in transparent.allow: host, resolved address',

@@ -104,7 +104,7 @@ export function resolveTarget(
     ok: true,
     kind: 'transparent',
     viewerBase,
-    origin: `rtsp://${url.hostname}${port}${url.pathname.replace(TRACK_SUFFIX, '')}${url.search}`,
+    origin: `rtsp://${url.hostname.toLowerCase()}${port}${url.pathname.replace(TRACK_SUFFIX, '')}${url.search}`,
     mirrors: [],
     transport: ctx.defaultTransport,
     pathName: undefined,

@@ -1,0 +1,265 @@
+/**
+ * Child process of relay-pps.ts: a tiny fake RTSP origin (one live H.264 track, UDP only) and the
+ * RTP blaster. It runs in its own process so that producing packets does not share the relay's
+ * core. The parent decides when and where to blast (IPC, see ipc.ts); the RTSP side only answers
+ * and reports the client_port each SETUP named.
+ */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { RtspParser } from '../../src/protocol/rtsp/parser.js';
+import type { RtspRequest } from '../../src/protocol/rtsp/message.js';
+import type { OriginCommand, OriginEvent } from './ipc.js';
+
+const SSRC = 0x5eed0001;
+const RING = 512;
+/** Packets per setImmediate turn when blasting as fast as possible. */
+const BURST = 64;
+/** Most packets one turn may send to catch up with a rate. */
+const MAX_CATCH_UP = 512;
+
+function emit(e: OriginEvent): void {
+  process.send?.(e);
+}
+
+function sdp(): string {
+  return [
+    'v=0',
+    'o=- 1 1 IN IP4 127.0.0.1',
+    's=seamd bench',
+    'c=IN IP4 0.0.0.0',
+    't=0 0',
+    'a=range:npt=now-',
+    'a=control:*',
+    'm=video 0 RTP/AVP 96',
+    'a=rtpmap:96 H264/90000',
+    'a=fmtp:96 packetization-mode=1',
+    'a=control:trackID=0',
+    '',
+  ].join('\r\n');
+}
+
+function bindUdp(port: number): Promise<UdpSocket> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket('udp4');
+    s.once('error', reject);
+    s.bind(port, '127.0.0.1', () => {
+      s.off('error', reject);
+      s.on('error', () => undefined);
+      resolve(s);
+    });
+  });
+}
+
+/** An even port and its odd neighbour (server_port), the OS choosing. */
+async function bindPair(): Promise<[UdpSocket, UdpSocket]> {
+  for (let i = 0; i < 64; i++) {
+    const rtp = await bindUdp(0);
+    const port = rtp.address().port;
+    if (port % 2 === 0) {
+      try {
+        return [rtp, await bindUdp(port + 1)];
+      } catch {
+        // odd neighbour taken
+      }
+    }
+    rtp.close();
+  }
+  throw new Error('no even/odd UDP pair');
+}
+
+class Blaster {
+  private ring: Buffer[] = [];
+  private seq = 0;
+  private ts = 0;
+  sent = 0;
+  private running = false;
+  private rate = 0;
+  private t0 = 0;
+  private sentAtStart = 0;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+
+  constructor(private readonly sock: UdpSocket) {}
+
+  start(port: number, rate: number, size: number): void {
+    this.stop();
+    this.ring = Array.from({ length: RING }, () => {
+      const b = Buffer.alloc(12 + size, 0xab);
+      b[0] = 0x80;
+      b[1] = 96;
+      b.writeUInt32BE(SSRC, 8);
+      return b;
+    });
+    this.rate = rate;
+    this.sock.connect(port, '127.0.0.1', () => {
+      this.running = true;
+      this.t0 = performance.now();
+      this.sentAtStart = this.sent;
+      this.tick();
+    });
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer) {
+      clearTimeout(this.timer as NodeJS.Timeout);
+      clearImmediate(this.timer as NodeJS.Immediate);
+    }
+    this.timer = undefined;
+    try {
+      this.sock.disconnect();
+    } catch {
+      // not connected
+    }
+  }
+
+  private readonly tick = (): void => {
+    this.timer = undefined;
+    if (!this.running) return;
+    let n = BURST;
+    if (this.rate > 0) {
+      const due = Math.floor(((performance.now() - this.t0) * this.rate) / 1000);
+      n = Math.min(MAX_CATCH_UP, due - (this.sent - this.sentAtStart));
+    }
+    for (let i = 0; i < n; i++) {
+      const b = this.ring[this.seq % RING];
+      if (!b) break;
+      b.writeUInt16BE(this.seq & 0xffff, 2);
+      b.writeUInt32BE(this.ts >>> 0, 4);
+      b[1] = this.seq % 4 === 3 ? 0x80 | 96 : 96;
+      this.seq++;
+      this.ts += 3000;
+      this.sock.send(b);
+      this.sent++;
+    }
+    // Behind (or unlimited): go again at once; caught up: sleep a millisecond.
+    if (this.rate === 0 || n >= MAX_CATCH_UP) this.timer = setImmediate(this.tick);
+    else this.timer = setTimeout(this.tick, 1);
+  };
+}
+
+function respond(sock: Socket, req: RtspRequest, status: number, headers: string[], body = ''): void {
+  const cseq = req.headers.get('CSeq') ?? '0';
+  const lines = [`RTSP/1.0 ${status} ${status === 200 ? 'OK' : 'Error'}`, `CSeq: ${cseq}`];
+  lines.push(...headers);
+  if (body) lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
+  sock.write(`${lines.join('\r\n')}\r\n\r\n${body}`);
+}
+
+async function main(): Promise<void> {
+  const [rtp, rtcp] = await bindPair();
+  rtcp.on('message', () => undefined); // receiver reports from the leg
+  rtp.on('message', () => undefined);
+  const serverPort = rtp.address().port;
+  const blaster = new Blaster(rtp);
+  const sockets = new Set<Socket>();
+
+  const server = createServer((sock) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+    sock.on('error', () => undefined);
+    const parser = new RtspParser();
+    const session = '5eed0001';
+    sock.on('data', (chunk: Buffer) => {
+      let msgs;
+      try {
+        msgs = parser.push(chunk);
+      } catch {
+        sock.destroy();
+        return;
+      }
+      for (const m of msgs) {
+        if (m.kind !== 'request') continue;
+        const base = m.uri.replace(/\/trackID=\d+$/, '').replace(/\/$/, '');
+        switch (m.method) {
+          case 'OPTIONS':
+            respond(sock, m, 200, [
+              'Public: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN, GET_PARAMETER',
+            ]);
+            break;
+          case 'DESCRIBE':
+            respond(
+              sock,
+              m,
+              200,
+              ['Content-Type: application/sdp', `Content-Base: ${base}/`],
+              sdp(),
+            );
+            break;
+          case 'SETUP': {
+            const t = m.headers.get('Transport') ?? '';
+            const cp = /client_port=(\d+)(?:-(\d+))?/.exec(t);
+            if (!cp?.[1]) {
+              respond(sock, m, 461, []);
+              break;
+            }
+            const a = Number(cp[1]);
+            const b = cp[2] === undefined ? a + 1 : Number(cp[2]);
+            respond(sock, m, 200, [
+              `Transport: RTP/AVP;unicast;client_port=${a}-${b};server_port=${serverPort}-${serverPort + 1};ssrc=${SSRC.toString(16).toUpperCase()}`,
+              `Session: ${session};timeout=60`,
+            ]);
+            emit({ ev: 'setup', clientPort: a });
+            break;
+          }
+          case 'PLAY':
+            respond(sock, m, 200, [
+              `Session: ${session}`,
+              'Range: npt=now-',
+              `RTP-Info: url=${base}/trackID=0;seq=0;rtptime=0`,
+            ]);
+            emit({ ev: 'play' });
+            break;
+          case 'TEARDOWN':
+            respond(sock, m, 200, [`Session: ${session}`]);
+            emit({ ev: 'teardown' });
+            break;
+          default:
+            respond(sock, m, 200, [`Session: ${session}`]);
+        }
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const addr = server.address();
+  const rtspPort = typeof addr === 'object' && addr ? addr.port : 0;
+
+  process.on('message', (raw) => {
+    const cmd = raw as OriginCommand;
+    switch (cmd.cmd) {
+      case 'blast':
+        blaster.start(cmd.port, cmd.rate, cmd.size);
+        break;
+      case 'stop':
+        blaster.stop();
+        emit({ ev: 'stopped', sent: blaster.sent });
+        break;
+      case 'snap': {
+        const cpu = process.cpuUsage();
+        emit({
+          ev: 'snap',
+          id: cmd.id,
+          at: performance.now(),
+          sent: blaster.sent,
+          cpuUs: cpu.user + cpu.system,
+        });
+        break;
+      }
+    }
+  });
+  // The parent going away (or disconnecting on purpose) ends this process.
+  process.on('disconnect', () => {
+    blaster.stop();
+    for (const s of sockets) s.destroy();
+    server.close();
+    rtp.close();
+    rtcp.close();
+    setTimeout(() => process.exit(0), 200).unref();
+  });
+  emit({ ev: 'ready', rtspPort, serverPort });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`origin-child: ${String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { Allowlist } from '../../../src/daemon/allowlist.js';
+import {
+  presentationUrl,
+  resolveTarget,
+  sourceKey,
+  type PathTarget,
+  type ResolveContext,
+} from '../../../src/serve/resolve.js';
+
+const paths = new Map<string, PathTarget>([
+  ['cam1', { name: 'cam1', origin: 'rtsp://10.0.0.5:554/stream', mirrors: [], transport: 'tcp' }],
+]);
+const ctx: ResolveContext = {
+  paths,
+  allow: new Allowlist(['origin.example', '10.0.0.0/8']),
+  selfHosts: new Set(['127.0.0.1:8554', 'localhost:8554']),
+  defaultTransport: 'auto',
+};
+
+describe('resolveTarget', () => {
+  it.each([
+    ['rtsp://127.0.0.1:8554/cam1', 'rtsp://127.0.0.1:8554/cam1'],
+    ['rtsp://127.0.0.1:8554/cam1/', 'rtsp://127.0.0.1:8554/cam1'],
+    ['rtsp://127.0.0.1:8554/cam1/trackID=1', 'rtsp://127.0.0.1:8554/cam1'],
+    ['rtsp://seamd.isp.net/cam1?x=1', 'rtsp://seamd.isp.net/cam1'],
+  ])('path map: %s', (uri, base) => {
+    const r = resolveTarget(uri, ctx);
+    expect(r).toMatchObject({
+      ok: true,
+      kind: 'path',
+      origin: 'rtsp://10.0.0.5:554/stream',
+      viewerBase: base,
+      transport: 'tcp',
+      pathName: 'cam1',
+    });
+  });
+
+  it('a path name with more segments after it is not the mapped content', () => {
+    expect(resolveTarget('rtsp://127.0.0.1:8554/cam1/other', ctx)).toMatchObject({
+      ok: false,
+      status: 404,
+    });
+  });
+
+  it('unknown path on seamd itself is 404', () => {
+    expect(resolveTarget('rtsp://127.0.0.1:8554/nope', ctx)).toMatchObject({
+      ok: false,
+      status: 404,
+    });
+  });
+
+  it.each([
+    ['rtsp://origin.example/live/x', undefined, 'rtsp://origin.example/live/x'],
+    ['rtsp://ORIGIN.example:8554/a/trackID=0', undefined, 'rtsp://origin.example:8554/a'],
+    ['rtsp://10.1.2.3/ch1?q=2', undefined, 'rtsp://10.1.2.3/ch1?q=2'],
+    ['rtsp://cdn.example.com/v', '10.9.9.9', 'rtsp://cdn.example.com/v'],
+  ])('transparent, allowed: %s', (uri, resolved, origin) => {
+    const r = resolveTarget(uri, ctx, resolved);
+    expect(r).toMatchObject({ ok: true, kind: 'transparent', origin, transport: 'auto' });
+  });
+
+  it.each([
+    ['rtsp://evil.example/x', undefined],
+    ['rtsp://192.168.1.1/x', undefined],
+    ['rtsp://cdn.example.com/v', '192.168.1.1'],
+    // seamd's own address on another port is just another host
+    ['rtsp://127.0.0.1:9999/x', undefined],
+  ])('transparent, refused: %s', (uri, resolved) => {
+    expect(resolveTarget(uri, ctx, resolved)).toMatchObject({ ok: false, status: 403 });
+  });
+
+  it.each(['http://127.0.0.1:8554/cam1', '*', 'not a url', 'rtsp://[::1'])(
+    'not an rtsp URL: %s → 400',
+    (uri) => {
+      expect(resolveTarget(uri, ctx)).toMatchObject({ ok: false, status: 400 });
+    },
+  );
+});
+
+describe('presentationUrl / sourceKey', () => {
+  it('drops userinfo, query and track suffix', () => {
+    expect(presentationUrl(new URL('rtsp://u:p@h:1/a/b/trackID=3?x'))).toBe('rtsp://h:1/a/b');
+  });
+  it('normalizes default port, case and userinfo for sharing', () => {
+    expect(sourceKey('rtsp://user:pw@Origin.Example:554/live/')).toBe('rtsp://origin.example/live');
+    expect(sourceKey('rtsp://origin.example:8554/live')).toBe('rtsp://origin.example:8554/live');
+  });
+});
