@@ -24,9 +24,7 @@ export type OriginEvent =
 /** Parent → receiver. */
 export type ReceiverCommand =
   /** Bind `count` RTP/RTCP port pairs on 127.0.0.1 (one per viewer). */
-  | { cmd: 'open'; count: number }
-  | { cmd: 'close' }
-  | { cmd: 'snap'; id: number };
+  { cmd: 'open'; count: number } | { cmd: 'close' } | { cmd: 'snap'; id: number };
 
 /** Receiver → parent. */
 export type ReceiverEvent =
@@ -40,6 +38,8 @@ export class Child<Cmd, Ev extends { ev: string }> {
   private readonly waiters: Array<{ match: (e: Ev) => boolean; resolve: (e: Ev) => void }> = [];
   private readonly listeners: Array<(e: Ev) => void> = [];
   exited = false;
+  /** The child's `ready` event (it may carry data, e.g. the origin's ports). */
+  ready: Extract<Ev, { ev: 'ready' }> | undefined;
 
   private constructor(readonly proc: ChildProcess) {
     proc.on('message', (raw) => {
@@ -60,7 +60,7 @@ export class Child<Cmd, Ev extends { ev: string }> {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const child = new Child<C, E>(proc);
-    await child.waitFor('ready', 20000);
+    child.ready = (await child.waitFor('ready', 20000)) as Extract<E, { ev: 'ready' }>;
     return child;
   }
 

@@ -138,7 +138,13 @@ class Blaster {
   };
 }
 
-function respond(sock: Socket, req: RtspRequest, status: number, headers: string[], body = ''): void {
+function respond(
+  sock: Socket,
+  req: RtspRequest,
+  status: number,
+  headers: string[],
+  body = '',
+): void {
   const cseq = req.headers.get('CSeq') ?? '0';
   const lines = [`RTSP/1.0 ${status} ${status === 200 ? 'OK' : 'Error'}`, `CSeq: ${cseq}`];
   lines.push(...headers);

@@ -172,10 +172,16 @@ export class ViewerConnection implements ViewerOutput {
     this.hooks.sendUdpRtcp(payload, port, address);
   }
 
-  close(): void {
+  /** Closes the connection; `graceful` lets bytes already written (a BYE) reach the player. */
+  close(graceful = false): void {
     if (this.closed) return;
     this.closed = true;
-    this.socket.destroy();
+    if (graceful && !this.socket.destroyed) {
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+    } else {
+      this.socket.destroy();
+    }
     this.hooks.onClose(this);
   }
 }

@@ -219,7 +219,7 @@ export class FrontEnd implements FrontState {
       this.endSession(session, reason);
       // A TCP viewer's media rides its connection: with the source gone, end it.
       if (session.usesTcp) {
-        for (const c of this.connections) if (c.id === session.connectionId) c.close();
+        for (const c of this.connections) if (c.id === session.connectionId) c.close(true);
       }
     });
   }

@@ -11,7 +11,8 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
 import type { Leg } from '../upstream/leg.js';
-import { rtpSeq, rtpTimestamp } from '../protocol/rtp/rtp.js';
+import { rtpSeq, rtpSsrc, rtpTimestamp } from '../protocol/rtp/rtp.js';
+import { serializeRtcp } from '../protocol/rtp/rtcp.js';
 
 export interface SourceSubscriber {
   readonly id: string;
@@ -49,7 +50,7 @@ export class Source extends EventEmitter {
   private readonly leg: Leg;
   private readonly log: Logger;
   private readonly subscribers = new Set<SourceSubscriber>();
-  private readonly last: Array<{ seq: number; ts: number } | undefined>;
+  private readonly last: Array<{ seq: number; ts: number; ssrc: number } | undefined>;
   private setupDone: Promise<void> | undefined;
   private playing: Promise<PlayStart> | undefined;
   private refs = 0;
@@ -162,7 +163,7 @@ export class Source extends EventEmitter {
     if (packet.length < 12) return;
     this.packetsIn++;
     this.bytesIn += packet.length;
-    this.last[track] = { seq: rtpSeq(packet), ts: rtpTimestamp(packet) };
+    this.last[track] = { seq: rtpSeq(packet), ts: rtpTimestamp(packet), ssrc: rtpSsrc(packet) };
     for (const sub of this.subscribers) sub.onRtp(track, packet);
   }
 
@@ -182,6 +183,12 @@ export class Source extends EventEmitter {
       'source closed',
     );
     this.teardownDone = this.leg.teardown().catch(() => undefined);
+    // Tell players the stream ended (RTCP BYE, RFC 3550 6.6) rather than let them time out.
+    this.last.forEach((l, track) => {
+      if (!l) return;
+      const bye = serializeRtcp([{ type: 'bye', ssrcs: [l.ssrc], reason: 'origin gone' }]);
+      for (const sub of this.subscribers) sub.onRtcp(track, bye);
+    });
     for (const sub of [...this.subscribers]) sub.onSourceClosed(reason);
     this.subscribers.clear();
     this.emit('closed', reason);

@@ -156,6 +156,12 @@ export class RtspParser {
       this.partsLen = 0;
       this.drain(bridge, out);
       rest = chunk.subarray(k);
+      if (this.partsLen > 0) {
+        // Not expected (the bridge holds exactly one unit), but stay correct if it happens.
+        rest = Buffer.concat([...this.parts, rest]);
+        this.parts = [];
+        this.partsLen = 0;
+      }
     }
     this.drain(rest, out);
     return out;
@@ -234,8 +240,9 @@ export class RtspParser {
 
   private stepIdle(buf: Buffer, off: number, out: RtspMessage[]): number {
     // Tolerate empty lines (and stray CRs) between messages.
+    const from = off;
     while (off < buf.length && (buf[off] === CR || buf[off] === LF)) off++;
-    if (off >= buf.length) return off;
+    if (off >= buf.length || off > from) return off; // commit the skip before anything else
     if (buf[off] !== DOLLAR) {
       this.mode = 'head';
       this.start = undefined;

@@ -160,6 +160,14 @@ describe('RtspParser: behaviour', () => {
     ]);
   });
 
+  it('keeps a frame header split after blank lines (regression)', () => {
+    const parser = new RtspParser({ maxFrameLength: 100 });
+    expect(parser.push(Buffer.from([0x0a, 0x24]))).toEqual([]);
+    expect(parser.buffered).toBe(1);
+    const err = catchError(() => parser.push(Buffer.from([0x00, 0x05, 0xdd])));
+    expect((err as RtspParseError).code).toBe('RTSP_FRAME_TOO_LARGE');
+  });
+
   it('ignores an empty chunk', () => {
     expect(new RtspParser().push(Buffer.alloc(0))).toEqual([]);
   });

@@ -90,7 +90,7 @@ describe('parseWwwAuthenticate', () => {
           params: Object.defineProperty({ constructor: 'y', nonce: 'n' }, '__proto__', {
             value: 'x',
             enumerable: true,
-          }) as Record<string, string>,
+          }),
         },
       ],
     ],

@@ -1,0 +1,418 @@
+/**
+ * Relayed RTP packets per second: seamd's real relay path (upstream leg UDP socket → LegMedia →
+ * Leg → Source fan-out → ViewerSession → front UDP socket) against a bare `node:dgram` relay
+ * (receive → send, nothing else) measured in the same run, with 1 and 10 viewers.
+ *
+ *   sender/origin child ──UDP──▶ [this process: seamd | bare relay] ──UDP──▶ receiver child
+ *
+ * - The fake origin (RTSP + RTP blaster) and the receiver are child processes, so producing and
+ *   counting packets do not share the relay's core. With 2+ CPUs and `taskset` available this
+ *   process is pinned to CPU 0 and the children to CPU 1 (`--pin none` to leave scheduling to
+ *   the OS).
+ * - seamd runs in this process from a real config (`startDaemon`), the viewers are raw RTSP
+ *   clients here (control plane only); their UDP media ports are in the receiver child.
+ * - "relay in/out" are counted by the relay itself (seamd: Source.packetsIn and the viewer
+ *   sessions' packetsSent; bare: its own counters); "delivered" is what the receiver counted.
+ *   CPU is process.cpuUsage() of this process (user + system, all threads) over the window.
+ *
+ * Run: node --import tsx bench/relay-pps.ts [--seconds 3] [--viewers 1,10] [--rounds 2]
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { pino } from 'pino';
+import { parseConfigText } from '../src/daemon/config.js';
+import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
+import { RawRtspClient } from '../test/helpers/raw-client.js';
+import {
+  fixed,
+  machineInfo,
+  median,
+  parseArgs,
+  printJson,
+  si,
+  sleep,
+  spreadPct,
+  table,
+} from './lib/common.js';
+import {
+  Child,
+  type OriginCommand,
+  type OriginEvent,
+  type ReceiverCommand,
+  type ReceiverEvent,
+} from './lib/ipc.js';
+
+const opts = parseArgs(
+  process.argv.slice(2),
+  {
+    seconds: 3,
+    warmup: 1,
+    viewers: '1,10',
+    rounds: 2,
+    rate: 0,
+    size: 1200,
+    pin: 'auto',
+    only: 'both',
+  },
+  'relay-pps: relayed RTP packets/s, seamd vs a bare node:dgram relay (same run)',
+  {
+    seconds: 'measurement window per scenario, seconds',
+    warmup: 'blasting before the window opens, seconds',
+    viewers: 'comma-separated viewer counts (fan-out)',
+    rounds: 'repetitions of every scenario (median reported), order alternating',
+    rate: 'sender packets/s; 0 = as fast as the sender can',
+    size: 'RTP payload bytes',
+    pin: 'auto (relay on CPU 0, children on CPU 1 when possible) | none',
+    only: 'both | seamd | baseline',
+  },
+);
+
+const RECV_BUFFER = 4 * 1024 * 1024; // what seamd asks for on its leg sockets (udp-pair.ts)
+const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
+
+type Mode = 'baseline' | 'seamd';
+
+interface Counters {
+  in: number;
+  out: number;
+}
+
+interface Sample {
+  mode: Mode;
+  viewers: number;
+  /** Sender's packets/s (its own clock). */
+  sentPps: number;
+  relayInPps: number;
+  relayOutPps: number;
+  deliveredPps: number;
+  /** Fraction of one core used by this process over the window. */
+  cpu: number;
+  inPerCpuS: number;
+  outPerCpuS: number;
+  senderCpu: number;
+  receiverCpu: number;
+}
+
+let origin: Child<OriginCommand, OriginEvent> | undefined;
+let receiver: Child<ReceiverCommand, ReceiverEvent> | undefined;
+let snapId = 0;
+
+function pinTo(pid: number, cpu: number): boolean {
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function udpBind(): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket('udp4');
+    s.once('error', reject);
+    s.bind(0, '127.0.0.1', () => {
+      s.off('error', reject);
+      s.on('error', () => undefined);
+      resolve(s);
+    });
+  });
+}
+
+/** Blasts, waits the warm-up, then measures one window. */
+async function measure(
+  mode: Mode,
+  viewers: number,
+  blastPort: number,
+  counters: () => Counters,
+): Promise<Sample> {
+  if (!origin || !receiver) throw new Error('children not started');
+  origin.send({ cmd: 'blast', port: blastPort, rate: opts.rate, size: opts.size });
+  await sleep(opts.warmup * 1000);
+  const id0 = ++snapId;
+  const [r0, s0] = await Promise.all([
+    receiver.ask({ cmd: 'snap', id: id0 }, 'snap', 10000, (e) => e.id === id0),
+    origin.ask({ cmd: 'snap', id: id0 }, 'snap', 10000, (e) => e.id === id0),
+  ]);
+  const c0 = counters();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await sleep(opts.seconds * 1000);
+  const c1 = counters();
+  const cpu1 = process.cpuUsage(cpu0);
+  const t1 = performance.now();
+  const id1 = ++snapId;
+  const [r1, s1] = await Promise.all([
+    receiver.ask({ cmd: 'snap', id: id1 }, 'snap', 10000, (e) => e.id === id1),
+    origin.ask({ cmd: 'snap', id: id1 }, 'snap', 10000, (e) => e.id === id1),
+  ]);
+  await origin.ask({ cmd: 'stop' }, 'stopped');
+  const wall = (t1 - t0) / 1000;
+  const cpuS = (cpu1.user + cpu1.system) / 1e6;
+  const delivered = r1.counts.reduce((n, c, i) => n + c - (r0.counts[i] ?? 0), 0);
+  const inN = c1.in - c0.in;
+  const outN = c1.out - c0.out;
+  return {
+    mode,
+    viewers,
+    sentPps: (s1.sent - s0.sent) / ((s1.at - s0.at) / 1000),
+    relayInPps: inN / wall,
+    relayOutPps: outN / wall,
+    deliveredPps: delivered / ((r1.at - r0.at) / 1000),
+    cpu: cpuS / wall,
+    inPerCpuS: inN / cpuS,
+    outPerCpuS: outN / cpuS,
+    senderCpu: (s1.cpuUs - s0.cpuUs) / 1e3 / (s1.at - s0.at),
+    receiverCpu: (r1.cpuUs - r0.cpuUs) / 1e3 / (r1.at - r0.at),
+  };
+}
+
+async function runBaseline(viewers: number): Promise<Sample> {
+  if (!receiver) throw new Error('children not started');
+  const { ports } = await receiver.ask({ cmd: 'open', count: viewers }, 'opened');
+  const inSock = await udpBind();
+  inSock.setRecvBufferSize(RECV_BUFFER);
+  const outSock = await udpBind();
+  const c: Counters = { in: 0, out: 0 };
+  // The whole relay: what any UDP forwarder in Node must do at the least.
+  inSock.on('message', (msg) => {
+    c.in++;
+    for (const port of ports) {
+      outSock.send(msg, port, '127.0.0.1');
+      c.out++;
+    }
+  });
+  try {
+    return await measure('baseline', viewers, inSock.address().port, () => ({ ...c }));
+  } finally {
+    inSock.close();
+    outSock.close();
+    await receiver.ask({ cmd: 'close' }, 'closed');
+  }
+}
+
+async function viewerJoin(port: number, mediaPort: number): Promise<RawRtspClient> {
+  const client = await RawRtspClient.connect('127.0.0.1', port);
+  const url = `rtsp://127.0.0.1:${port}/bench`;
+  const d = await client.request('DESCRIBE', url, { Accept: 'application/sdp' });
+  if (d.status !== 200) throw new Error(`DESCRIBE answered ${d.status}`);
+  const base = d.headers.get('Content-Base') ?? `${url}/`;
+  const control = /^a=control:(trackID=\d+)/m.exec(d.body.toString())?.[1] ?? 'trackID=0';
+  const s = await client.request('SETUP', `${base.replace(/\/?$/, '/')}${control}`, {
+    Transport: `RTP/AVP;unicast;client_port=${mediaPort}-${mediaPort + 1}`,
+  });
+  if (s.status !== 200) throw new Error(`SETUP answered ${s.status}`);
+  const p = await client.request('PLAY', base);
+  if (p.status !== 200) throw new Error(`PLAY answered ${p.status}`);
+  return client;
+}
+
+async function runSeamd(viewers: number, originPort: number): Promise<Sample> {
+  if (!receiver || !origin) throw new Error('children not started');
+  const { ports } = await receiver.ask({ cmd: 'open', count: viewers }, 'opened');
+  const yaml = [
+    'listen: { rtsp: 127.0.0.1:0, rtp: 127.0.0.1:0 }',
+    'paths:',
+    `  bench: { origin: rtsp://127.0.0.1:${originPort}/x, upstream: { transport: udp } }`,
+    'limits: { maxConnectionsPerAddress: 1000 }',
+  ].join('\n');
+  const daemon: Daemon = await startDaemon(
+    parseConfigText(yaml, 'bench'),
+    pino({ level: 'silent' }),
+  );
+  const clients: RawRtspClient[] = [];
+  try {
+    const legSetup = origin.waitFor('setup', 10000);
+    for (const mediaPort of ports)
+      clients.push(await viewerJoin(daemon.addresses.rtsp.port, mediaPort));
+    const { clientPort } = await legSetup;
+    const counters = (): Counters => {
+      let inN = 0;
+      let outN = 0;
+      for (const src of daemon.registry.sources) inN += src.packetsIn;
+      for (const s of daemon.front.viewerSessions.values()) outN += s.packetsSent;
+      return { in: inN, out: outN };
+    };
+    return await measure('seamd', viewers, clientPort, counters);
+  } finally {
+    for (const c of clients) {
+      if (!c.closed)
+        await c
+          .request('TEARDOWN', `rtsp://127.0.0.1:${daemon.addresses.rtsp.port}/bench`)
+          .catch(() => undefined);
+      c.close();
+    }
+    await daemon.stop();
+    await receiver.ask({ cmd: 'close' }, 'closed');
+  }
+}
+
+function summarize(samples: Sample[]): Sample {
+  const pick = (k: keyof Sample): number => median(samples.map((s) => s[k] as number));
+  const first = samples[0];
+  if (!first) throw new Error('no samples');
+  return {
+    mode: first.mode,
+    viewers: first.viewers,
+    sentPps: pick('sentPps'),
+    relayInPps: pick('relayInPps'),
+    relayOutPps: pick('relayOutPps'),
+    deliveredPps: pick('deliveredPps'),
+    cpu: pick('cpu'),
+    inPerCpuS: pick('inPerCpuS'),
+    outPerCpuS: pick('outPerCpuS'),
+    senderCpu: pick('senderCpu'),
+    receiverCpu: pick('receiverCpu'),
+  };
+}
+
+function row(s: Sample): string[] {
+  return [
+    s.mode,
+    String(s.viewers),
+    si(s.sentPps),
+    si(s.relayInPps),
+    si(s.relayOutPps),
+    si(s.deliveredPps),
+    `${fixed(s.cpu * 100, 0)}%`,
+    si(s.inPerCpuS),
+    si(s.outPerCpuS),
+    `${fixed(s.senderCpu * 100, 0)}%/${fixed(s.receiverCpu * 100, 0)}%`,
+  ];
+}
+
+async function main(): Promise<void> {
+  const viewerCounts = opts.viewers
+    .split(',')
+    .map((v) => Number(v.trim()))
+    .filter((v) => Number.isInteger(v) && v > 0);
+  const modes: Mode[] =
+    opts.only === 'seamd'
+      ? ['seamd']
+      : opts.only === 'baseline'
+        ? ['baseline']
+        : ['baseline', 'seamd'];
+  const machine = machineInfo();
+  origin = await Child.start<OriginCommand, OriginEvent>(here('./lib/origin-child.ts'));
+  receiver = await Child.start<ReceiverCommand, ReceiverEvent>(here('./lib/receiver-child.ts'));
+  const originPort = origin.ready?.rtspPort ?? 0;
+  let pinned = false;
+  if (opts.pin === 'auto' && machine.cpus >= 2) {
+    pinned = pinTo(process.pid, 0) && pinTo(origin.pid, 1) && pinTo(receiver.pid, 1);
+  }
+  const pinText = pinned ? 'relay pinned to CPU 0, sender+receiver to CPU 1' : 'not pinned';
+  process.stdout.write(
+    `relay-pps: node ${machine.node}, ${machine.cpus} CPU (${machine.cpu}), ` +
+      `load ${machine.load.join(' ')}\n` +
+      `  ${opts.size}-byte payload, sender rate ${opts.rate === 0 ? 'max' : si(opts.rate)}, ` +
+      `${opts.rounds} round(s) x ${opts.seconds}s (+${opts.warmup}s warm-up), ${pinText}\n`,
+  );
+  const byKey = new Map<string, Sample[]>();
+  for (let round = 0; round < opts.rounds; round++) {
+    for (const viewers of viewerCounts) {
+      const order = round % 2 === 0 ? modes : [...modes].reverse();
+      for (const mode of order) {
+        const sample =
+          mode === 'baseline' ? await runBaseline(viewers) : await runSeamd(viewers, originPort);
+        const key = `${mode}/${viewers}`;
+        byKey.set(key, [...(byKey.get(key) ?? []), sample]);
+        process.stdout.write(
+          `  round ${round + 1} ${key.padEnd(11)} delivered ${si(sample.deliveredPps).padStart(6)}` +
+            ` pps, relay in ${si(sample.relayInPps).padStart(6)} out ${si(sample.relayOutPps).padStart(6)}` +
+            ` pps, cpu ${fixed(sample.cpu * 100, 0)}%, out/cpu-s ${si(sample.outPerCpuS)}\n`,
+        );
+      }
+    }
+  }
+
+  const results: Array<Sample & { spreadPct: number }> = [];
+  for (const viewers of viewerCounts) {
+    for (const mode of modes) {
+      const samples = byKey.get(`${mode}/${viewers}`) ?? [];
+      results.push({
+        ...summarize(samples),
+        spreadPct: spreadPct(samples.map((s) => s.outPerCpuS)),
+      });
+    }
+  }
+  process.stdout.write(
+    `\nrelay-pps (median of ${opts.rounds}; pps = packets/s; per CPU-s = packets per second of relay CPU)\n`,
+  );
+  process.stdout.write(
+    `${table(
+      [
+        'relay',
+        'viewers',
+        'sent',
+        'relay in',
+        'relay out',
+        'delivered',
+        'relay cpu',
+        'in/CPU-s',
+        'out/CPU-s',
+        'snd/rcv cpu',
+      ],
+      results.map(row),
+    )}\n`,
+  );
+  const ratios: Record<string, Record<string, number>> = {};
+  const ratioRows: string[][] = [];
+  for (const viewers of viewerCounts) {
+    const b = results.find((r) => r.mode === 'baseline' && r.viewers === viewers);
+    const s = results.find((r) => r.mode === 'seamd' && r.viewers === viewers);
+    if (!b || !s) continue;
+    const r = {
+      deliveredPps: s.deliveredPps / b.deliveredPps,
+      relayOutPps: s.relayOutPps / b.relayOutPps,
+      outPerCpuS: s.outPerCpuS / b.outPerCpuS,
+      cpuUsPerInPacketSeamd: 1e6 / s.inPerCpuS,
+      cpuUsPerInPacketBaseline: 1e6 / b.inPerCpuS,
+    };
+    ratios[String(viewers)] = r;
+    ratioRows.push([
+      String(viewers),
+      fixed(r.deliveredPps),
+      fixed(r.relayOutPps),
+      fixed(r.outPerCpuS),
+      `${fixed(r.cpuUsPerInPacketSeamd)} / ${fixed(r.cpuUsPerInPacketBaseline)}`,
+      `${fixed(s.spreadPct, 0)}% / ${fixed(b.spreadPct, 0)}%`,
+    ]);
+  }
+  if (ratioRows.length > 0) {
+    process.stdout.write('\nseamd / baseline\n');
+    process.stdout.write(
+      `${table(
+        [
+          'viewers',
+          'delivered',
+          'relay out',
+          'out/CPU-s',
+          'CPU us per packet in (seamd / bare)',
+          'spread out/CPU-s (seamd / bare)',
+        ],
+        ratioRows,
+      )}\n`,
+    );
+  }
+  printJson('relay-pps', {
+    machine,
+    options: { ...opts, pinned },
+    results,
+    ratios,
+  });
+}
+
+async function shutdown(): Promise<void> {
+  await Promise.all([origin?.stop(), receiver?.stop()]);
+}
+
+main()
+  .then(shutdown)
+  .catch(async (err: unknown) => {
+    process.stderr.write(
+      `relay-pps failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    await shutdown();
+    process.exitCode = 1;
+  });
