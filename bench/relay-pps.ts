@@ -19,6 +19,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
@@ -93,11 +94,32 @@ interface Sample {
   outPerCpuS: number;
   senderCpu: number;
   receiverCpu: number;
+  /** How busy the relay's CPU (CPU 0 when pinned, else all CPUs) was, everyone included. */
+  hostBusy: number;
 }
 
 let origin: Child<OriginCommand, OriginEvent> | undefined;
 let receiver: Child<ReceiverCommand, ReceiverEvent> | undefined;
 let snapId = 0;
+
+let relayCpu: number | undefined;
+
+/** Busy and total jiffies of one CPU (or all) from /proc/stat; undefined off Linux. */
+function cpuTimes(cpu: number | undefined): { busy: number; total: number } | undefined {
+  try {
+    const name = cpu === undefined ? 'cpu' : `cpu${cpu}`;
+    const line = readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${name} `));
+    if (!line) return undefined;
+    const v = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = v.reduce((a, b) => a + b, 0);
+    const idle = (v[3] ?? 0) + (v[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return undefined;
+  }
+}
 
 function pinTo(pid: number, cpu: number): boolean {
   try {
@@ -135,6 +157,7 @@ async function measure(
     receiver.ask({ cmd: 'snap', id: id0 }, 'snap', 10000, (e) => e.id === id0),
     origin.ask({ cmd: 'snap', id: id0 }, 'snap', 10000, (e) => e.id === id0),
   ]);
+  const h0 = cpuTimes(relayCpu);
   const c0 = counters();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -142,6 +165,7 @@ async function measure(
   const c1 = counters();
   const cpu1 = process.cpuUsage(cpu0);
   const t1 = performance.now();
+  const h1 = cpuTimes(relayCpu);
   const id1 = ++snapId;
   const [r1, s1] = await Promise.all([
     receiver.ask({ cmd: 'snap', id: id1 }, 'snap', 10000, (e) => e.id === id1),
@@ -165,6 +189,7 @@ async function measure(
     outPerCpuS: outN / cpuS,
     senderCpu: (s1.cpuUs - s0.cpuUs) / 1e3 / (s1.at - s0.at),
     receiverCpu: (r1.cpuUs - r0.cpuUs) / 1e3 / (r1.at - r0.at),
+    hostBusy: h0 && h1 ? (h1.busy - h0.busy) / Math.max(1, h1.total - h0.total) : NaN,
   };
 }
 
@@ -264,6 +289,7 @@ function summarize(samples: Sample[]): Sample {
     outPerCpuS: pick('outPerCpuS'),
     senderCpu: pick('senderCpu'),
     receiverCpu: pick('receiverCpu'),
+    hostBusy: pick('hostBusy'),
   };
 }
 
@@ -276,6 +302,7 @@ function row(s: Sample): string[] {
     si(s.relayOutPps),
     si(s.deliveredPps),
     `${fixed(s.cpu * 100, 0)}%`,
+    `${fixed(s.hostBusy * 100, 0)}%`,
     si(s.inPerCpuS),
     si(s.outPerCpuS),
     `${fixed(s.senderCpu * 100, 0)}%/${fixed(s.receiverCpu * 100, 0)}%`,
@@ -300,6 +327,7 @@ async function main(): Promise<void> {
   let pinned = false;
   if (opts.pin === 'auto' && machine.cpus >= 2) {
     pinned = pinTo(process.pid, 0) && pinTo(origin.pid, 1) && pinTo(receiver.pid, 1);
+    if (pinned) relayCpu = 0;
   }
   const pinText = pinned ? 'relay pinned to CPU 0, sender+receiver to CPU 1' : 'not pinned';
   process.stdout.write(
@@ -320,7 +348,8 @@ async function main(): Promise<void> {
         process.stdout.write(
           `  round ${round + 1} ${key.padEnd(11)} delivered ${si(sample.deliveredPps).padStart(6)}` +
             ` pps, relay in ${si(sample.relayInPps).padStart(6)} out ${si(sample.relayOutPps).padStart(6)}` +
-            ` pps, cpu ${fixed(sample.cpu * 100, 0)}%, out/cpu-s ${si(sample.outPerCpuS)}\n`,
+            ` pps, cpu ${fixed(sample.cpu * 100, 0)}% (cpu busy ${fixed(sample.hostBusy * 100, 0)}%),` +
+            ` out/cpu-s ${si(sample.outPerCpuS)}\n`,
         );
       }
     }
@@ -349,6 +378,7 @@ async function main(): Promise<void> {
         'relay out',
         'delivered',
         'relay cpu',
+        'cpu busy',
         'in/CPU-s',
         'out/CPU-s',
         'snd/rcv cpu',
