@@ -8,14 +8,14 @@
  * - The fake origin (RTSP + RTP blaster) and the receiver are child processes, so producing and
  *   counting packets do not share the relay's core. With 2+ CPUs and `taskset` available this
  *   process is pinned to CPU 0 and the children to CPU 1 (`--pin none` to leave scheduling to
- *   the OS).
+ *   the OS). Other load on the machine is shown as "core busy" (from /proc/stat).
  * - seamd runs in this process from a real config (`startDaemon`), the viewers are raw RTSP
  *   clients here (control plane only); their UDP media ports are in the receiver child.
  * - "relay in/out" are counted by the relay itself (seamd: Source.packetsIn and the viewer
  *   sessions' packetsSent; bare: its own counters); "delivered" is what the receiver counted.
  *   CPU is process.cpuUsage() of this process (user + system, all threads) over the window.
  *
- * Run: node --import tsx bench/relay-pps.ts [--seconds 3] [--viewers 1,10] [--rounds 2]
+ * Run: node --import tsx bench/relay-pps.ts [--seconds 2] [--viewers 1,10] [--rounds 3] [--help]
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { execFileSync } from 'node:child_process';
@@ -48,14 +48,14 @@ import {
 const opts = parseArgs(
   process.argv.slice(2),
   {
-    seconds: 3,
-    warmup: 1,
+    seconds: 2,
+    warmup: 0.5,
     viewers: '1,10',
-    rounds: 2,
+    rounds: 3,
     rate: 0,
     size: 1200,
     pin: 'auto',
-    only: 'both',
+    modes: 'bare,seamd',
   },
   'relay-pps: relayed RTP packets/s, seamd vs a bare node:dgram relay (same run)',
   {
@@ -63,17 +63,18 @@ const opts = parseArgs(
     warmup: 'blasting before the window opens, seconds',
     viewers: 'comma-separated viewer counts (fan-out)',
     rounds: 'repetitions of every scenario (median reported), order alternating',
-    rate: 'sender packets/s; 0 = as fast as the sender can',
+    rate: 'sender packets/s; 0 = as fast as the sender can (saturation)',
     size: 'RTP payload bytes',
     pin: 'auto (relay on CPU 0, children on CPU 1 when possible) | none',
-    only: 'both | seamd | baseline',
+    modes: 'comma-separated: bare, seamd, bare-connected (one connected socket per viewer)',
   },
 );
 
 const RECV_BUFFER = 4 * 1024 * 1024; // what seamd asks for on its leg sockets (udp-pair.ts)
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 
-type Mode = 'baseline' | 'seamd';
+const MODES = ['bare', 'seamd', 'bare-connected'] as const;
+type Mode = (typeof MODES)[number];
 
 interface Counters {
   in: number;
@@ -193,26 +194,48 @@ async function measure(
   };
 }
 
-async function runBaseline(viewers: number): Promise<Sample> {
+/**
+ * The bare relay: receive → send to every viewer, counting, nothing else; what any UDP
+ * forwarder in Node pays at the least. `connected`: one connected socket per viewer instead of
+ * one socket sending to an address (no per-packet address lookup).
+ */
+async function runBare(viewers: number, connected: boolean): Promise<Sample> {
   if (!receiver) throw new Error('children not started');
   const { ports } = await receiver.ask({ cmd: 'open', count: viewers }, 'opened');
   const inSock = await udpBind();
   inSock.setRecvBufferSize(RECV_BUFFER);
   const outSock = await udpBind();
-  const c: Counters = { in: 0, out: 0 };
-  // The whole relay: what any UDP forwarder in Node must do at the least.
-  inSock.on('message', (msg) => {
-    c.in++;
+  const perViewer: Socket[] = [];
+  if (connected) {
     for (const port of ports) {
-      outSock.send(msg, port, '127.0.0.1');
-      c.out++;
+      const s = await udpBind();
+      await new Promise<void>((resolve) => s.connect(port, '127.0.0.1', resolve));
+      perViewer.push(s);
     }
-  });
+  }
+  const c: Counters = { in: 0, out: 0 };
+  if (connected) {
+    inSock.on('message', (msg) => {
+      c.in++;
+      for (const s of perViewer) {
+        s.send(msg);
+        c.out++;
+      }
+    });
+  } else {
+    inSock.on('message', (msg) => {
+      c.in++;
+      for (const port of ports) {
+        outSock.send(msg, port, '127.0.0.1');
+        c.out++;
+      }
+    });
+  }
   try {
-    return await measure('baseline', viewers, inSock.address().port, () => ({ ...c }));
+    const mode = connected ? 'bare-connected' : 'bare';
+    return await measure(mode, viewers, inSock.address().port, () => ({ ...c }));
   } finally {
-    inSock.close();
-    outSock.close();
+    for (const s of [inSock, outSock, ...perViewer]) s.close();
     await receiver.ask({ cmd: 'close' }, 'closed');
   }
 }
@@ -293,7 +316,7 @@ function summarize(samples: Sample[]): Sample {
   };
 }
 
-function row(s: Sample): string[] {
+function row(s: Sample & { spreadPct: number }): string[] {
   return [
     s.mode,
     String(s.viewers),
@@ -301,12 +324,25 @@ function row(s: Sample): string[] {
     si(s.relayInPps),
     si(s.relayOutPps),
     si(s.deliveredPps),
+    `${fixed(Math.max(0, 1 - s.deliveredPps / s.relayOutPps) * 100, 0)}%`,
     `${fixed(s.cpu * 100, 0)}%`,
     `${fixed(s.hostBusy * 100, 0)}%`,
     si(s.inPerCpuS),
     si(s.outPerCpuS),
-    `${fixed(s.senderCpu * 100, 0)}%/${fixed(s.receiverCpu * 100, 0)}%`,
+    fixed(1e6 / s.inPerCpuS),
+    `${fixed(s.spreadPct, 0)}%`,
   ];
+}
+
+function runOne(mode: Mode, viewers: number, originPort: number): Promise<Sample> {
+  switch (mode) {
+    case 'bare':
+      return runBare(viewers, false);
+    case 'bare-connected':
+      return runBare(viewers, true);
+    case 'seamd':
+      return runSeamd(viewers, originPort);
+  }
 }
 
 async function main(): Promise<void> {
@@ -314,12 +350,10 @@ async function main(): Promise<void> {
     .split(',')
     .map((v) => Number(v.trim()))
     .filter((v) => Number.isInteger(v) && v > 0);
-  const modes: Mode[] =
-    opts.only === 'seamd'
-      ? ['seamd']
-      : opts.only === 'baseline'
-        ? ['baseline']
-        : ['baseline', 'seamd'];
+  const modes = opts.modes.split(',').map((m) => m.trim()) as Mode[];
+  for (const m of modes) {
+    if (!MODES.includes(m)) throw new Error(`unknown mode ${m} (${MODES.join(', ')})`);
+  }
   const machine = machineInfo();
   origin = await Child.start<OriginCommand, OriginEvent>(here('./lib/origin-child.ts'));
   receiver = await Child.start<ReceiverCommand, ReceiverEvent>(here('./lib/receiver-child.ts'));
@@ -341,15 +375,14 @@ async function main(): Promise<void> {
     for (const viewers of viewerCounts) {
       const order = round % 2 === 0 ? modes : [...modes].reverse();
       for (const mode of order) {
-        const sample =
-          mode === 'baseline' ? await runBaseline(viewers) : await runSeamd(viewers, originPort);
+        const sample = await runOne(mode, viewers, originPort);
         const key = `${mode}/${viewers}`;
         byKey.set(key, [...(byKey.get(key) ?? []), sample]);
         process.stdout.write(
-          `  round ${round + 1} ${key.padEnd(11)} delivered ${si(sample.deliveredPps).padStart(6)}` +
-            ` pps, relay in ${si(sample.relayInPps).padStart(6)} out ${si(sample.relayOutPps).padStart(6)}` +
-            ` pps, cpu ${fixed(sample.cpu * 100, 0)}% (cpu busy ${fixed(sample.hostBusy * 100, 0)}%),` +
-            ` out/cpu-s ${si(sample.outPerCpuS)}\n`,
+          `  round ${round + 1} ${key.padEnd(17)} relay in ${si(sample.relayInPps).padStart(5)}` +
+            ` out ${si(sample.relayOutPps).padStart(5)} delivered ${si(sample.deliveredPps).padStart(5)} pps,` +
+            ` relay cpu ${fixed(sample.cpu * 100, 0).padStart(3)}% of a` +
+            ` ${fixed(sample.hostBusy * 100, 0)}% busy core, out/CPU-s ${si(sample.outPerCpuS)}\n`,
         );
       }
     }
@@ -366,7 +399,8 @@ async function main(): Promise<void> {
     }
   }
   process.stdout.write(
-    `\nrelay-pps (median of ${opts.rounds}; pps = packets/s; per CPU-s = packets per second of relay CPU)\n`,
+    `\nrelay-pps: median of ${opts.rounds} round(s); pps = packets/s; /CPU-s = per second of ` +
+      `the relay process's CPU time\n`,
   );
   process.stdout.write(
     `${table(
@@ -377,11 +411,13 @@ async function main(): Promise<void> {
         'relay in',
         'relay out',
         'delivered',
+        'rcv loss',
         'relay cpu',
-        'cpu busy',
+        'core busy',
         'in/CPU-s',
         'out/CPU-s',
-        'snd/rcv cpu',
+        'us/pkt in',
+        'spread',
       ],
       results.map(row),
     )}\n`,
@@ -389,15 +425,14 @@ async function main(): Promise<void> {
   const ratios: Record<string, Record<string, number>> = {};
   const ratioRows: string[][] = [];
   for (const viewers of viewerCounts) {
-    const b = results.find((r) => r.mode === 'baseline' && r.viewers === viewers);
+    const b = results.find((r) => r.mode === 'bare' && r.viewers === viewers);
     const s = results.find((r) => r.mode === 'seamd' && r.viewers === viewers);
     if (!b || !s) continue;
     const r = {
       deliveredPps: s.deliveredPps / b.deliveredPps,
       relayOutPps: s.relayOutPps / b.relayOutPps,
       outPerCpuS: s.outPerCpuS / b.outPerCpuS,
-      cpuUsPerInPacketSeamd: 1e6 / s.inPerCpuS,
-      cpuUsPerInPacketBaseline: 1e6 / b.inPerCpuS,
+      extraUsPerInPacket: 1e6 / s.inPerCpuS - 1e6 / b.inPerCpuS,
     };
     ratios[String(viewers)] = r;
     ratioRows.push([
@@ -405,34 +440,25 @@ async function main(): Promise<void> {
       fixed(r.deliveredPps),
       fixed(r.relayOutPps),
       fixed(r.outPerCpuS),
-      `${fixed(r.cpuUsPerInPacketSeamd)} / ${fixed(r.cpuUsPerInPacketBaseline)}`,
-      `${fixed(s.spreadPct, 0)}% / ${fixed(b.spreadPct, 0)}%`,
+      fixed(r.extraUsPerInPacket),
     ]);
   }
   if (ratioRows.length > 0) {
-    process.stdout.write('\nseamd / baseline\n');
+    process.stdout.write('\nseamd / bare (same run)\n');
     process.stdout.write(
       `${table(
-        [
-          'viewers',
-          'delivered',
-          'relay out',
-          'out/CPU-s',
-          'CPU us per packet in (seamd / bare)',
-          'spread out/CPU-s (seamd / bare)',
-        ],
+        ['viewers', 'delivered', 'relay out', 'out/CPU-s', 'seamd extra CPU us per packet in'],
         ratioRows,
       )}\n`,
     );
+    process.stdout.write(
+      '  out/CPU-s is the figure to quote on a shared machine: delivered and relay out depend on\n' +
+        '  how much CPU the relay got (see core busy), and at 10 viewers on 2 cores the receiver,\n' +
+        '  sharing a core with the sender, cannot take everything (rcv loss).\n',
+    );
   }
-  printJson('relay-pps', {
-    machine,
-    options: { ...opts, pinned },
-    results,
-    ratios,
-  });
+  printJson('relay-pps', { machine, options: { ...opts, pinned }, results, ratios });
 }
-
 async function shutdown(): Promise<void> {
   await Promise.all([origin?.stop(), receiver?.stop()]);
 }

@@ -60,7 +60,7 @@ export class Child<Cmd, Ev extends { ev: string }> {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const child = new Child<C, E>(proc);
-    child.ready = (await child.waitFor('ready', 20000)) as Extract<E, { ev: 'ready' }>;
+    child.ready = await child.waitFor('ready', 20000);
     return child;
   }
 

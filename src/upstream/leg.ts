@@ -1,24 +1,33 @@
 /**
  * A leg: one upstream RTSP session to the origin (DESCRIBE → SETUP → PLAY → TEARDOWN), its
- * keepalive, its transport choice (UDP, TCP interleaved, or UDP with a fall back to TCP) and
- * its media (leg-media.ts).
+ * keepalive, its transport choice (UDP, TCP interleaved, or UDP falling back to TCP) and its
+ * media (leg-media.ts). RTSP details that need no state live in leg-rtsp.ts.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { UpstreamError, isSeamdError } from '../errors.js';
-import type { RtspResponse } from '../protocol/rtsp/message.js';
-import {
-  baseUrlOf,
-  parseRtpInfo,
-  parseSession,
-  parseTransport,
-  type TransportSpec,
-} from '../protocol/rtsp/headers/index.js';
+import { baseUrlOf } from '../protocol/rtsp/headers/index.js';
 import { parseSdp, type SdpInfo } from '../protocol/sdp/sdp.js';
 import { allocateUdpPair, type UdpPair } from '../net/udp-pair.js';
-import { RtspClientConnection, type SocketFactory } from './rtsp-client.js';
+import type { SocketFactory } from './rtsp-client.js';
+import { LegControl } from './leg-control.js';
 import { LegMedia } from './leg-media.js';
-import { matchControlUrl, stripUserinfo, type Credentials } from './url.js';
+import {
+  DEFAULT_SESSION_TIMEOUT_S,
+  answeredTransport,
+  asError,
+  controlUris,
+  isOk,
+  playHeaders,
+  playResultOf,
+  sessionOf,
+  statusError,
+  type PlayOptions,
+  type PlayResult,
+} from './leg-rtsp.js';
+import { stripUserinfo, type Credentials } from './url.js';
+
+export type { PlayOptions, PlayResult, RtpInfoMapped } from './leg-rtsp.js';
 
 export type LegState = 'idle' | 'described' | 'ready' | 'playing' | 'paused' | 'closed';
 export type LegTransport = 'udp' | 'tcp';
@@ -33,7 +42,7 @@ export interface LegOptions {
   userAgent: string;
   credentials?: Credentials;
   log: Logger;
-  /** Local address for the RTP/RTCP sockets; default 0.0.0.0 (or :: for an IPv6 origin). */
+  /** Local address for the RTP/RTCP sockets; default 0.0.0.0 (:: for an IPv6 origin). */
   udpHost?: string;
   /** Local port range for RTP/RTCP pairs; default: any free even pair. */
   udpPortMin?: number;
@@ -55,43 +64,15 @@ export interface SetupResult {
   session: { id: string; timeout: number };
 }
 
-export interface PlayOptions {
-  range?: string;
-  scale?: number;
-  speed?: number;
-}
-
-export interface RtpInfoMapped {
-  url: string;
-  trackIndex: number | undefined;
-  seq?: number;
-  rtptime?: number;
-}
-
-export interface PlayResult {
-  range: string | undefined;
-  rtpInfo: RtpInfoMapped[];
-  status: number;
-}
-
 export interface LegEvents {
   rtp: [trackIndex: number, packet: Buffer, arrival: number];
   rtcp: [trackIndex: number, packet: Buffer];
   closed: [reason: Error | undefined];
-  /** The leg switched transport by itself (auto mode, UDP silent) and played again. */
+  /** auto mode: UDP stayed silent, the leg redid its session over TCP and played again. */
   transport: [transport: LegTransport, play: PlayResult];
 }
 
-const DEFAULT_SESSION_TIMEOUT_S = 60;
 const TEARDOWN_TIMEOUT_MS = 2000;
-
-function isTransportRefusal(err: unknown): boolean {
-  return isSeamdError(err) && err.code === 'UPSTREAM_NO_TRANSPORT';
-}
-
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
-}
 
 export class Leg extends EventEmitter<LegEvents> {
   readonly id: string;
@@ -100,7 +81,7 @@ export class Leg extends EventEmitter<LegEvents> {
   private readonly opts: LegOptions;
   private readonly log: Logger;
   private st: LegState = 'idle';
-  private client: RtspClientConnection | undefined;
+  private readonly control: LegControl;
   private readonly media: LegMedia;
   private info: SdpInfo | undefined;
   private publicMethods = new Set<string>();
@@ -117,19 +98,19 @@ export class Leg extends EventEmitter<LegEvents> {
     this.id = opts.id;
     this.url = stripUserinfo(opts.url);
     this.log = opts.log;
-    this.media = new LegMedia({
-      log: opts.log,
-      cname: `seamd-${opts.id}`,
-      ...(opts.rrIntervalMs !== undefined ? { rrIntervalMs: opts.rrIntervalMs } : {}),
-    });
+    const rr = opts.rrIntervalMs !== undefined ? { rrIntervalMs: opts.rrIntervalMs } : {};
+    this.media = new LegMedia({ log: opts.log, cname: `seamd-${opts.id}`, ...rr });
     this.media.on('rtp', (track, packet, arrival) => {
-      if (this.udpWatch) {
-        clearTimeout(this.udpWatch);
-        this.udpWatch = undefined;
-      }
+      this.disarmUdpWatch();
       this.emit('rtp', track, packet, arrival);
     });
     this.media.on('rtcp', (track, packet) => this.emit('rtcp', track, packet));
+    this.control = new LegControl(opts);
+    this.control.on('frame', (channel, payload) => {
+      if (this.media.onFrame(channel, payload)) return;
+      this.log.debug({ event: 'leg.unknown_channel', id: this.id, channel }, 'frame ignored');
+    });
+    this.control.on('lost', (err) => this.close(err));
   }
 
   get state(): LegState {
@@ -141,7 +122,7 @@ export class Leg extends EventEmitter<LegEvents> {
     return this.transportInUse;
   }
 
-  /** RTP packets received per track index so far (since the last transport switch). */
+  /** RTP packets received per track index (since SETUP, or since the last transport switch). */
   packetCounts(): Record<number, number> {
     return this.media.packetCounts();
   }
@@ -150,26 +131,21 @@ export class Leg extends EventEmitter<LegEvents> {
   async describe(): Promise<DescribeResult> {
     this.expectState('describe', ['idle']);
     try {
-      await this.connect();
-      const options = await this.call('OPTIONS', this.url, {}, { acceptAnyStatus: true });
-      if (options.status >= 200 && options.status < 300) {
+      await this.connectControl();
+      const options = await this.control.call('OPTIONS', this.url, {}, true);
+      if (isOk(options)) {
         const pub = options.headers.get('Public') ?? '';
         this.publicMethods = new Set(pub.split(',').map((m) => m.trim().toUpperCase()));
       }
-      const res = await this.call('DESCRIBE', this.url, { Accept: 'application/sdp' });
+      const res = await this.control.call('DESCRIBE', this.url, { Accept: 'application/sdp' });
       const baseUrl = stripUserinfo(baseUrlOf(res.headers, this.url));
       const sdpText = res.body.toString('utf8');
       try {
         this.info = parseSdp(sdpText, baseUrl);
       } catch (err) {
-        throw this.logged(
-          new UpstreamError(
-            'UPSTREAM_PROTOCOL',
-            `DESCRIBE ${this.url}: unusable SDP: ${asError(err).message}`,
-            {
-              cause: err,
-            },
-          ),
+        const why = `DESCRIBE ${this.url}: unusable SDP: ${asError(err).message}`;
+        throw this.control.logged(
+          new UpstreamError('UPSTREAM_PROTOCOL', why, { cause: err }),
           'DESCRIBE',
         );
       }
@@ -188,50 +164,27 @@ export class Leg extends EventEmitter<LegEvents> {
   async setup(trackIndexes?: number[]): Promise<SetupResult> {
     this.expectState('setup', ['described']);
     const info = this.info;
-    if (!info) throw new UpstreamError('UPSTREAM_PROTOCOL', 'setup before describe');
-    const tracks = trackIndexes ?? info.tracks.map((t) => t.index);
-    for (const i of tracks) {
-      if (!info.tracks[i]) throw new RangeError(`leg ${this.id}: no track ${i} in the SDP`);
+    const tracks = trackIndexes ?? info?.tracks.map((t) => t.index) ?? [];
+    const missing = tracks.find((i) => !info?.tracks[i]);
+    if (missing !== undefined || tracks.length === 0) {
+      throw new RangeError(`leg ${this.id}: cannot set up tracks [${tracks.join(', ')}]`);
     }
-    if (tracks.length === 0) throw new RangeError(`leg ${this.id}: no track to set up`);
     this.tracks = tracks;
     try {
       let transport: LegTransport = this.opts.transport === 'tcp' ? 'tcp' : 'udp';
       try {
         await this.setupTracks(transport);
       } catch (err) {
-        if (this.opts.transport !== 'auto' || !isTransportRefusal(err) || this.st === 'closed')
-          throw err;
-        this.log.info(
-          {
-            event: 'leg.transport',
-            id: this.id,
-            from: 'udp',
-            to: 'tcp',
-            reason: asError(err).message,
-          },
-          'origin refused UDP, setting up over TCP',
-        );
+        const refused = isSeamdError(err) && err.code === 'UPSTREAM_NO_TRANSPORT';
+        if (this.opts.transport !== 'auto' || !refused || this.st === 'closed') throw err;
+        this.logSwitch(`origin refused UDP: ${asError(err).message}`);
         await this.resetSession();
         transport = 'tcp';
         await this.setupTracks(transport);
       }
-      const session = this.session;
-      if (!session)
-        throw new UpstreamError('UPSTREAM_PROTOCOL', 'SETUP answered without a Session');
-      this.transportInUse = transport;
-      this.st = 'ready';
-      this.media.start();
-      this.startKeepalive();
+      const session = this.ready(transport);
       this.log.info(
-        {
-          event: 'leg.open',
-          id: this.id,
-          url: this.url,
-          transport,
-          tracks: tracks.length,
-          session: session.id,
-        },
+        { event: 'leg.open', id: this.id, url: this.url, transport, tracks: tracks.length },
         'leg open',
       );
       return { transport, session: { ...session } };
@@ -241,19 +194,15 @@ export class Leg extends EventEmitter<LegEvents> {
     }
   }
 
-  /** PLAY (aggregate, or per track when the origin has no aggregate control). */
+  /** PLAY (aggregate; per track when the origin has no aggregate control or answers 459). */
   async play(opts: PlayOptions = {}): Promise<PlayResult> {
     this.expectState('play', ['ready', 'paused', 'playing']);
     try {
       const result = await this.sendPlay(opts);
       this.lastPlay = { ...opts };
       this.st = 'playing';
-      if (
-        this.opts.transport === 'auto' &&
-        this.transportInUse === 'udp' &&
-        !this.media.receivedRtp
-      ) {
-        this.armUdpWatch();
+      if (this.opts.transport === 'auto' && this.transportInUse === 'udp') {
+        if (!this.media.receivedRtp) this.armUdpWatch();
       }
       return result;
     } catch (err) {
@@ -264,9 +213,9 @@ export class Leg extends EventEmitter<LegEvents> {
 
   async pause(): Promise<void> {
     this.expectState('pause', ['playing', 'paused']);
+    this.disarmUdpWatch();
     try {
-      this.disarmUdpWatch();
-      for (const uri of this.controlUris()) await this.call('PAUSE', uri);
+      for (const uri of this.controlUris()) await this.control.call('PAUSE', uri);
       this.st = 'paused';
     } catch (err) {
       this.failOp(err);
@@ -277,11 +226,8 @@ export class Leg extends EventEmitter<LegEvents> {
   /** TEARDOWN (best effort, short timeout), then close everything. Idempotent. */
   async teardown(): Promise<void> {
     if (this.st === 'closed') return;
-    const client = this.client;
     this.stopTimers();
-    if (client && !client.closed && client.sessionId !== undefined) {
-      await this.sendTeardown(client);
-    }
+    await this.control.teardown(this.controlUris(), this.teardownTimeoutMs());
     this.close();
   }
 
@@ -291,27 +237,19 @@ export class Leg extends EventEmitter<LegEvents> {
     this.st = 'closed';
     this.stopTimers();
     this.media.clear();
-    this.dropClient();
-    this.log.info(
-      {
-        event: 'leg.close',
-        id: this.id,
-        reason: reason?.message ?? 'teardown',
-        ...(isSeamdError(reason) ? { code: reason.code } : {}),
-      },
-      'leg closed',
-    );
+    this.control.drop();
+    const code = isSeamdError(reason) ? { code: reason.code } : {};
+    const why = reason?.message ?? 'teardown';
+    this.log.info({ event: 'leg.close', id: this.id, reason: why, ...code }, 'leg closed');
     this.emit('closed', reason);
   }
 
-  // ---- internals ----
+  // ---- connection and requests ----
 
   private expectState(op: string, allowed: LegState[]): void {
     if (!allowed.includes(this.st)) {
-      throw new UpstreamError(
-        'UPSTREAM_PROTOCOL',
-        `leg ${this.id}: cannot ${op} in state ${this.st}`,
-      );
+      const why = `leg ${this.id}: cannot ${op} in state ${this.st}`;
+      throw new UpstreamError('UPSTREAM_PROTOCOL', why);
     }
   }
 
@@ -321,118 +259,13 @@ export class Leg extends EventEmitter<LegEvents> {
     this.close(asError(err));
   }
 
-  private async connect(): Promise<void> {
-    let client: RtspClientConnection;
-    try {
-      client = await RtspClientConnection.connect(this.opts.url, {
-        connectTimeoutMs: this.opts.connectTimeoutMs,
-        requestTimeoutMs: this.opts.requestTimeoutMs,
-        userAgent: this.opts.userAgent,
-        ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),
-        ...(this.opts.socketFactory ? { socketFactory: this.opts.socketFactory } : {}),
-      });
-    } catch (err) {
-      throw this.logged(asError(err), 'CONNECT');
-    }
-    if (this.st === 'closed') {
-      client.close();
-      throw new UpstreamError('UPSTREAM_CLOSED', `leg ${this.id} closed while connecting`);
-    }
-    this.client = client;
-    client.on('frame', (channel, payload) => {
-      if (!this.media.onFrame(channel, payload)) {
-        this.log.debug(
-          { event: 'leg.unknown_channel', id: this.id, channel },
-          'frame on unknown channel',
-        );
-      }
-    });
-    client.on('request', (req) => {
-      const level = req.method.toUpperCase() === 'REDIRECT' ? 'warn' : 'debug';
-      this.log[level](
-        { event: 'leg.server_request', id: this.id, method: req.method },
-        'origin sent a request',
-      );
-    });
-    client.on('close', (reason) => {
-      if (this.client !== client) return;
-      const err = isSeamdError(reason)
-        ? reason
-        : new UpstreamError('UPSTREAM_CLOSED', 'origin closed the control connection', {
-            cause: reason,
-          });
-      this.logged(err, 'CONNECTION');
-      this.close(err);
-    });
-  }
-
-  private dropClient(): void {
-    const client = this.client;
-    this.client = undefined;
-    if (client) {
-      client.removeAllListeners('close');
-      client.close();
-    }
-  }
-
-  private logged(err: Error, method: string): Error {
-    this.log.warn(
-      {
-        event: 'upstream.error',
-        id: this.id,
-        code: isSeamdError(err) ? err.code : undefined,
-        status: err instanceof UpstreamError ? err.status : undefined,
-        method,
-        message: err.message,
-      },
-      'upstream error',
-    );
-    return err;
-  }
-
-  /** One request; non-2xx becomes UPSTREAM_STATUS (logged) unless acceptAnyStatus. */
-  private async call(
-    method: string,
-    uri: string,
-    headers: Record<string, string> = {},
-    opts: { acceptAnyStatus?: boolean; timeoutMs?: number; client?: RtspClientConnection } = {},
-  ): Promise<RtspResponse> {
-    const client = opts.client ?? this.client;
-    if (!client)
-      throw new UpstreamError('UPSTREAM_CLOSED', `${method}: leg ${this.id} is not connected`);
-    let res: RtspResponse;
-    try {
-      res = await client.request(method, uri, headers, undefined, {
-        ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-      });
-    } catch (err) {
-      throw this.logged(asError(err), method);
-    }
-    if (!opts.acceptAnyStatus && (res.status < 200 || res.status >= 300)) {
-      throw this.logged(this.statusError(method, uri, res), method);
-    }
-    return res;
-  }
-
-  private statusError(method: string, uri: string, res: RtspResponse): UpstreamError {
-    const refusedTransport =
-      method === 'SETUP' &&
-      (res.status === 461 || (res.status >= 400 && /transport/i.test(res.reason)));
-    return new UpstreamError(
-      refusedTransport ? 'UPSTREAM_NO_TRANSPORT' : 'UPSTREAM_STATUS',
-      `${method} ${uri}: origin answered ${res.status} ${res.reason}`.trimEnd(),
-      { status: res.status },
-    );
-  }
+  // ---- SETUP ----
 
   private async setupTracks(transport: LegTransport): Promise<void> {
-    const info = this.info;
-    if (!info) return;
     for (const index of this.tracks) {
-      const track = info.tracks[index];
+      const track = this.info?.tracks[index];
       if (!track) continue;
-      if (this.st === 'closed')
-        throw new UpstreamError('UPSTREAM_CLOSED', `leg ${this.id} closed during SETUP`);
+      if (this.st === 'closed') throw new UpstreamError('UPSTREAM_CLOSED', 'leg closed in SETUP');
       if (transport === 'udp') await this.setupUdp(index, track.control, track.clockRate);
       else await this.setupTcp(index, track.control, track.clockRate);
     }
@@ -440,41 +273,26 @@ export class Leg extends EventEmitter<LegEvents> {
   }
 
   private async setupUdp(index: number, control: string, clockRate: number): Promise<void> {
-    const client = this.client;
-    if (!client) throw new UpstreamError('UPSTREAM_CLOSED', `leg ${this.id} is not connected`);
-    const family = client.remoteFamily === 'IPv6' ? 'udp6' : 'udp4';
+    const o = this.opts;
+    const address = this.control.remoteAddress;
+    if (address === undefined) throw new UpstreamError('UPSTREAM_CLOSED', 'not connected');
     let pair: UdpPair | undefined = await allocateUdpPair({
-      family,
-      ...(this.opts.udpHost !== undefined ? { host: this.opts.udpHost } : {}),
-      ...(this.opts.udpPortMin !== undefined ? { portMin: this.opts.udpPortMin } : {}),
-      ...(this.opts.udpPortMax !== undefined ? { portMax: this.opts.udpPortMax } : {}),
+      family: this.control.remoteFamily === 'IPv6' ? 'udp6' : 'udp4',
+      ...(o.udpHost !== undefined ? { host: o.udpHost } : {}),
+      ...(o.udpPortMin !== undefined ? { portMin: o.udpPortMin } : {}),
+      ...(o.udpPortMax !== undefined ? { portMax: o.udpPortMax } : {}),
     });
     try {
       const asked = `RTP/AVP;unicast;client_port=${pair.rtpPort}-${pair.rtcpPort}`;
-      const res = await this.call('SETUP', control, { Transport: asked });
-      const spec = this.answeredTransport(res, control);
-      if (spec && spec.lowerTransport !== 'UDP') {
-        throw this.logged(
-          new UpstreamError(
-            'UPSTREAM_NO_TRANSPORT',
-            `SETUP ${control}: asked UDP, origin answered ${spec.lowerTransport}`,
-          ),
-          'SETUP',
-        );
-      }
-      const address = client.remoteAddress;
-      if (address === undefined)
-        throw new UpstreamError('UPSTREAM_CLOSED', 'control connection has no peer');
-      this.noteSession(res);
-      this.media.addUdpTrack(
-        { index, clockRate, ...(spec?.ssrc !== undefined ? { ssrc: spec.ssrc } : {}) },
-        pair,
-        {
-          address,
-          ...(spec?.source !== undefined ? { sources: [spec.source] } : {}),
-          ...(spec?.serverPort ? { serverPort: spec.serverPort } : {}),
-        },
-      );
+      const res = await this.control.call('SETUP', control, { Transport: asked });
+      const spec = this.checked(() => answeredTransport(res, control, 'UDP'));
+      this.session = this.checked(() => sessionOf(res, this.session));
+      const ssrc = spec?.ssrc !== undefined ? { ssrc: spec.ssrc } : {};
+      this.media.addUdpTrack({ index, clockRate, ...ssrc }, pair, {
+        address,
+        ...(spec?.source !== undefined ? { sources: [spec.source] } : {}),
+        ...(spec?.serverPort ? { serverPort: spec.serverPort } : {}),
+      });
       pair = undefined; // owned by media now
     } finally {
       pair?.close();
@@ -483,195 +301,112 @@ export class Leg extends EventEmitter<LegEvents> {
 
   private async setupTcp(index: number, control: string, clockRate: number): Promise<void> {
     const asked: [number, number] = [2 * index, 2 * index + 1];
-    const res = await this.call('SETUP', control, {
-      Transport: `RTP/AVP/TCP;unicast;interleaved=${asked[0]}-${asked[1]}`,
-    });
-    const spec = this.answeredTransport(res, control);
-    if (spec && spec.lowerTransport !== 'TCP') {
-      throw this.logged(
-        new UpstreamError(
-          'UPSTREAM_NO_TRANSPORT',
-          `SETUP ${control}: asked TCP, origin answered ${spec.lowerTransport}`,
-        ),
-        'SETUP',
-      );
-    }
-    this.noteSession(res);
-    const client = this.client;
-    this.media.addTcpTrack(
-      { index, clockRate, ...(spec?.ssrc !== undefined ? { ssrc: spec.ssrc } : {}) },
-      spec?.interleaved ?? asked,
-      (channel, payload) => client?.sendFrame(channel, payload) ?? false,
+    const transport = `RTP/AVP/TCP;unicast;interleaved=${asked[0]}-${asked[1]}`;
+    const res = await this.control.call('SETUP', control, { Transport: transport });
+    const spec = this.checked(() => answeredTransport(res, control, 'TCP'));
+    this.session = this.checked(() => sessionOf(res, this.session));
+    const ssrc = spec?.ssrc !== undefined ? { ssrc: spec.ssrc } : {};
+    this.media.addTcpTrack({ index, clockRate, ...ssrc }, spec?.interleaved ?? asked, (ch, p) =>
+      this.control.sendFrame(ch, p),
     );
   }
 
-  /** The first spec of the answer's Transport; undefined when absent (we assume what we asked). */
-  private answeredTransport(res: RtspResponse, control: string): TransportSpec | undefined {
-    const value = res.headers.get('Transport');
-    if (value === undefined) return undefined;
+  /** Runs a leg-rtsp check, logging the error it throws as a SETUP error. */
+  private checked<T>(fn: () => T): T {
     try {
-      return parseTransport(value)[0];
+      return fn();
     } catch (err) {
-      throw this.logged(
-        new UpstreamError(
-          'UPSTREAM_PROTOCOL',
-          `SETUP ${control}: bad Transport answer: ${asError(err).message}`,
-        ),
-        'SETUP',
-      );
+      throw this.control.logged(asError(err), 'SETUP');
     }
   }
 
-  private noteSession(res: RtspResponse): void {
-    const value = res.headers.get('Session');
-    if (value === undefined) {
-      if (this.session) return;
-      throw this.logged(
-        new UpstreamError('UPSTREAM_PROTOCOL', 'SETUP answered without a Session header'),
-        'SETUP',
-      );
-    }
-    try {
-      const s = parseSession(value);
-      this.session = {
-        id: s.id,
-        timeout: s.timeout ?? this.session?.timeout ?? DEFAULT_SESSION_TIMEOUT_S,
-      };
-    } catch (err) {
-      throw this.logged(
-        new UpstreamError('UPSTREAM_PROTOCOL', `SETUP: bad Session ${JSON.stringify(value)}`, {
-          cause: err,
-        }),
-        'SETUP',
-      );
-    }
+  /** Tracks are set up: start reports and keepalive. Returns the session. */
+  private ready(transport: LegTransport): { id: string; timeout: number } {
+    const session = this.session;
+    if (!session) throw new UpstreamError('UPSTREAM_PROTOCOL', 'SETUP gave no Session');
+    this.transportInUse = transport;
+    this.st = 'ready';
+    this.media.start();
+    this.startKeepalive(session.timeout);
+    return session;
   }
 
-  /** Drops a partial session (TEARDOWN if any, new connection if the old one was used). */
+  /** Drops the (partial) session: TEARDOWN and a fresh connection if a session existed. */
   private async resetSession(): Promise<void> {
     this.stopTimers();
     this.media.clear();
-    const client = this.client;
-    if (client && client.sessionId !== undefined) {
-      await this.sendTeardown(client);
-      this.dropClient();
+    if (this.control.sessionId !== undefined || !this.control.connected) {
+      await this.control.teardown(this.controlUris(), this.teardownTimeoutMs());
+      await this.connectControl();
     }
     this.session = undefined;
     this.transportInUse = undefined;
-    if (!this.client || this.client.closed) {
-      this.dropClient();
-      await this.connect();
+  }
+
+  private async connectControl(): Promise<void> {
+    await this.control.connect();
+    if (this.state === 'closed') {
+      this.control.drop();
+      throw new UpstreamError('UPSTREAM_CLOSED', `leg ${this.id} closed while connecting`);
     }
   }
 
-  private async sendTeardown(client: RtspClientConnection): Promise<void> {
-    const timeoutMs = Math.min(this.opts.requestTimeoutMs, TEARDOWN_TIMEOUT_MS);
-    for (const uri of this.controlUris()) {
-      try {
-        await client.request('TEARDOWN', uri, {}, undefined, { timeoutMs });
-      } catch (err) {
-        this.log.debug(
-          { event: 'leg.teardown_failed', id: this.id, err: asError(err).message },
-          'TEARDOWN failed',
-        );
-        return;
-      }
-    }
+  private teardownTimeoutMs(): number {
+    return Math.min(this.opts.requestTimeoutMs, TEARDOWN_TIMEOUT_MS);
   }
 
-  /** Aggregate control when the SDP has one (or more than one track is set up), else tracks. */
+  // ---- PLAY and keepalive ----
+
   private controlUris(): string[] {
-    const info = this.info;
-    if (!info) return [];
-    if (this.hasAggregate()) return [info.aggregateControl];
-    return this.tracks.map((i) => info.tracks[i]?.control ?? info.aggregateControl);
-  }
-
-  private hasAggregate(): boolean {
-    const info = this.info;
-    return info !== undefined && (info.sdp.control !== undefined || this.tracks.length > 1);
+    return this.info ? controlUris(this.info, this.tracks) : [];
   }
 
   private async sendPlay(opts: PlayOptions): Promise<PlayResult> {
     const info = this.info;
     if (!info) throw new UpstreamError('UPSTREAM_PROTOCOL', 'play before describe');
-    const headers: Record<string, string> = {};
-    if (opts.range !== undefined) headers.Range = opts.range;
-    if (opts.scale !== undefined) headers.Scale = String(opts.scale);
-    if (opts.speed !== undefined) headers.Speed = String(opts.speed);
-    let responses: RtspResponse[];
-    const uris = this.controlUris();
-    const first = await this.call('PLAY', uris[0] ?? info.aggregateControl, headers, {
-      acceptAnyStatus: true,
-    });
-    if (first.status === 459 && this.tracks.length > 0 && uris.length === 1) {
-      // Aggregate Operation Not Allowed: PLAY each track
-      responses = [];
+    const headers = playHeaders(opts);
+    const [first = info.aggregateControl, ...more] = this.controlUris();
+    const responses = [await this.control.call('PLAY', first, headers, true)];
+    if (responses[0]?.status === 459 && more.length === 0 && this.tracks.length > 0) {
+      // 459 Aggregate Operation Not Allowed: PLAY each track instead
+      responses.length = 0;
       for (const i of this.tracks) {
-        responses.push(await this.call('PLAY', info.tracks[i]?.control ?? '', headers));
+        responses.push(await this.control.call('PLAY', info.tracks[i]?.control ?? first, headers));
       }
     } else {
-      if (first.status < 200 || first.status >= 300) {
-        throw this.logged(this.statusError('PLAY', uris[0] ?? '', first), 'PLAY');
+      if (responses[0] && !isOk(responses[0])) {
+        throw this.control.logged(statusError('PLAY', first, responses[0]), 'PLAY');
       }
-      responses = [first];
-      for (const uri of uris.slice(1)) responses.push(await this.call('PLAY', uri, headers));
+      for (const uri of more) responses.push(await this.control.call('PLAY', uri, headers));
     }
-    return this.playResult(responses);
+    return playResultOf(responses, info, (value, err) => {
+      const fields = { event: 'leg.bad_rtp_info', id: this.id, value, err: err.message };
+      this.log.warn(fields, 'unreadable RTP-Info');
+    });
   }
 
-  private playResult(responses: RtspResponse[]): PlayResult {
-    const info = this.info;
-    const controls = info?.tracks.map((t) => t.control) ?? [];
-    const rtpInfo: RtpInfoMapped[] = [];
-    for (const res of responses) {
-      for (const value of res.headers.getAll('RTP-Info')) {
-        try {
-          for (const e of parseRtpInfo(value)) {
-            const idx = matchControlUrl(e.url, controls);
-            const trackIndex = idx === undefined ? undefined : info?.tracks[idx]?.index;
-            rtpInfo.push({ ...e, url: e.url, trackIndex });
-          }
-        } catch (err) {
-          this.log.warn(
-            { event: 'leg.bad_rtp_info', id: this.id, value, err: asError(err).message },
-            'bad RTP-Info',
-          );
-        }
-      }
-    }
-    const last = responses[responses.length - 1];
-    return { range: firstHeader(responses, 'Range'), rtpInfo, status: last?.status ?? 0 };
-  }
-
-  private startKeepalive(): void {
+  private startKeepalive(timeoutS: number): void {
     if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
-    const timeoutS = this.session?.timeout ?? DEFAULT_SESSION_TIMEOUT_S;
-    const everyMs = Math.max(1000, (timeoutS * 1000) / 2);
+    const everyMs = Math.max(1000, ((timeoutS || DEFAULT_SESSION_TIMEOUT_S) * 1000) / 2);
     this.keepaliveTimer = setInterval(() => void this.keepalive(), everyMs);
     this.keepaliveTimer.unref();
   }
 
+  /** GET_PARAMETER when the origin's OPTIONS listed it, else OPTIONS; 454 closes the leg. */
   private async keepalive(): Promise<void> {
-    const info = this.info;
-    if (!info || !this.client || this.st === 'closed') return;
+    const uri = this.info?.aggregateControl;
+    if (uri === undefined || !this.control.connected || this.st === 'closed') return;
     const method = this.publicMethods.has('GET_PARAMETER') ? 'GET_PARAMETER' : 'OPTIONS';
     try {
-      const res = await this.call(method, info.aggregateControl, {}, { acceptAnyStatus: true });
+      const res = await this.control.call(method, uri, {}, true);
       if (res.status === 454) {
-        this.close(this.logged(this.statusError(method, info.aggregateControl, res), method));
-      } else if (res.status >= 300) {
-        this.log.warn(
-          { event: 'leg.keepalive', id: this.id, method, status: res.status },
-          'keepalive refused',
-        );
+        this.close(this.control.logged(statusError(method, uri, res), method));
+      } else if (!isOk(res)) {
+        const fields = { event: 'leg.keepalive', id: this.id, method, status: res.status };
+        this.log.warn(fields, 'keepalive refused');
       }
-    } catch (err) {
-      if (isSeamdError(err) && err.code === 'UPSTREAM_CLOSED') return; // 'close' handles it
-      this.log.warn(
-        { event: 'leg.keepalive', id: this.id, method, err: asError(err).message },
-        'keepalive failed',
-      );
+    } catch {
+      // already logged as upstream.error; a lost connection closes the leg through 'lost'
     }
   }
 
@@ -688,31 +423,22 @@ export class Leg extends EventEmitter<LegEvents> {
     this.udpWatch = undefined;
   }
 
-  /** auto mode: UDP stayed silent after PLAY; redo the session over TCP with the same PLAY. */
+  private logSwitch(reason: string): void {
+    const fields = { event: 'leg.transport', id: this.id, from: 'udp', to: 'tcp', reason };
+    this.log.info(fields, 'leg switches to TCP');
+  }
+
+  /** auto mode: no RTP over UDP after PLAY; redo the session over TCP and PLAY the same way. */
   private async switchToTcp(): Promise<void> {
     if (this.st !== 'playing' || this.media.receivedRtp) return;
-    this.log.info(
-      {
-        event: 'leg.transport',
-        id: this.id,
-        from: 'udp',
-        to: 'tcp',
-        reason: `no RTP over UDP within ${this.opts.udpTimeoutMs} ms`,
-      },
-      'switching leg to TCP',
-    );
+    this.logSwitch(`no RTP over UDP within ${this.opts.udpTimeoutMs} ms`);
     try {
       this.st = 'described';
       await this.resetSession();
       await this.setupTracks('tcp');
-      if (!this.session)
-        throw new UpstreamError('UPSTREAM_PROTOCOL', 'SETUP answered without a Session');
-      this.transportInUse = 'tcp';
-      this.st = 'ready';
-      this.media.start();
-      this.startKeepalive();
+      this.ready('tcp');
       const result = await this.sendPlay(this.lastPlay);
-      if (this.st !== 'ready') return;
+      if (this.state !== 'ready') return;
       this.st = 'playing';
       this.emit('transport', 'tcp', result);
     } catch (err) {
@@ -725,12 +451,4 @@ export class Leg extends EventEmitter<LegEvents> {
     this.keepaliveTimer = undefined;
     this.disarmUdpWatch();
   }
-}
-
-function firstHeader(responses: RtspResponse[], name: string): string | undefined {
-  for (const r of responses) {
-    const v = r.headers.get(name);
-    if (v !== undefined) return v;
-  }
-  return undefined;
 }

@@ -25,9 +25,16 @@ import { isToken, trimOws } from './syntax.js';
 export class RtspParseError extends ProtocolError {
   /** CSeq of the message being parsed when the error hit, if that header had been read. */
   readonly cseq: string | undefined;
-  constructor(code: ErrorCode, message: string, cseq?: string) {
+  /**
+   * Complete messages decoded from the same push() before the error (e.g. a pipelined request
+   * ahead of the bad one); handle them before acting on the error. Empty when thrown again by a
+   * later push() on the failed parser.
+   */
+  readonly messages: RtspMessage[];
+  constructor(code: ErrorCode, message: string, cseq?: string, messages: RtspMessage[] = []) {
     super(code, message);
     this.cseq = cseq;
+    this.messages = messages;
   }
 }
 
@@ -123,24 +130,23 @@ export class RtspParser {
   }
 
   push(chunk: Buffer): RtspMessage[] {
-    if (this.failure) throw this.failure;
+    const failed = this.failure;
+    if (failed) throw new RtspParseError(failed.code, failed.message, failed.cseq);
+    const out: RtspMessage[] = [];
     try {
-      return this.pushInner(chunk);
+      return this.pushInner(chunk, out);
     } catch (err) {
       if (err instanceof RtspParseError) {
-        const cseq = this.mode === 'head' || this.mode === 'body' ? this.cseq() : undefined;
-        this.failure =
-          err.cseq === undefined && cseq !== undefined
-            ? new RtspParseError(err.code, err.message, cseq)
-            : err;
+        const inMessage = this.mode === 'head' || this.mode === 'body';
+        const cseq = err.cseq ?? (inMessage ? this.cseq() : undefined);
+        this.failure = new RtspParseError(err.code, err.message, cseq, out);
         throw this.failure;
       }
       throw err;
     }
   }
 
-  private pushInner(chunk: Buffer): RtspMessage[] {
-    const out: RtspMessage[] = [];
+  private pushInner(chunk: Buffer, out: RtspMessage[]): RtspMessage[] {
     if (chunk.length === 0) return out;
     let rest = chunk;
     if (this.partsLen > 0) {

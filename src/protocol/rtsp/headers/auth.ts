@@ -118,6 +118,7 @@ function readChallenge(lx: Lexer): AuthChallenge {
 }
 
 function parseChallenges(value: string): AuthChallenge[] {
+  if (hasCtl(value)) throw bad('control character');
   const lx = new Lexer(value);
   const out: AuthChallenge[] = [];
   lx.skipSeparators();

@@ -12,6 +12,8 @@ function bad(v: string, why: string): ProtocolError {
   return new ProtocolError('HDR_BAD_RTP_INFO', `bad RTP-Info ${JSON.stringify(v)}: ${why}`);
 }
 
+const SPLIT_RE = /,(?=[ \t]*url[ \t]*=)/i;
+
 /**
  * Splits entries on commas that are followed (after optional whitespace) by `url=`, so a URL that
  * itself holds a comma stays whole.
@@ -19,7 +21,7 @@ function bad(v: string, why: string): ProtocolError {
 function splitEntries(v: string): string[] {
   const out: string[] = [];
   let from = 0;
-  const re = /,(?=[ \t]*url[ \t]*=)/gi;
+  const re = new RegExp(SPLIT_RE.source, 'gi');
   for (let m = re.exec(v); m; m = re.exec(v)) {
     out.push(v.slice(from, m.index));
     from = m.index + 1;
@@ -65,6 +67,7 @@ function parseEntry(v: string, text: string): RtpInfoEntry {
 }
 
 export function parseRtpInfo(v: string): RtpInfoEntry[] {
+  if (hasCtl(v)) throw bad(v, 'control character');
   const entries = splitEntries(v)
     .map((e) => e.replace(/[ \t,]+$/, '')) // tolerate a trailing comma
     .filter((e) => trimOws(e) !== '')
@@ -78,13 +81,16 @@ export function formatRtpInfo(entries: RtpInfoEntry[]): string {
   return entries
     .map((e) => {
       const url = e.url;
+      // Refuse what would not parse back to the same URL.
       if (
         url === '' ||
-        url.endsWith(',') ||
-        /[\s"]/.test(url) ||
+        trimOws(url) !== url ||
+        // a trailing comma is dropped when no parameter follows it
+        (e.seq === undefined && e.rtptime === undefined && url.endsWith(',')) ||
+        unquote(url) !== undefined ||
         hasCtl(url) ||
-        /;(seq|rtptime)=/i.test(url) ||
-        /,url=/i.test(url)
+        /;[ \t]*(seq|rtptime)[ \t]*=/i.test(url) ||
+        SPLIT_RE.test(url)
       ) {
         throw bad(url, 'url');
       }

@@ -101,12 +101,17 @@ function parseSpec(text: string): TransportSpec {
     const name = trimOws(eq < 0 ? p : p.slice(0, eq));
     const key = name.toLowerCase();
     if (!isToken(name)) throw bad(`parameter ${JSON.stringify(p)}`);
+    const flag = key === 'unicast' || key === 'multicast' || key === 'append';
     if (eq < 0) {
       if (key === 'unicast' || key === 'multicast') spec.delivery = key;
       else if (key === 'append') spec.append = true;
+      else if (key === 'destination')
+        continue; // bare: "send to the requester", the default
+      else if (KNOWN_PARAMS.has(key)) throw bad(`${name} without a value`);
       else setOwn(spec.extra, name, true);
       continue;
     }
+    if (flag) throw bad(`${name} takes no value`);
     const value = trimOws(p.slice(eq + 1));
     const rangeKey = RANGE_PARAMS.get(key);
     if (rangeKey) {
@@ -153,6 +158,7 @@ function parseSpec(text: string): TransportSpec {
 }
 
 export function parseTransport(v: string): TransportSpec[] {
+  if (hasCtl(v)) throw bad('control character');
   const items = splitOutsideQuotes(v, ',');
   if (!items) throw bad('unterminated quoted string');
   const specs = items.filter((s) => trimOws(s) !== '').map(parseSpec);

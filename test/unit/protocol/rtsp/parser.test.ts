@@ -6,7 +6,8 @@ import {
   RtspParser,
   maxBufferedBytes,
 } from '../../../../src/protocol/rtsp/parser.js';
-import { BAD, GOOD, plain } from './cases.js';
+import { BAD } from './bad-cases.js';
+import { GOOD, plain } from './cases.js';
 
 function feed(parser: RtspParser, chunks: Buffer[]): RtspMessage[] {
   return chunks.flatMap((c) => parser.push(c));
@@ -87,10 +88,25 @@ describe('RtspParser: behaviour', () => {
     const first = catchError(() => parser.push(Buffer.from('BAD LINE\r\n')));
     expect((first as RtspParseError).code).toBe('RTSP_BAD_START_LINE');
     const again = catchError(() => parser.push(Buffer.from('OPTIONS * RTSP/1.0\r\n\r\n')));
-    expect(again).toBe(first);
+    expect(again).toBeInstanceOf(RtspParseError);
+    expect((again as RtspParseError).code).toBe('RTSP_BAD_START_LINE');
     parser.reset();
     expect(parser.buffered).toBe(0);
     expect(parser.push(Buffer.from('OPTIONS * RTSP/1.0\r\n\r\n'))).toHaveLength(1);
+  });
+
+  it('hands over the messages decoded before the error in the same push', () => {
+    const parser = new RtspParser();
+    const input = Buffer.from(
+      'OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n$\x00\x00\x01\xffDESCRIBE * RTSP/1.0\r\nCSeq: 2\r\nBad\r\n\r\n',
+      'latin1',
+    );
+    const err = catchError(() => parser.push(input)) as RtspParseError;
+    expect(err.code).toBe('RTSP_BAD_HEADER');
+    expect(err.cseq).toBe('2');
+    expect(err.messages.map((m) => m.kind)).toEqual(['request', 'frame']);
+    const again = catchError(() => parser.push(Buffer.from('x'))) as RtspParseError;
+    expect([again.code, again.cseq, again.messages]).toEqual(['RTSP_BAD_HEADER', '2', []]);
   });
 
   it('reset() drops a partial message', () => {

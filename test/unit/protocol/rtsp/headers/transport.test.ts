@@ -144,6 +144,9 @@ describe('parseTransport', () => {
     ['unterminated quote', 'RTP/AVP;mode="PLAY'],
     ['bad parameter name', 'RTP/AVP;un icast'],
     ['empty destination', 'RTP/AVP;destination='],
+    ['valued parameter without value', 'RTP/AVP;unicast;ttl'],
+    ['flag with a value', 'RTP/AVP;unicast=yes'],
+    ['control character', 'RTP/AVP;unicast;x=a\x01'],
   ];
   for (const [name, input] of bad) {
     it(`rejects ${name}`, () =>
