@@ -441,7 +441,8 @@ function main(): void {
     )}\n`,
   );
   process.stdout.write(
-    '  x floor = floor ops/s / case ops/s (how many times slower than its floor)\n',
+    '  rates per CPU-second of this process; x floor = floor rate / case rate (how many times\n' +
+      '  slower than its floor); the every-2-bytes row is a reference for touching all bytes\n',
   );
   printJson('packet-parse', {
     machine,

@@ -79,11 +79,13 @@ export class ViewerConnection implements ViewerOutput {
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     let messages;
+    let failure: unknown;
     try {
       messages = this.parser.push(chunk);
     } catch (err) {
-      this.rejectMalformed(err);
-      return;
+      // Requests completed ahead of the bad bytes are still answered, in order.
+      messages = err instanceof RtspParseError ? err.messages : [];
+      failure = err;
     }
     for (const msg of messages) {
       if (msg.kind === 'frame') {
@@ -93,6 +95,7 @@ export class ViewerConnection implements ViewerOutput {
       }
       // Responses: seamd sends players no requests, so there is nothing to match them to.
     }
+    if (failure !== undefined) this.rejectMalformed(failure);
   }
 
   private rejectMalformed(err: unknown): void {

@@ -150,6 +150,19 @@ describe('bad input', () => {
     expect(seamd.events('request.bad').length).toBeGreaterThan(0);
   });
 
+  it('a good request pipelined ahead of garbage is still answered, then 400', async () => {
+    const c = await client();
+    const first = await c.sendRaw(
+      'OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\nOPTIONS * RTSP/1.0\r\nCSeq: 2\r\nbroken\r\n\r\n',
+    );
+    expect(first?.status).toBe(200);
+    expect(first?.headers.get('CSeq')).toBe('1');
+    const second = await c.sendRaw('');
+    expect(second?.status).toBe(400);
+    expect(second?.headers.get('CSeq')).toBe('2');
+    c.close();
+  });
+
   it('RTSP/2.0 gets 505; a missing CSeq gets 400; an over-long line gets 400', async () => {
     const c1 = await client();
     expect((await c1.sendRaw('OPTIONS * RTSP/2.0\r\nCSeq: 1\r\n\r\n'))?.status).toBe(505);

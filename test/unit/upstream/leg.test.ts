@@ -54,7 +54,7 @@ function bindUdp(host = '127.0.0.1'): Promise<Socket> {
 }
 
 async function fakeOrigin(script: Script = {}): Promise<Fake> {
-  const udp = await Promise.all(
+  const udp: Fake['udp'] = await Promise.all(
     [0, 1].map(async () => ({
       rtp: await bindUdp(),
       rtcp: await bindUdp(),
