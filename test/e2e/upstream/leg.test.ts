@@ -143,6 +143,10 @@ describe('Leg against gst-rtsp-server', () => {
         expect(t.firstTs).toBe(info?.rtptime);
         // gst's RTP-Info seq is the first packet's (video) or one before it (audio)
         const lead = ((t.firstSeq ?? 0) - (info?.seq ?? 0) + 65536) % 65536;
+        console.log(
+          `[leg e2e] ${transport} track ${i}: RTP-Info seq=${info?.seq} rtptime=${info?.rtptime}, ` +
+            `first packet seq=${t.firstSeq} ts=${t.firstTs}, ${t.count} packets`,
+        );
         expect(lead).toBeLessThanOrEqual(2);
       }
       // no gaps: the sequence span equals the count

@@ -1,0 +1,116 @@
+/**
+ * Runs every benchmark in sequence, each in its own child process (a fresh heap and JIT, and no
+ * sockets or timers left over from the previous one), passes their tables through, and ends
+ * with a short summary and one combined `BENCH_JSON` line.
+ *
+ * Run: node --import tsx bench/run-all.ts [--quick] [--only relay-pps,packet-parse]
+ *        [--relay-args "--viewers 1,10 --rounds 3"] [--parse-args "--reps 5"]
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { fixed, JSON_PREFIX, parseArgs, printJson, si, table } from './lib/common.js';
+
+const BENCHES = ['relay-pps', 'packet-parse'] as const;
+type BenchName = (typeof BENCHES)[number];
+
+const opts = parseArgs(
+  process.argv.slice(2),
+  { only: BENCHES.join(','), quick: false, 'relay-args': '', 'parse-args': '' },
+  'run-all: every benchmark in sequence (child processes), then a summary',
+  {
+    only: 'comma-separated benchmarks to run',
+    quick: 'one round / repetition each (faster, noisier)',
+    'relay-args': 'extra options for relay-pps.ts',
+    'parse-args': 'extra options for packet-parse.ts',
+  },
+);
+
+function argsFor(name: BenchName): string[] {
+  const quick = opts.quick ? (name === 'relay-pps' ? ['--rounds', '1'] : ['--reps', '1']) : [];
+  const extra = name === 'relay-pps' ? opts['relay-args'] : opts['parse-args'];
+  return [...quick, ...extra.split(/\s+/).filter((a) => a !== '')];
+}
+
+/** Runs one benchmark; resolves with its parsed BENCH_JSON line (undefined if none). */
+function run(name: BenchName): Promise<{ code: number; json: unknown }> {
+  const file = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...argsFor(name)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let json: unknown;
+  const lines = createInterface({ input: child.stdout });
+  lines.on('line', (line) => {
+    if (line.startsWith(JSON_PREFIX)) {
+      try {
+        json = JSON.parse(line.slice(JSON_PREFIX.length));
+      } catch {
+        process.stdout.write(`${line}\n`);
+      }
+    } else {
+      process.stdout.write(`${line}\n`);
+    }
+  });
+  return new Promise((resolve) => {
+    child.on('close', (code) => resolve({ code: code ?? 1, json }));
+  });
+}
+
+interface RelayJson {
+  ratios?: Record<string, { deliveredPps: number; outPerCpuS: number; extraUsPerInPacket: number }>;
+  results?: Array<{ mode: string; viewers: number; outPerCpuS: number; deliveredPps: number }>;
+}
+
+interface ParseJson {
+  results?: Array<{ name: string; opsPerSec: number; mbPerSec?: number; vsFloor?: number }>;
+}
+
+function summary(all: Partial<Record<BenchName, unknown>>): string[][] {
+  const rows: string[][] = [];
+  const relay = all['relay-pps'] as RelayJson | undefined;
+  for (const [viewers, r] of Object.entries(relay?.ratios ?? {})) {
+    const s = relay?.results?.find((x) => x.mode === 'seamd' && String(x.viewers) === viewers);
+    rows.push([
+      `relay ${viewers} viewer(s): seamd out/CPU-s`,
+      si(s?.outPerCpuS ?? NaN),
+      `${fixed(r.outPerCpuS)} x bare`,
+    ]);
+    rows.push([
+      `relay ${viewers} viewer(s): seamd delivered pps`,
+      si(s?.deliveredPps ?? NaN),
+      `${fixed(r.deliveredPps)} x bare`,
+    ]);
+  }
+  const parse = all['packet-parse'] as ParseJson | undefined;
+  for (const r of parse?.results ?? []) {
+    if (r.name.startsWith('floor') || r.name.startsWith('ref')) continue;
+    const value =
+      r.mbPerSec !== undefined ? `${fixed(r.mbPerSec, 0)} MB/s` : `${si(r.opsPerSec)}/s`;
+    rows.push([r.name, value, r.vsFloor === undefined ? '-' : `${fixed(r.vsFloor)} x floor`]);
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const chosen = opts.only
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s): s is BenchName => (BENCHES as readonly string[]).includes(s));
+  const all: Partial<Record<BenchName, unknown>> = {};
+  let failed = 0;
+  const started = Date.now();
+  for (const name of chosen) {
+    process.stdout.write(`\n===== ${name} ${argsFor(name).join(' ')}\n`);
+    const t0 = Date.now();
+    const { code, json } = await run(name);
+    process.stdout.write(`===== ${name}: exit ${code}, ${fixed((Date.now() - t0) / 1000, 1)}s\n`);
+    if (code !== 0) failed++;
+    if (json !== undefined) all[name] = json;
+  }
+  process.stdout.write(`\n===== summary (${fixed((Date.now() - started) / 1000, 0)}s)\n`);
+  process.stdout.write(`${table(['figure', 'value', 'vs baseline'], summary(all))}\n`);
+  printJson('all', { results: all, failed });
+  if (failed > 0) process.exitCode = 1;
+}
+
+void main();
