@@ -15,7 +15,7 @@
  *   sessions' packetsSent; bare: its own counters); "delivered" is what the receiver counted.
  *   CPU is process.cpuUsage() of this process (user + system, all threads) over the window.
  *
- * Run: node --import tsx bench/relay-pps.ts [--seconds 2] [--viewers 1,10] [--rounds 3] [--help]
+ * Run: node --import tsx bench/relay-pps.ts [--seconds 1] [--viewers 1,10] [--rounds 5] [--help]
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { execFileSync } from 'node:child_process';
@@ -48,10 +48,10 @@ import {
 const opts = parseArgs(
   process.argv.slice(2),
   {
-    seconds: 2,
-    warmup: 0.5,
+    seconds: 1,
+    warmup: 0.4,
     viewers: '1,10',
-    rounds: 3,
+    rounds: 5,
     rate: 0,
     size: 1200,
     pin: 'auto',
@@ -422,32 +422,53 @@ async function main(): Promise<void> {
       results.map(row),
     )}\n`,
   );
+  // Ratios per round (bare and seamd ran back to back, so slow drifts in the machine's other
+  // load cancel), then the median over rounds; min-max shows how much to trust it.
   const ratios: Record<string, Record<string, number>> = {};
   const ratioRows: string[][] = [];
   for (const viewers of viewerCounts) {
-    const b = results.find((r) => r.mode === 'bare' && r.viewers === viewers);
-    const s = results.find((r) => r.mode === 'seamd' && r.viewers === viewers);
-    if (!b || !s) continue;
+    const bs = byKey.get(`bare/${viewers}`) ?? [];
+    const ss = byKey.get(`seamd/${viewers}`) ?? [];
+    if (bs.length === 0 || ss.length === 0) continue;
+    const per = (f: (s: Sample, b: Sample) => number): number[] =>
+      ss.flatMap((s, i) => {
+        const b = bs[i];
+        return b ? [f(s, b)] : [];
+      });
+    const out = per((s, b) => s.outPerCpuS / b.outPerCpuS);
+    const delivered = per((s, b) => s.deliveredPps / b.deliveredPps);
+    const relayOut = per((s, b) => s.relayOutPps / b.relayOutPps);
+    const extra = per((s, b) => 1e6 / s.inPerCpuS - 1e6 / b.inPerCpuS);
     const r = {
-      deliveredPps: s.deliveredPps / b.deliveredPps,
-      relayOutPps: s.relayOutPps / b.relayOutPps,
-      outPerCpuS: s.outPerCpuS / b.outPerCpuS,
-      extraUsPerInPacket: 1e6 / s.inPerCpuS - 1e6 / b.inPerCpuS,
+      outPerCpuS: median(out),
+      outPerCpuSMin: Math.min(...out),
+      outPerCpuSMax: Math.max(...out),
+      deliveredPps: median(delivered),
+      relayOutPps: median(relayOut),
+      extraUsPerInPacket: median(extra),
     };
     ratios[String(viewers)] = r;
     ratioRows.push([
       String(viewers),
+      fixed(r.outPerCpuS),
+      `${fixed(r.outPerCpuSMin)}-${fixed(r.outPerCpuSMax)}`,
+      fixed(r.extraUsPerInPacket),
       fixed(r.deliveredPps),
       fixed(r.relayOutPps),
-      fixed(r.outPerCpuS),
-      fixed(r.extraUsPerInPacket),
     ]);
   }
   if (ratioRows.length > 0) {
-    process.stdout.write('\nseamd / bare (same run)\n');
+    process.stdout.write('\nseamd / bare, paired per round, median of rounds\n');
     process.stdout.write(
       `${table(
-        ['viewers', 'delivered', 'relay out', 'out/CPU-s', 'seamd extra CPU us per packet in'],
+        [
+          'viewers',
+          'out/CPU-s',
+          '(min-max)',
+          'extra CPU us/pkt in',
+          'delivered pps',
+          'relay out pps',
+        ],
         ratioRows,
       )}\n`,
     );

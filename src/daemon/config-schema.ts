@@ -22,6 +22,28 @@ export type UpstreamTransport = (typeof UPSTREAM_TRANSPORTS)[number];
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Seaming: when to open and close extra upstream legs and how to merge them. */
+export interface SeamConfig {
+  /** Legs always open (2 = SMPTE 2022-7 style redundancy for premium content). */
+  readonly minLegs: number;
+  readonly maxLegs: number;
+  /** Open one more leg when a leg's loss over the window reaches this. */
+  readonly openLossPct: number;
+  /** Close extra legs once the merged stream stayed at or under this for holdSec. */
+  readonly closeLossPct: number;
+  readonly holdSec: number;
+  /** Minimum time between two opens (a new leg's loss window must fill first). */
+  readonly openCooldownSec: number;
+  /** Sliding window for loss figures. */
+  readonly windowSec: number;
+  /** 0 = forward at first arrival; >0 = hold and sort for players that cannot reorder. */
+  readonly reorderWindowMs: number;
+  /** Consecutive payload-hash matches that confirm a leg's alignment. */
+  readonly alignRun: number;
+  /** A hole no leg filled within this is reported as a gap. */
+  readonly gapTimeoutMs: number;
+}
+
 export interface PathConfig {
   /** rtsp:// URL of the origin, as written. */
   readonly origin: string;
@@ -29,6 +51,8 @@ export interface PathConfig {
   readonly mirrors: readonly string[];
   /** Filled from the global `upstream` section where the path does not override it. */
   readonly upstream: { readonly transport: UpstreamTransport };
+  /** The global `seam` section with this path's overrides applied. */
+  readonly seam: SeamConfig;
 }
 
 export interface Credentials {
@@ -62,6 +86,7 @@ export interface Config {
     readonly sessionTimeoutSec: number;
     readonly maxRequestBytes: number;
   };
+  readonly seam: SeamConfig;
   readonly log: { readonly level: LogLevel; readonly pretty: boolean | 'auto' };
 }
 
@@ -130,6 +155,50 @@ function section<T extends z.ZodType>(schema: T, empty: unknown = {}) {
 
 const pathUpstream = z.strictObject({ transport: z.enum(UPSTREAM_TRANSPORTS).optional() });
 
+const pct = z.number().min(0).max(100);
+const seamFields = {
+  minLegs: int(1, 8),
+  maxLegs: int(1, 8),
+  openLossPct: pct,
+  closeLossPct: pct,
+  holdSec: z.number().min(0).max(86_400),
+  openCooldownSec: z.number().min(0).max(3600),
+  windowSec: z.number().min(0.5).max(600),
+  reorderWindowMs: int(0, 10_000),
+  alignRun: int(2, 64),
+  gapTimeoutMs: int(10, 60_000),
+};
+const SEAM_DEFAULTS: SeamConfig = {
+  minLegs: 1,
+  maxLegs: 3,
+  openLossPct: 2,
+  closeLossPct: 0.5,
+  holdSec: 30,
+  openCooldownSec: 5,
+  windowSec: 5,
+  reorderWindowMs: 0,
+  alignRun: 8,
+  gapTimeoutMs: 1000,
+};
+const seamShape = Object.fromEntries(
+  Object.entries(seamFields).map(([k, v]) => [k, v.default(SEAM_DEFAULTS[k as keyof SeamConfig])]),
+) as { [K in keyof typeof seamFields]: z.ZodDefault<(typeof seamFields)[K]> };
+const pathSeam = z.strictObject(
+  Object.fromEntries(Object.entries(seamFields).map(([k, v]) => [k, v.optional()])) as {
+    [K in keyof typeof seamFields]: z.ZodOptional<(typeof seamFields)[K]>;
+  },
+);
+
+/** Problems with a merged seam section (cross-field rules). */
+export function seamProblems(s: SeamConfig): string[] {
+  const out: string[] = [];
+  if (s.minLegs > s.maxLegs) out.push(`minLegs (${s.minLegs}) must be <= maxLegs (${s.maxLegs})`);
+  if (s.closeLossPct >= s.openLossPct) {
+    out.push(`closeLossPct (${s.closeLossPct}) must be < openLossPct (${s.openLossPct})`);
+  }
+  return out;
+}
+
 const pathEntry = z.preprocess(
   // shorthand: `cam1: rtsp://host/stream`
   (v) => (typeof v === 'string' ? { origin: v } : v),
@@ -137,6 +206,7 @@ const pathEntry = z.preprocess(
     origin: rtspUrl,
     mirrors: section(z.array(rtspUrl), []),
     upstream: section(pathUpstream),
+    seam: section(pathSeam),
   }),
 );
 
@@ -196,6 +266,7 @@ const configShape = {
   recordings: section(z.strictObject(recordingsShape)),
   upstream: section(z.strictObject(upstreamShape)),
   limits: section(z.strictObject(limitsShape)),
+  seam: section(z.strictObject(seamShape)),
   log: section(z.strictObject(logShape)),
 };
 
@@ -205,6 +276,7 @@ const SECTION_KEYS: Readonly<Record<string, readonly string[]>> = {
   recordings: Object.keys(recordingsShape),
   upstream: Object.keys(upstreamShape),
   limits: Object.keys(limitsShape),
+  seam: Object.keys(seamShape),
   log: Object.keys(logShape),
 };
 
@@ -213,30 +285,50 @@ export function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   const [first, second, third] = path;
   if (path.length === 0) return Object.keys(configShape);
   if (path.length === 1) return SECTION_KEYS[String(first)] ?? [];
-  if (first === 'paths' && path.length === 2) return ['origin', 'mirrors', 'upstream'];
+  if (first === 'paths' && path.length === 2) return ['origin', 'mirrors', 'upstream', 'seam'];
   if (first === 'paths' && path.length === 3 && third === 'upstream') return ['transport'];
+  if (first === 'paths' && path.length === 3 && third === 'seam') return Object.keys(seamFields);
   if (first === 'upstream' && second === 'credentials' && path.length === 3) {
     return ['username', 'password'];
   }
   return [];
 }
 
-export const configSchema = z.strictObject(configShape).transform((c): Config => ({
-  ...c,
-  paths: Object.fromEntries(
-    Object.entries(c.paths).map(([name, p]) => [
-      name,
-      {
-        origin: p.origin,
-        mirrors: p.mirrors,
-        upstream: { transport: p.upstream.transport ?? c.upstream.transport },
-      },
-    ]),
-  ),
-  upstream: {
-    ...c.upstream,
-    credentials: Object.fromEntries(
-      Object.entries(c.upstream.credentials).map(([k, v]) => [k.toLowerCase(), v]),
+function mergeSeam(base: SeamConfig, over: Partial<Record<keyof SeamConfig, number | undefined>>) {
+  const out: Record<string, number> = { ...base };
+  for (const [k, v] of Object.entries(over)) if (v !== undefined) out[k] = v;
+  return out as unknown as SeamConfig;
+}
+
+export const configSchema = z
+  .strictObject(configShape)
+  .superRefine((c, ctx) => {
+    for (const message of seamProblems(c.seam)) {
+      ctx.addIssue({ code: 'custom', path: ['seam'], message });
+    }
+    for (const [name, p] of Object.entries(c.paths)) {
+      for (const message of seamProblems(mergeSeam(c.seam, p.seam))) {
+        ctx.addIssue({ code: 'custom', path: ['paths', name, 'seam'], message });
+      }
+    }
+  })
+  .transform((c): Config => ({
+    ...c,
+    paths: Object.fromEntries(
+      Object.entries(c.paths).map(([name, p]) => [
+        name,
+        {
+          origin: p.origin,
+          mirrors: p.mirrors,
+          upstream: { transport: p.upstream.transport ?? c.upstream.transport },
+          seam: mergeSeam(c.seam, p.seam),
+        },
+      ]),
     ),
-  },
-}));
+    upstream: {
+      ...c.upstream,
+      credentials: Object.fromEntries(
+        Object.entries(c.upstream.credentials).map(([k, v]) => [k.toLowerCase(), v]),
+      ),
+    },
+  }));

@@ -61,6 +61,26 @@ limits:
   # Body limit for requests from players.
   maxRequestBytes: 65536
 
+seam:
+  # Extra upstream legs on loss, merged packet by packet (per path: paths.<name>.seam).
+  # Legs always open (2 = redundant from the start) and the most ever open.
+  minLegs: 1
+  maxLegs: 3
+  # Open one more leg when a leg loses this % over the window...
+  openLossPct: 2
+  # ...close extra legs after the merged stream stayed at or under this % for holdSec.
+  closeLossPct: 0.5
+  holdSec: 30
+  # Minimum seconds between two opens; sliding window (seconds) for loss figures.
+  openCooldownSec: 5
+  windowSec: 5
+  # 0 = forward each packet at its first arrival; >0 = hold and sort up to this many ms.
+  reorderWindowMs: 0
+  # Consecutive matching payloads that confirm where a new leg sits in the stream.
+  alignRun: 8
+  # A hole no leg filled within this many ms is reported as a gap.
+  gapTimeoutMs: 1000
+
 log:
   # trace | debug | info | warn | error | fatal
   level: info

@@ -13,6 +13,19 @@ import {
   type Config,
 } from '../../../src/daemon/config.js';
 
+const SEAM_DEFAULTS = {
+  minLegs: 1,
+  maxLegs: 3,
+  openLossPct: 2,
+  closeLossPct: 0.5,
+  holdSec: 30,
+  openCooldownSec: 5,
+  windowSec: 5,
+  reorderWindowMs: 0,
+  alignRun: 8,
+  gapTimeoutMs: 1000,
+};
+
 const DEFAULTS: Config = {
   listen: {
     rtsp: { host: '0.0.0.0', port: 8554 },
@@ -35,6 +48,7 @@ const DEFAULTS: Config = {
     sessionTimeoutSec: 60,
     maxRequestBytes: 65536,
   },
+  seam: SEAM_DEFAULTS,
   log: { level: 'info', pretty: 'auto' },
 };
 
@@ -110,11 +124,13 @@ log:
           origin: 'rtsp://10.0.0.5:554/stream',
           mirrors: ['rtsp://10.0.0.6/stream'],
           upstream: { transport: 'tcp' },
+          seam: SEAM_DEFAULTS,
         },
         'cam-2.hd': {
           origin: 'rtsp://user:pw@cam2.local/live',
           mirrors: [],
           upstream: { transport: 'udp' },
+          seam: SEAM_DEFAULTS,
         },
       },
       transparent: {
@@ -146,6 +162,7 @@ log:
         sessionTimeoutSec: 30,
         maxRequestBytes: 0,
       },
+      seam: SEAM_DEFAULTS,
       log: { level: 'debug', pretty: false },
     };
     expect(parseConfigText(text, 'x.yaml')).toEqual(expected);
@@ -188,6 +205,7 @@ log:
       origin: 'rtsp://h/b',
       mirrors: [],
       upstream: { transport: 'auto' },
+      seam: SEAM_DEFAULTS,
     });
   });
 });
@@ -406,5 +424,34 @@ describe('helpers', () => {
   it('formatKeyPath', () => {
     expect(formatKeyPath(['transparent', 'allow', 2])).toBe('transparent.allow[2]');
     expect(formatKeyPath(['paths', 'a.b', 'origin'])).toBe('paths["a.b"].origin');
+  });
+});
+
+describe('seam section', () => {
+  it('path overrides merge over the global seam section', () => {
+    const c = parseConfigText(
+      `seam: { maxLegs: 4, openLossPct: 5 }
+paths:
+  premium: { origin: rtsp://o/x, seam: { minLegs: 2 } }
+  plain: rtsp://o/y
+`,
+      's.yaml',
+    );
+    expect(c.seam).toMatchObject({ minLegs: 1, maxLegs: 4, openLossPct: 5 });
+    expect(c.paths.premium?.seam).toMatchObject({ minLegs: 2, maxLegs: 4, openLossPct: 5 });
+    expect(c.paths.plain?.seam).toEqual(c.seam);
+  });
+
+  it.each([
+    ['seam: { minLegs: 4, maxLegs: 2 }', /s\.yaml: seam: minLegs \(4\) must be <= maxLegs \(2\)/],
+    ['seam: { closeLossPct: 3, openLossPct: 2 }', /seam: closeLossPct \(3\) must be < openLossPct/],
+    [
+      'paths:\n  a: { origin: rtsp://o/x, seam: { minLegs: 5 } }',
+      /paths\.a\.seam: minLegs \(5\) must be <= maxLegs \(3\)/,
+    ],
+    ['seam: { maxLegs: 0 }', /seam\.maxLegs/],
+    ['paths:\n  a: { origin: rtsp://o/x, seam: { minlegs: 2 } }', /paths\.a\.seam.*minlegs/],
+  ])('%s is rejected', (yaml, message) => {
+    expect(() => parseConfigText(yaml, 's.yaml')).toThrow(message);
   });
 });
