@@ -1,0 +1,110 @@
+/**
+ * A fast non-cryptographic 32-bit hash of RTP payload bytes, used to recognise the same packet
+ * arriving on two legs (DESIGN decision 3). Two independent murmur3-style lanes over 32-bit
+ * little-endian words (8 bytes per step, so the two multiply chains overlap), a byte tail, the
+ * length as seed and murmur3's final avalanche. Allocation-free; reads the Buffer by index (no
+ * DataView, no bounds-checked readInt32LE, both measurably slower here).
+ *
+ * The hash only has to be good, not perfect: a collision alone never aligns a leg, because
+ * alignment needs a run of consecutive packets that all match at one offset (aligner.ts).
+ */
+import { rtpPayloadOffset } from '../protocol/rtp/rtp.js';
+
+/** Hash of `buf[start, end)`, as a signed 32-bit integer (what an Int32Array stores). */
+export function payloadHash(buf: Buffer, start: number, end: number): number {
+  const len = end - start;
+  let h1 = len ^ 0x9747b28c;
+  let h2 = len ^ 0x5bd1e995;
+  const stop = start + (len & ~7);
+  let i = start;
+  for (; i < stop; i += 8) {
+    let k =
+      (buf[i] as number) |
+      ((buf[i + 1] as number) << 8) |
+      ((buf[i + 2] as number) << 16) |
+      ((buf[i + 3] as number) << 24);
+    let m =
+      (buf[i + 4] as number) |
+      ((buf[i + 5] as number) << 8) |
+      ((buf[i + 6] as number) << 16) |
+      ((buf[i + 7] as number) << 24);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    m = Math.imul(m, 0x1b873593);
+    m = (m << 13) | (m >>> 19);
+    h1 = Math.imul(h1 ^ k, 0x1b873593);
+    h1 = (h1 << 13) | (h1 >>> 19);
+    h2 = Math.imul(h2 ^ m, 0xcc9e2d51);
+    h2 = (h2 << 15) | (h2 >>> 17);
+  }
+  for (; i < end; i++) h1 = Math.imul(h1 ^ (buf[i] as number), 0x01000193);
+  let h = h1 ^ Math.imul(h2, 0x85ebca6b);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
+
+/**
+ * Hash of an RTP packet's payload: after CSRCs and header extension, without padding (so the
+ * header fields a leg rewrites never matter). `undefined` for a malformed packet.
+ */
+export function rtpPayloadHash(packet: Buffer): number | undefined {
+  const start = rtpPayloadOffset(packet);
+  return start < 0 ? undefined : payloadHash(packet, start, rtpPayloadEnd(packet));
+}
+
+/** End of the payload (before padding) of a packet rtpPayloadOffset accepted. */
+export function rtpPayloadEnd(packet: Buffer): number {
+  return (packet[0] ?? 0) & 0x20 ? packet.length - (packet[packet.length - 1] ?? 0) : packet.length;
+}
+
+/**
+ * Multiset of hashes with, per hash, the position of its latest occurrence: what the aligner
+ * needs to tell a unique payload (a usable anchor) from a repeated one (SPS/PPS, silence,
+ * padding) and to turn a unique match into a candidate offset. `add`/`remove` must be paired
+ * per (hash, pos). Integer-keyed Maps; only kept while some leg is aligning.
+ */
+export class HashIndex {
+  private readonly counts = new Map<number, number>();
+  private readonly latestPos = new Map<number, number>();
+
+  get size(): number {
+    return this.counts.size;
+  }
+
+  add(hash: number, pos: number): void {
+    this.counts.set(hash, (this.counts.get(hash) ?? 0) + 1);
+    const prev = this.latestPos.get(hash);
+    if (prev === undefined || pos > prev) this.latestPos.set(hash, pos);
+  }
+
+  remove(hash: number, pos: number): void {
+    const n = this.counts.get(hash);
+    if (n === undefined) return;
+    if (n <= 1) {
+      this.counts.delete(hash);
+      this.latestPos.delete(hash);
+      return;
+    }
+    this.counts.set(hash, n - 1);
+    // The latest occurrence left; an older one remains but where is not tracked.
+    if (this.latestPos.get(hash) === pos) this.latestPos.delete(hash);
+  }
+
+  count(hash: number): number {
+    return this.counts.get(hash) ?? 0;
+  }
+
+  /** Position of the latest occurrence, if still known. */
+  latest(hash: number): number | undefined {
+    return this.latestPos.get(hash);
+  }
+
+  clear(): void {
+    this.counts.clear();
+    this.latestPos.clear();
+  }
+}

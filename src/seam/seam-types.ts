@@ -1,0 +1,225 @@
+/**
+ * The Seamer's public types (options, events, stats) and its per-leg bookkeeping records.
+ */
+import { rtpTimestamp } from '../protocol/rtp/rtp.js';
+import type { PendingAlignment } from './aligner.js';
+import { payloadHash } from './payload-hash.js';
+import { SeqExtender } from './seq.js';
+import type { SequencerSink, TrackSequencerOptions, TrackSequencer } from './sequencer.js';
+
+export interface SeamerOptions {
+  tracks: number;
+  /** Per track (Hz); used to continue the timestamp across an origin restart. */
+  clockRates: number[];
+  /** K: consecutive packets whose payload hashes must match at one offset (default 8, min 2). */
+  alignRun?: number;
+  /** Packets an unaligned leg may push without a match before 'unaligned' (default 3000). */
+  alignGiveUpPackets?: number;
+  /** Per track, canonical packets remembered for dedup and alignment (default 8192; rounded up to
+   * a power of two). */
+  historyPackets?: number;
+  /** A hole no leg filled within this becomes a 'gap' event (default 1000). */
+  gapTimeoutMs?: number;
+  /** 0 (default): forward at first arrival. >0: release in canonical order, at most this late. */
+  reorderWindowMs?: number;
+  /** An aligned leg's duplicates are checked against the canonical packet they duplicate:
+   * timestamp always, payload hash on every one of the first 32 after alignment, then on every
+   * `verifyEvery`-th (default 16; 0 = never). Three mismatches in a row → 'realign'. */
+  verifyEvery?: number;
+}
+
+export type SeamEvent =
+  | { kind: 'packet'; track: number; packet: Buffer; ext: number; leg: string }
+  | { kind: 'gap'; track: number; fromExt: number; toExt: number }
+  | {
+      kind: 'aligned';
+      leg: string;
+      track: number;
+      seqOffset: number;
+      tsOffset: number;
+      via: 'reference' | 'hint' | 'hash';
+    }
+  | { kind: 'unaligned'; leg: string; track: number; reason: string }
+  | { kind: 'realign'; leg: string; track: number; reason: 'ssrc-change' | 'mismatch' };
+
+export type PacketEvent = Extract<SeamEvent, { kind: 'packet' }>;
+
+export interface LegStats {
+  /** Packets this leg delivered first (the ones output from it). */
+  contributed: number[];
+  /** Packets some leg had delivered before. */
+  duplicates: number[];
+  aligned: boolean[];
+  /** Packets held now, waiting for alignment. */
+  held: number[];
+  /** Packets dropped as too old (out of history, or behind the reorder release point). */
+  late: number[];
+  /** Packets dropped otherwise: malformed, stray old SSRC, leg unaligned, hold overflow. */
+  dropped: number[];
+}
+
+/** LegTrack.status */
+export const IDLE = 0;
+export const PENDING = 1;
+export const ALIGNED = 2;
+export const FAILED = 3;
+
+/** One leg's state on one track. */
+export interface LegTrack {
+  ssrc: number;
+  prevSsrc: number;
+  readonly ext: SeqExtender;
+  status: number;
+  /** The next alignment follows an SSRC change or mismatch (no RTP-Info hint then). */
+  restart: boolean;
+  seqOffset: number;
+  tsOffset: number;
+  /** Canonical exts below this are dropped (set when continuing after a restart). */
+  floor: number;
+  verify: boolean;
+  verifyTick: number;
+  probation: number;
+  bad: number;
+  pending: PendingAlignment | undefined;
+  contributed: number;
+  duplicates: number;
+  late: number;
+  dropped: number;
+}
+
+export interface Leg {
+  readonly name: string;
+  readonly reference: boolean;
+  readonly tracks: LegTrack[];
+  readonly hint: Array<{ seq?: number; rtptime?: number } | undefined> | undefined;
+  readonly hintCanonical: Array<{ ext: number; ts: number } | undefined> | undefined;
+}
+
+/** A leg aligning on a track. */
+export interface Aligning {
+  leg: Leg;
+  lt: LegTrack;
+  track: number;
+}
+
+export function newLegTrack(): LegTrack {
+  return {
+    ssrc: NaN,
+    prevSsrc: NaN,
+    ext: new SeqExtender(),
+    status: IDLE,
+    restart: false,
+    seqOffset: 0,
+    tsOffset: 0,
+    floor: -Infinity,
+    verify: false,
+    verifyTick: 0,
+    probation: 0,
+    bad: 0,
+    pending: undefined,
+    contributed: 0,
+    duplicates: 0,
+    late: 0,
+    dropped: 0,
+  };
+}
+
+/** Duplicates hash-checked one by one right after alignment. */
+export const PROBATION = 32;
+/** Consecutive failed checks that make a leg realign. */
+export const MISMATCH_LIMIT = 3;
+
+/**
+ * Checks an aligned leg's duplicate of canonical ext c against the packet there: the mapped
+ * timestamp always, the payload hash during probation and then every `every`-th time.
+ * Returns false when the leg has failed MISMATCH_LIMIT checks in a row (it must realign).
+ */
+export function verifyDuplicate(
+  lt: LegTrack,
+  seq: TrackSequencer,
+  c: number,
+  packet: Buffer,
+  start: number,
+  end: number,
+  every: number,
+): boolean {
+  const s = c & seq.mask;
+  let ok = seq.ts[s] === (rtpTimestamp(packet) + lt.tsOffset) >>> 0;
+  if (ok && (lt.probation > 0 || ++lt.verifyTick >= every)) {
+    lt.verifyTick = 0;
+    if (lt.probation > 0) lt.probation--;
+    ok = seq.hash[s] === payloadHash(packet, start, end);
+  }
+  if (ok) lt.bad = 0;
+  return ok || ++lt.bad < MISMATCH_LIMIT;
+}
+
+/** SeamerOptions with defaults applied and checked. */
+export function resolveOptions(opts: SeamerOptions): {
+  tracks: number;
+  clockRates: number[];
+  alignRun: number;
+  hintRun: number;
+  giveUp: number;
+  holdCapacity: number;
+  verifyEvery: number;
+  sequencer: TrackSequencerOptions;
+} {
+  if (!Number.isInteger(opts.tracks) || opts.tracks < 1) {
+    throw new RangeError(`tracks must be a positive integer (got ${opts.tracks})`);
+  }
+  if (opts.clockRates.length < opts.tracks || opts.clockRates.some((r) => !(r > 0))) {
+    throw new RangeError(`clockRates needs a positive rate for each of ${opts.tracks} tracks`);
+  }
+  const alignRun = Math.max(2, Math.floor(opts.alignRun ?? 8));
+  const giveUp = Math.max(1, opts.alignGiveUpPackets ?? 3000);
+  const history = Math.max(16, opts.historyPackets ?? 8192);
+  return {
+    tracks: opts.tracks,
+    clockRates: opts.clockRates.slice(),
+    alignRun,
+    hintRun: Math.min(3, alignRun),
+    giveUp,
+    holdCapacity: Math.min(giveUp, history),
+    verifyEvery: Math.max(0, Math.floor(opts.verifyEvery ?? 16)),
+    sequencer: {
+      historyPackets: history,
+      gapTimeoutMs: opts.gapTimeoutMs ?? 1000,
+      reorderWindowMs: Math.max(0, opts.reorderWindowMs ?? 0),
+    },
+  };
+}
+
+/**
+ * The events one push/tick returns: the same array every call, and pooled 'packet' event
+ * objects (no allocation per packet). Also the sequencers' sink.
+ */
+export class EventBuffer implements SequencerSink {
+  readonly out: SeamEvent[] = [];
+  private readonly pool: PacketEvent[] = [];
+  private used = 0;
+
+  begin(): void {
+    this.out.length = 0;
+    this.used = 0;
+  }
+
+  packet(track: number, packet: Buffer, ext: number, leg: string): void {
+    let ev = this.pool[this.used];
+    if (ev === undefined) {
+      ev = { kind: 'packet', track, packet, ext, leg };
+      this.pool.push(ev);
+    } else {
+      ev.track = track;
+      ev.packet = packet;
+      ev.ext = ext;
+      ev.leg = leg;
+    }
+    this.used++;
+    this.out.push(ev);
+  }
+
+  gap(track: number, fromExt: number, toExt: number): void {
+    this.out.push({ kind: 'gap', track, fromExt, toExt });
+  }
+}
