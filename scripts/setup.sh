@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what seamd's tests need on a fresh Debian machine: the Debian packages for the real
-# origin (gst-rtsp-server) and the real players (ffmpeg, gst-launch-1.0), then npm packages.
+# origin (gst-rtsp-server), the real players (ffmpeg, gst-launch-1.0) and kernel-level loss
+# (iproute2 for network namespaces, nftables), then npm packages.
 # Idempotent: does nothing that is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ DEB_PACKAGES=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav
   ffmpeg
+  iproute2 nftables
 )
 
 missing=()

@@ -3,6 +3,7 @@
  * front end. `reload` swaps the path map and allowlist without touching running sessions.
  */
 import type { Logger } from 'pino';
+import type { LossModel } from '../seam/loss-model.js';
 import { Leg } from '../upstream/leg.js';
 import { SourceRegistry, type SourceRequest } from '../source/registry.js';
 import { FrontEnd } from '../serve/front.js';
@@ -39,6 +40,7 @@ export function resolveContextFrom(config: Config): ResolveContext {
       origin: p.origin,
       mirrors: p.mirrors,
       transport: p.upstream.transport,
+      seam: p.seam,
     });
   }
   return {
@@ -46,6 +48,7 @@ export function resolveContextFrom(config: Config): ResolveContext {
     allow: new Allowlist(config.transparent.allow),
     selfHosts: new Set<string>(),
     defaultTransport: config.upstream.transport,
+    defaultSeam: config.seam,
   };
 }
 
@@ -63,13 +66,23 @@ function credentialsFor(
   }
 }
 
-export async function startDaemon(initial: Config, log: Logger): Promise<Daemon> {
+/** Injection points for tests and drills (never set by the CLI). */
+export interface DaemonDeps {
+  /** Drop packets behind a leg's socket: per source request and leg index (0 = first leg). */
+  readonly lossFor?: (req: SourceRequest, legIndex: number) => LossModel | undefined;
+}
+
+export async function startDaemon(
+  initial: Config,
+  log: Logger,
+  deps: DaemonDeps = {},
+): Promise<Daemon> {
   let config = initial;
-  const createLeg = (id: string, req: SourceRequest): Leg => {
-    const credentials = credentialsFor(config, req.origin);
+  const createLeg = (id: string, url: string, req: SourceRequest): Leg => {
+    const credentials = credentialsFor(config, url);
     return new Leg({
       id,
-      url: req.origin,
+      url,
       transport: req.transport,
       udpTimeoutMs: config.upstream.udpTimeoutMs,
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
@@ -79,7 +92,12 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
       ...(credentials ? { credentials } : {}),
     });
   };
-  const registry = new SourceRegistry({ log, createLeg, lingerMs: LIVE_LINGER_MS });
+  const registry = new SourceRegistry({
+    log,
+    createLeg,
+    lingerMs: LIVE_LINGER_MS,
+    ...(deps.lossFor ? { lossFor: deps.lossFor } : {}),
+  });
   const front = new FrontEnd({
     log,
     registry,

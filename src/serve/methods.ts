@@ -173,8 +173,10 @@ async function acquire(
 ): Promise<Described> {
   const source = await front.registry.acquire({
     origin: resolution.origin,
+    mirrors: resolution.mirrors,
     transport: resolution.transport,
     pathName: resolution.pathName,
+    seam: resolution.seam,
   });
   if (conn.isClosed) {
     source.release();

@@ -10,12 +10,14 @@
  * Pure: DNS answers come in as an argument.
  */
 import type { Allowlist } from '../daemon/allowlist.js';
+import type { SeamConfig } from '../daemon/config-schema.js';
 
 export interface PathTarget {
   readonly name: string;
   readonly origin: string;
   readonly mirrors: readonly string[];
   readonly transport: 'udp' | 'tcp' | 'auto';
+  readonly seam: SeamConfig;
 }
 
 export interface ResolveContext {
@@ -25,6 +27,8 @@ export interface ResolveContext {
   readonly selfHosts: ReadonlySet<string>;
   /** Upstream transport for transparent targets (`upstream.transport`). */
   readonly defaultTransport: 'udp' | 'tcp' | 'auto';
+  /** Seaming settings for transparent targets (the global `seam` section). */
+  readonly defaultSeam: SeamConfig;
 }
 
 export type Resolution =
@@ -36,6 +40,7 @@ export type Resolution =
       readonly origin: string;
       readonly mirrors: readonly string[];
       readonly transport: 'udp' | 'tcp' | 'auto';
+      readonly seam: SeamConfig;
       readonly pathName: string | undefined;
     }
   | { readonly ok: false; readonly status: 400 | 403 | 404; readonly reason: string };
@@ -88,6 +93,7 @@ export function resolveTarget(
         origin: mapped.origin,
         mirrors: mapped.mirrors,
         transport: mapped.transport,
+        seam: mapped.seam,
         pathName: mapped.name,
       };
     }
@@ -107,6 +113,7 @@ export function resolveTarget(
     origin: `rtsp://${url.hostname.toLowerCase()}${port}${url.pathname.replace(TRACK_SUFFIX, '')}${url.search}`,
     mirrors: [],
     transport: ctx.defaultTransport,
+    seam: ctx.defaultSeam,
     pathName: undefined,
   };
 }

@@ -6,20 +6,26 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { SeamConfig } from '../daemon/config-schema.js';
+import type { LossModel } from '../seam/loss-model.js';
 import type { Leg } from '../upstream/leg.js';
 import { sourceKey } from '../serve/resolve.js';
 import { Source } from './source.js';
 
 export interface SourceRequest {
   readonly origin: string;
+  readonly mirrors: readonly string[];
   readonly transport: 'udp' | 'tcp' | 'auto';
   readonly pathName: string | undefined;
+  readonly seam: SeamConfig;
 }
 
 export interface RegistryOptions {
   readonly log: Logger;
-  /** Builds (does not open) an upstream leg. */
-  readonly createLeg: (id: string, req: SourceRequest) => Leg;
+  /** Builds (does not open) an upstream leg to `url` (the origin or a mirror). */
+  readonly createLeg: (id: string, url: string, req: SourceRequest) => Leg;
+  /** Loss injected behind the socket interface (tests and drills): per source, per leg. */
+  readonly lossFor?: (req: SourceRequest, legIndex: number) => LossModel | undefined;
   readonly lingerMs: number;
 }
 
@@ -62,7 +68,7 @@ export class SourceRegistry {
 
   private async open(key: string, req: SourceRequest): Promise<Source> {
     const id = `src-${randomBytes(4).toString('hex')}`;
-    const leg = this.opts.createLeg(`${id}-leg1`, req);
+    const leg = this.opts.createLeg(`${id}-leg1`, req.origin, req);
     let described;
     try {
       described = await leg.describe();
@@ -74,10 +80,14 @@ export class SourceRegistry {
       id,
       key,
       origin: req.origin,
+      mirrors: req.mirrors,
       pathName: req.pathName,
       leg,
       sdpText: described.sdpText,
       info: described.info,
+      seam: req.seam,
+      createLeg: (legId, url) => this.opts.createLeg(legId, url, req),
+      lossFor: this.opts.lossFor ? (i) => this.opts.lossFor?.(req, i) : undefined,
       log: this.opts.log,
     });
     this.all.add(src);

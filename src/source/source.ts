@@ -1,18 +1,19 @@
 /**
  * A source: everything seamd holds for one piece of content (DESIGN "Words"): the origin URL,
- * its SDP, the upstream leg and the viewers it feeds. A live source is shared by every viewer
- * of that content; a file-backed (on-demand) source belongs to one viewer, since each viewer
- * seeks and pauses on its own.
+ * its SDP, its upstream legs (legs.ts: seaming) and the viewers it feeds. A live source is
+ * shared by every viewer of that content; a file-backed (on-demand) source belongs to one
+ * viewer, since each viewer seeks and pauses on its own.
  *
- * Media fan-out is the hot path: a packet from the leg goes to each subscriber as the same
- * Buffer, no copy.
+ * Media fan-out is the hot path: a canonical packet goes to each subscriber as the same Buffer.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import type { SeamConfig } from '../daemon/config-schema.js';
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
+import type { LossModel } from '../seam/loss-model.js';
 import type { Leg } from '../upstream/leg.js';
-import { rtpSeq, rtpSsrc, rtpTimestamp } from '../protocol/rtp/rtp.js';
-import { serializeRtcp } from '../protocol/rtp/rtcp.js';
+import { LegSet, type CanonicalStart } from './legs.js';
+import { byePacket } from './rtcp-relay.js';
 
 export interface SourceSubscriber {
   readonly id: string;
@@ -21,20 +22,22 @@ export interface SourceSubscriber {
   onSourceClosed(reason: Error | undefined): void;
 }
 
-/** Where a viewer joins: RTP-Info values per track, and the Range the origin answered. */
-export interface PlayStart {
-  readonly range: string | undefined;
-  readonly tracks: ReadonlyArray<{ readonly seq?: number; readonly rtptime?: number }>;
-}
+/** Where a viewer joins: RTP-Info values per track (canonical space) and the Range answered. */
+export type PlayStart = CanonicalStart;
 
 export interface SourceOptions {
   readonly id: string;
   readonly key: string;
   readonly origin: string;
+  readonly mirrors: readonly string[];
   readonly pathName: string | undefined;
+  /** The first leg, already described. */
   readonly leg: Leg;
   readonly sdpText: string;
   readonly info: SdpInfo;
+  readonly seam: SeamConfig;
+  readonly createLeg: (id: string, url: string) => Leg;
+  readonly lossFor?: ((legIndex: number) => LossModel | undefined) | undefined;
   readonly log: Logger;
 }
 
@@ -47,18 +50,17 @@ export class Source extends EventEmitter {
   readonly sdpText: string;
   readonly shared: boolean;
   readonly openedAt = Date.now();
-  private readonly leg: Leg;
+  readonly legs: LegSet;
   private readonly log: Logger;
   private readonly subscribers = new Set<SourceSubscriber>();
-  private readonly last: Array<{ seq: number; ts: number; ssrc: number } | undefined>;
   private setupDone: Promise<void> | undefined;
   private playing: Promise<PlayStart> | undefined;
   private refs = 0;
   private closedFlag = false;
-  /** Settles once the upstream TEARDOWN was answered (or failed) after close(). */
+  /** Settles once the upstream TEARDOWNs were answered (or failed) after close(). */
   teardownDone: Promise<void> = Promise.resolve();
-  packetsIn = 0;
-  bytesIn = 0;
+  packetsOut = 0;
+  bytesOut = 0;
 
   constructor(opts: SourceOptions) {
     super();
@@ -66,17 +68,31 @@ export class Source extends EventEmitter {
     this.key = opts.key;
     this.origin = opts.origin;
     this.pathName = opts.pathName;
-    this.leg = opts.leg;
     this.info = opts.info;
     this.sdpText = opts.sdpText;
     this.shared = opts.info.live;
     this.log = opts.log;
-    this.last = opts.info.tracks.map(() => undefined);
-    this.leg.on('rtp', (track: number, packet: Buffer) => this.onLegRtp(track, packet));
-    this.leg.on('rtcp', (track: number, packet: Buffer) => {
+    this.legs = new LegSet(
+      {
+        sourceId: opts.id,
+        log: opts.log,
+        info: opts.info,
+        urls: [opts.origin, ...opts.mirrors],
+        seam: opts.seam,
+        createLeg: opts.createLeg,
+        lossFor: opts.lossFor,
+      },
+      opts.leg,
+    );
+    this.legs.on('packet', (track, packet) => {
+      this.packetsOut++;
+      this.bytesOut += packet.length;
+      for (const sub of this.subscribers) sub.onRtp(track, packet);
+    });
+    this.legs.on('rtcp', (track, packet) => {
       for (const sub of this.subscribers) sub.onRtcp(track, packet);
     });
-    this.leg.on('closed', (reason: Error | undefined) => this.close(reason));
+    this.legs.on('closed', (reason) => this.close(reason ?? new Error('every upstream leg ended')));
   }
 
   get closed(): boolean {
@@ -85,10 +101,6 @@ export class Source extends EventEmitter {
 
   get viewerCount(): number {
     return this.subscribers.size;
-  }
-
-  get legId(): string {
-    return this.leg.id;
   }
 
   /** Holders (connections that described it, sessions that set it up) keep a source open. */
@@ -115,7 +127,7 @@ export class Source extends EventEmitter {
 
   /** Upstream SETUP of every track, once. */
   ensureSetup(): Promise<void> {
-    const done = this.setupDone ?? this.leg.setup().then(() => undefined);
+    const done = this.setupDone ?? this.legs.setup();
     this.setupDone = done;
     // A failed SETUP may be retried by the next viewer.
     done.catch(() => {
@@ -130,44 +142,31 @@ export class Source extends EventEmitter {
    */
   async play(range: string | undefined): Promise<PlayStart> {
     await this.ensureSetup();
-    if (!this.shared) return this.playUpstream(range);
+    if (!this.shared) return this.legs.play(range, false);
     if (!this.playing) {
-      this.playing = this.playUpstream(undefined);
-      return this.playing;
+      const starting = this.legs.play(undefined, true);
+      this.playing = starting;
+      starting.catch(() => {
+        if (this.playing === starting) this.playing = undefined;
+      });
+      return starting;
     }
     await this.playing;
     return {
       range: 'npt=now-',
-      tracks: this.last.map((l) => (l ? { seq: (l.seq + 1) & 0xffff, rtptime: l.ts } : {})),
+      tracks: this.info.tracks.map((t) => {
+        const l = this.legs.lastOutput(t.index);
+        return l ? { seq: (l.seq + 1) & 0xffff, rtptime: l.ts } : {};
+      }),
     };
   }
 
   async pause(): Promise<void> {
     if (this.shared) return;
-    await this.leg.pause();
+    await this.legs.pause();
   }
 
-  private async playUpstream(range: string | undefined): Promise<PlayStart> {
-    const answer = await this.leg.play(range === undefined ? {} : { range });
-    const tracks = this.info.tracks.map((t) => {
-      const entry = answer.rtpInfo.find((e) => e.trackIndex === t.index);
-      const out: { seq?: number; rtptime?: number } = {};
-      if (entry?.seq !== undefined) out.seq = entry.seq;
-      if (entry?.rtptime !== undefined) out.rtptime = entry.rtptime;
-      return out;
-    });
-    return { range: answer.range, tracks };
-  }
-
-  private onLegRtp(track: number, packet: Buffer): void {
-    if (packet.length < 12) return;
-    this.packetsIn++;
-    this.bytesIn += packet.length;
-    this.last[track] = { seq: rtpSeq(packet), ts: rtpTimestamp(packet), ssrc: rtpSsrc(packet) };
-    for (const sub of this.subscribers) sub.onRtp(track, packet);
-  }
-
-  /** Ends the source: TEARDOWN upstream (unless the leg is already gone), tell viewers. */
+  /** Ends the source: TEARDOWN upstream, tell viewers (RTCP BYE when the origin went away). */
   close(reason?: Error): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
@@ -177,18 +176,22 @@ export class Source extends EventEmitter {
         source: this.id,
         origin: this.origin,
         reason: reason?.message ?? 'idle',
-        packets: this.packetsIn,
-        bytes: this.bytesIn,
+        packets: this.packetsOut,
+        bytes: this.bytesOut,
+        gaps: this.legs.gaps,
       },
       'source closed',
     );
-    this.teardownDone = this.leg.teardown().catch(() => undefined);
-    // Tell players the stream ended (RTCP BYE, RFC 3550 6.6) rather than let them time out.
-    this.last.forEach((l, track) => {
-      if (!l) return;
-      const bye = serializeRtcp([{ type: 'bye', ssrcs: [l.ssrc], reason: 'origin gone' }]);
-      for (const sub of this.subscribers) sub.onRtcp(track, bye);
-    });
+    this.teardownDone = this.legs.close().catch(() => undefined);
+    if (reason) {
+      // Tell players the stream ended (RTCP BYE, RFC 3550 6.6) rather than let them time out.
+      for (const t of this.info.tracks) {
+        const ssrc = this.legs.canonicalSsrc(t.index);
+        if (ssrc === undefined) continue;
+        const bye = byePacket(ssrc, 'origin gone');
+        for (const sub of this.subscribers) sub.onRtcp(t.index, bye);
+      }
+    }
     for (const sub of [...this.subscribers]) sub.onSourceClosed(reason);
     this.subscribers.clear();
     this.emit('closed', reason);

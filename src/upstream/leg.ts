@@ -184,8 +184,8 @@ export class Leg extends EventEmitter<LegEvents> {
       }
       const session = this.ready(transport);
       this.log.info(
-        { event: 'leg.open', id: this.id, url: this.url, transport, tracks: tracks.length },
-        'leg open',
+        { event: 'leg.ready', id: this.id, url: this.url, transport, tracks: tracks.length },
+        'upstream session set up',
       );
       return { transport, session: { ...session } };
     } catch (err) {
@@ -240,7 +240,7 @@ export class Leg extends EventEmitter<LegEvents> {
     this.control.drop();
     const code = isSeamdError(reason) ? { code: reason.code } : {};
     const why = reason?.message ?? 'teardown';
-    this.log.info({ event: 'leg.close', id: this.id, reason: why, ...code }, 'leg closed');
+    this.log.info({ event: 'leg.ended', id: this.id, reason: why, ...code }, 'upstream session ended');
     this.emit('closed', reason);
   }
 

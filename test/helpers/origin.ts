@@ -1,5 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { run } from './players.js';
 import { freeTcpPort } from './ports.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -19,23 +23,36 @@ export interface Origin {
   readonly process: ChildProcess;
 }
 
+export interface OriginOptions {
+  /** Also serve this file at /long. */
+  longClip?: string;
+  /** Bind address (default 127.0.0.1). */
+  address?: string;
+  /** Run the origin inside this network namespace (`ip netns exec`). */
+  netns?: string;
+}
+
 /** Starts gst-rtsp-server (test/origin/origin.py) on free ports; resolves once it listens. */
-export async function startOrigin(): Promise<Origin> {
+export async function startOrigin(opts: OriginOptions = {}): Promise<Origin> {
   const port = await freeTcpPort();
   const authPort = await freeTcpPort();
-  const child = spawn(
-    '/usr/bin/python3',
-    [
-      `${REPO_ROOT}test/origin/origin.py`,
-      '--port',
-      String(port),
-      '--auth-port',
-      String(authPort),
-      '--clip',
-      CLIP,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const address = opts.address ?? '127.0.0.1';
+  const args = [
+    `${REPO_ROOT}test/origin/origin.py`,
+    '--port',
+    String(port),
+    '--auth-port',
+    String(authPort),
+    '--clip',
+    CLIP,
+    '--address',
+    address,
+    ...(opts.longClip ? ['--long-clip', opts.longClip] : []),
+  ];
+  const [cmd, argv] = opts.netns
+    ? ['ip', ['netns', 'exec', opts.netns, '/usr/bin/python3', ...args]]
+    : ['/usr/bin/python3', args];
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   await new Promise<void>((resolve, reject) => {
@@ -57,8 +74,8 @@ export async function startOrigin(): Promise<Origin> {
     port,
     authPort,
     process: child,
-    url: (path) => `rtsp://127.0.0.1:${port}/${path}`,
-    authUrl: (path) => `rtsp://127.0.0.1:${authPort}/${path}`,
+    url: (path) => `rtsp://${address}:${port}/${path}`,
+    authUrl: (path) => `rtsp://${address}:${authPort}/${path}`,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -67,4 +84,66 @@ export async function startOrigin(): Promise<Origin> {
         setTimeout(() => child.kill('SIGKILL'), 3000).unref();
       }),
   };
+}
+
+/**
+ * A longer clip for loss statistics (20 s, ~1.5 Mbit/s H.264 + AAC: some 3500 RTP packets),
+ * made once per machine with ffmpeg from test sources; too big to keep in fixtures/.
+ */
+export async function longClip(): Promise<string> {
+  const dir = join(tmpdir(), 'seamd-fixtures');
+  const path = join(dir, 'long-20s.mp4');
+  if (existsSync(path)) return path;
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp.mp4`;
+  const r = await run(
+    'ffmpeg',
+    [
+      '-nostdin',
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=640x360:rate=25',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=300:sample_rate=44100',
+      '-t',
+      '20',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-g',
+      '25',
+      '-keyint_min',
+      '25',
+      '-sc_threshold',
+      '0',
+      '-b:v',
+      '1500k',
+      '-maxrate',
+      '1500k',
+      '-bufsize',
+      '1500k',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '64k',
+      '-ac',
+      '2',
+      '-movflags',
+      '+faststart',
+      tmp,
+    ],
+    120000,
+  );
+  if (r.code !== 0) throw new Error(`ffmpeg could not make the long clip: ${r.stderr}`);
+  renameSync(tmp, path);
+  return path;
 }

@@ -92,6 +92,8 @@ export interface PlayResult {
   play: RtspResponse;
   /** RTP packets per track, in arrival order. */
   rtp: Buffer[][];
+  /** Arrival time (Date.now()) of each packet in `rtp`. */
+  rtpAt: number[][];
   rtcp: Buffer[][];
   trackCount: number;
 }
@@ -117,6 +119,7 @@ export async function playAll(
     const controls = [...sdp.matchAll(/^m=[\s\S]*?^a=control:(\S+)/gm)].map((m) => m[1] ?? '');
     const trackCount = controls.length;
     const rtp: Buffer[][] = controls.map(() => []);
+    const rtpAt: number[][] = controls.map(() => []);
     const rtcp: Buffer[][] = controls.map(() => []);
     const byes = new Set<number>();
     let lastPacketAt = Date.now();
@@ -141,7 +144,10 @@ export async function playAll(
             if (isRtcp) {
               rtcp[i]?.push(msg);
               if (msg.length > 1 && hasBye(msg)) byes.add(i);
-            } else rtp[i]?.push(msg);
+            } else {
+              rtp[i]?.push(msg);
+              rtpAt[i]?.push(Date.now());
+            }
           });
           udpSockets.push(s);
         }
@@ -164,7 +170,10 @@ export async function playAll(
           if (f.channel % 2 === 1) {
             rtcp[track]?.push(f.payload);
             if (hasBye(f.payload)) byes.add(track);
-          } else rtp[track]?.push(f.payload);
+          } else {
+            rtp[track]?.push(f.payload);
+            rtpAt[track]?.push(f.at);
+          }
         }
         const now = Date.now();
         if (
@@ -179,7 +188,7 @@ export async function playAll(
       }, 20);
     });
     if (!client.closed) await client.request('TEARDOWN', base).catch(() => undefined);
-    return { describe, play, rtp, rtcp, trackCount };
+    return { describe, play, rtp, rtpAt, rtcp, trackCount };
   } finally {
     client.close();
     for (const s of udpSockets) s.close();

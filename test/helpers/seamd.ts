@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { parseConfigText } from '../../src/daemon/config.js';
-import { startDaemon, type Daemon } from '../../src/daemon/daemon.js';
+import { startDaemon, type Daemon, type DaemonDeps } from '../../src/daemon/daemon.js';
 import { createLogger } from '../../src/daemon/log.js';
 
 export interface LogLine {
@@ -20,7 +20,7 @@ export interface Seamd {
 }
 
 /** Starts seamd in this process from YAML text (ports 0 are picked by the OS). */
-export async function startSeamd(yaml: string): Promise<Seamd> {
+export async function startSeamd(yaml: string, deps: DaemonDeps = {}): Promise<Seamd> {
   const logs: LogLine[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -32,7 +32,7 @@ export async function startSeamd(yaml: string): Promise<Seamd> {
   });
   const config = parseConfigText(yaml, 'test.yaml');
   const log = createLogger({ level: 'debug', pretty: false, destination: sink });
-  const handle = await startDaemon(config, log);
+  const handle = await startDaemon(config, log, deps);
   const port = handle.addresses.rtsp.port;
   return {
     handle,

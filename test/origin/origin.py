@@ -3,6 +3,7 @@
 
 Server on --port (no auth):
   /file   the fixture clip, file-backed (each session its own pipeline, seekable)
+  /long   --long-clip, file-backed (loss statistics need thousands of packets)
   /live   a live test pattern + tone, one pipeline shared by every session (x264 repeats
           SPS/PPS in-band at each keyframe; config-interval on the payloader makes ffmpeg
           report non-monotonic DTS, so it is left off)
@@ -61,6 +62,7 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--auth-port", type=int)
     ap.add_argument("--clip", required=True)
+    ap.add_argument("--long-clip", help="served file-backed at /long")
     ap.add_argument("--address", default="127.0.0.1")
     args = ap.parse_args()
     Gst.init(None)
@@ -69,6 +71,8 @@ def main():
     mounts = open_server.get_mount_points()
     mounts.add_factory("/file", factory(FILE_PIPELINE.format(clip=args.clip), False))
     mounts.add_factory("/live", factory(LIVE_PIPELINE, True))
+    if args.long_clip:
+        mounts.add_factory("/long", factory(FILE_PIPELINE.format(clip=args.long_clip), False))
     servers = [open_server]
 
     if args.auth_port:

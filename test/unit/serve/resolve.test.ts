@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Allowlist } from '../../../src/daemon/allowlist.js';
+import { defaultConfig } from '../../../src/daemon/config.js';
 import {
   presentationUrl,
   resolveTarget,
@@ -9,13 +10,23 @@ import {
 } from '../../../src/serve/resolve.js';
 
 const paths = new Map<string, PathTarget>([
-  ['cam1', { name: 'cam1', origin: 'rtsp://10.0.0.5:554/stream', mirrors: [], transport: 'tcp' }],
+  [
+    'cam1',
+    {
+      name: 'cam1',
+      origin: 'rtsp://10.0.0.5:554/stream',
+      mirrors: [],
+      transport: 'tcp',
+      seam: defaultConfig().seam,
+    },
+  ],
 ]);
 const ctx: ResolveContext = {
   paths,
   allow: new Allowlist(['origin.example', '10.0.0.0/8']),
   selfHosts: new Set(['127.0.0.1:8554', 'localhost:8554']),
   defaultTransport: 'auto',
+  defaultSeam: defaultConfig().seam,
 };
 
 describe('resolveTarget', () => {

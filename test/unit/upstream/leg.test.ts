@@ -187,7 +187,7 @@ describe('Leg (scripted origin)', () => {
       [0, 'TCP', 'SESS1'],
     ]);
     expect(lines.some((l) => l.event === 'leg.transport' && l.to === 'tcp')).toBe(true);
-    expect(lines.find((l) => l.event === 'leg.open')).toMatchObject({
+    expect(lines.find((l) => l.event === 'leg.ready')).toMatchObject({
       id: 'L1',
       transport: 'tcp',
       tracks: 2,

@@ -1,0 +1,577 @@
+/**
+ * The upstream legs of one source and the seaming between them (DESIGN data flow): every leg's
+ * packets go through its loss monitors into the Seamer, which maps them into canonical space and
+ * lets the first arrival through; the policy opens a leg when one gets lossy and closes extra
+ * legs once the merged stream has been healthy long enough. Emits canonical packets and the
+ * RTCP viewers need (sender reports mapped into canonical space, one BYE per track).
+ */
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { SeamConfig } from '../daemon/config-schema.js';
+import { parseRange } from '../protocol/rtsp/headers/range.js';
+import { rtpSeq, rtpTimestamp } from '../protocol/rtp/rtp.js';
+import type { SdpInfo } from '../protocol/sdp/sdp.js';
+import { LossMonitor } from '../seam/loss-monitor.js';
+import type { LossModel } from '../seam/loss-model.js';
+import { LegPolicy, type PolicyDecision } from '../seam/policy.js';
+import { Seamer, type SeamEvent } from '../seam/seamer.js';
+import type { Leg, PlayOptions, PlayResult } from '../upstream/leg.js';
+import { RtcpRelay } from './rtcp-relay.js';
+
+export interface LegSetOptions {
+  readonly sourceId: string;
+  readonly log: Logger;
+  readonly info: SdpInfo;
+  /** The origin URL first, then mirrors: extra legs go to mirrors in turn, else the origin. */
+  readonly urls: readonly string[];
+  readonly seam: SeamConfig;
+  readonly createLeg: (id: string, url: string) => Leg;
+  /** Loss injected behind the socket interface, per leg (tests, drills). */
+  readonly lossFor?: ((legIndex: number) => LossModel | undefined) | undefined;
+  readonly now?: () => number;
+}
+
+/** Canonical RTP-Info for a viewer's PLAY answer. */
+export interface CanonicalStart {
+  readonly range: string | undefined;
+  readonly tracks: ReadonlyArray<{ readonly seq?: number; readonly rtptime?: number }>;
+}
+
+interface LegEntry {
+  readonly leg: Leg;
+  readonly index: number;
+  readonly url: string;
+  readonly openedAt: number;
+  readonly monitors: LossMonitor[];
+  readonly loss: LossModel | undefined;
+  playing: boolean;
+}
+
+const TICK_MS = 100;
+const POLICY_EVERY_TICKS = 5;
+
+export interface LegSetEvents {
+  packet: [track: number, packet: Buffer];
+  rtcp: [track: number, packet: Buffer];
+  /** The last leg is gone. */
+  closed: [reason: Error | undefined];
+}
+
+export class LegSet extends EventEmitter<LegSetEvents> {
+  private readonly entries = new Map<string, LegEntry>();
+  private readonly seamer: Seamer;
+  private readonly policy: LegPolicy;
+  private readonly merged: LossMonitor[];
+  private readonly rtcp: RtcpRelay;
+  private readonly now: () => number;
+  private readonly windowMs: number;
+  private opening = 0;
+  private nextIndex = 0;
+  private mode: 'idle' | 'playing' | 'paused' | 'closed' = 'idle';
+  private live = false;
+  /** npt and canonical rtptime per track where the last PLAY started (on-demand position). */
+  private start: { npt: number; rtptime: Array<number | undefined> } | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private ticks = 0;
+  gaps = 0;
+
+  constructor(
+    private readonly opts: LegSetOptions,
+    primary: Leg,
+  ) {
+    super();
+    this.now = opts.now ?? (() => performance.now());
+    this.windowMs = opts.seam.windowSec * 1000;
+    const tracks = opts.info.tracks;
+    this.seamer = new Seamer({
+      tracks: tracks.length,
+      clockRates: tracks.map((t) => t.clockRate),
+      alignRun: opts.seam.alignRun,
+      gapTimeoutMs: opts.seam.gapTimeoutMs,
+      reorderWindowMs: opts.seam.reorderWindowMs,
+    });
+    this.policy = new LegPolicy(policyConfig(opts.seam));
+    this.merged = tracks.map(
+      (t) => new LossMonitor({ clockRate: t.clockRate, windowMs: this.windowMs }),
+    );
+    this.rtcp = new RtcpRelay({
+      tracks: tracks.length,
+      seamer: this.seamer,
+      clockLeg: () => this.primary?.leg.id,
+      activeLegs: () => [...this.entries.values()].filter((e) => e.playing).map((e) => e.leg.id),
+      emit: (track, packet) => this.emit('rtcp', track, packet),
+    });
+    this.attach(primary, opts.urls[0] ?? primary.url, this.nextIndex++);
+    opts.log.info(
+      {
+        event: 'leg.open',
+        source: opts.sourceId,
+        leg: primary.id,
+        url: primary.url,
+        reason: 'first',
+        legs: 1,
+      },
+      'first upstream leg',
+    );
+  }
+
+  get legCount(): number {
+    return this.entries.size;
+  }
+
+  /** Per-leg figures for logs and (later) the status API. */
+  snapshot(): Array<{
+    id: string;
+    url: string;
+    lossPct: number;
+    packets: number;
+    contributed: number;
+  }> {
+    const now = this.now();
+    return [...this.entries.values()].map((e) => {
+      const stats = this.seamer.legStats(e.leg.id);
+      return {
+        id: e.leg.id,
+        url: e.url,
+        lossPct: round(legLoss(e, now)),
+        packets: e.monitors.reduce((n, m) => n + m.stats(now).packets, 0),
+        contributed: stats ? stats.contributed.reduce((a, b) => a + b, 0) : 0,
+      };
+    });
+  }
+
+  mergedLossPct(): number {
+    const now = this.now();
+    return Math.max(0, ...this.merged.map((m) => m.stats(now).lossPct));
+  }
+
+  lastOutput(track: number): { seq: number; ts: number } | undefined {
+    return this.seamer.lastOutput(track);
+  }
+
+  canonicalSsrc(track: number): number | undefined {
+    return this.seamer.canonicalSsrc(track);
+  }
+
+  private get primary(): LegEntry | undefined {
+    let best: LegEntry | undefined;
+    for (const e of this.entries.values()) if (!best || e.index < best.index) best = e;
+    return best;
+  }
+
+  /**
+   * SETUP the first leg, and open the legs `seam.minLegs` asks for now, so that they all start
+   * with the first PLAY (redundant from the first packet, like SMPTE 2022-7).
+   */
+  async setup(): Promise<void> {
+    const p = this.primary;
+    if (!p) throw new Error('no upstream leg');
+    await p.leg.setup();
+    const extra = Math.max(0, this.opts.seam.minLegs - 1);
+    await Promise.all(
+      Array.from({ length: extra }, (_, i) =>
+        this.openLeg({
+          action: 'open',
+          reason: 'min-legs',
+          lossPct: 0,
+          threshold: this.opts.seam.openLossPct,
+          legsNow: 1 + i,
+        }),
+      ),
+    );
+  }
+
+  /** PLAY every leg (on-demand: all with the same Range, so they stay on one timeline). */
+  async play(range: string | undefined, live: boolean): Promise<CanonicalStart> {
+    const lead = this.primary;
+    if (!lead) throw new Error('no upstream leg');
+    this.mode = 'playing';
+    this.live = live;
+    this.rtcp.reset();
+    const answer = await playWithFallback(lead.leg, live ? {} : optsFor(range));
+    lead.playing = true;
+    const start = this.canonicalStart(lead.leg.id, answer);
+    const others = [...this.entries.values()].filter((e) => e !== lead);
+    const otherRange = live ? undefined : range;
+    await Promise.all(others.map((e) => this.startLeg(e, otherRange).catch(() => undefined)));
+    this.startTimer();
+    return start;
+  }
+
+  async pause(): Promise<void> {
+    this.mode = 'paused';
+    await Promise.all(
+      [...this.entries.values()].map(async (e) => {
+        if (!e.playing) return;
+        e.playing = false;
+        await e.leg
+          .pause()
+          .catch((err: unknown) => e.leg.close(err instanceof Error ? err : undefined));
+      }),
+    );
+  }
+
+  /** TEARDOWN every leg; resolves when they answered or gave up. */
+  async close(): Promise<void> {
+    if (this.mode === 'closed') return;
+    this.mode = 'closed';
+    if (this.timer) clearInterval(this.timer);
+    const legs = [...this.entries.values()];
+    this.entries.clear();
+    for (const e of legs) {
+      this.opts.log.info(
+        {
+          event: 'leg.close',
+          source: this.opts.sourceId,
+          leg: e.leg.id,
+          reason: 'source closed',
+          legs: 0,
+        },
+        'closing upstream leg: source closed',
+      );
+    }
+    await Promise.all(legs.map((e) => e.leg.teardown().catch(() => undefined)));
+  }
+
+  // ---- legs ----
+
+  private attach(leg: Leg, url: string, index: number): LegEntry {
+    const entry: LegEntry = {
+      leg,
+      index,
+      url,
+      openedAt: this.now(),
+      monitors: this.opts.info.tracks.map(
+        (t) => new LossMonitor({ clockRate: t.clockRate, windowMs: this.windowMs }),
+      ),
+      loss: this.opts.lossFor?.(index),
+      playing: false,
+    };
+    this.entries.set(leg.id, entry);
+    this.seamer.addLeg(leg.id);
+    leg.on('rtp', (track, packet) => this.onRtp(entry, track, packet));
+    leg.on('rtcp', (track, packet) => this.rtcp.fromLeg(leg.id, track, packet, this.now()));
+    leg.on('closed', (reason) => this.onLegClosed(entry, reason));
+    return entry;
+  }
+
+  private onRtp(entry: LegEntry, track: number, packet: Buffer): void {
+    if (packet.length < 12 || entry.loss?.drop()) return;
+    const now = this.now();
+    entry.monitors[track]?.onPacket(rtpSeq(packet), rtpTimestamp(packet), packet.length, now);
+    this.handle(this.seamer.push(entry.leg.id, track, packet, now), now);
+  }
+
+  private handle(events: SeamEvent[], now: number): void {
+    for (const ev of events) {
+      switch (ev.kind) {
+        case 'packet':
+          this.merged[ev.track]?.onPacket(
+            rtpSeq(ev.packet),
+            rtpTimestamp(ev.packet),
+            ev.packet.length,
+            now,
+          );
+          this.rtcp.countOutput(ev.track, ev.packet);
+          this.emit('packet', ev.track, ev.packet);
+          break;
+        case 'gap':
+          this.gaps += ev.toExt - ev.fromExt + 1;
+          this.opts.log.debug(
+            {
+              event: 'seam.gap',
+              source: this.opts.sourceId,
+              track: ev.track,
+              from: ev.fromExt,
+              to: ev.toExt,
+            },
+            'gap no leg filled',
+          );
+          break;
+        case 'aligned':
+          this.opts.log.info(
+            {
+              event: 'leg.aligned',
+              source: this.opts.sourceId,
+              leg: ev.leg,
+              track: ev.track,
+              via: ev.via,
+              seqOffset: ev.seqOffset,
+              tsOffset: ev.tsOffset,
+            },
+            'leg aligned into canonical space',
+          );
+          break;
+        case 'unaligned': {
+          this.opts.log.warn(
+            {
+              event: 'leg.unaligned',
+              source: this.opts.sourceId,
+              leg: ev.leg,
+              track: ev.track,
+              reason: ev.reason,
+            },
+            'leg payloads never matched: not merged',
+          );
+          const e = this.entries.get(ev.leg);
+          if (e && e !== this.primary) this.closeLeg(e, 'unaligned', legLoss(e, now));
+          break;
+        }
+        case 'realign':
+          this.opts.log.info(
+            {
+              event: 'leg.realign',
+              source: this.opts.sourceId,
+              leg: ev.leg,
+              track: ev.track,
+              reason: ev.reason,
+            },
+            'leg changed SSRC: aligning again',
+          );
+          break;
+      }
+    }
+  }
+
+  private onLegClosed(entry: LegEntry, reason: Error | undefined): void {
+    if (!this.entries.delete(entry.leg.id)) return;
+    this.seamer.removeLeg(entry.leg.id);
+    if (this.mode === 'closed') return;
+    this.opts.log.warn(
+      {
+        event: 'leg.close',
+        source: this.opts.sourceId,
+        leg: entry.leg.id,
+        reason: reason ? `lost: ${reason.message}` : 'closed',
+        lossPct: round(legLoss(entry, this.now())),
+        legs: this.entries.size,
+      },
+      'upstream leg ended',
+    );
+    if (this.entries.size === 0 && this.opening === 0) {
+      this.mode = 'closed';
+      if (this.timer) clearInterval(this.timer);
+      this.emit('closed', reason);
+    }
+  }
+
+  private closeLeg(entry: LegEntry, reason: string, lossPct: number): void {
+    if (!this.entries.delete(entry.leg.id)) return;
+    this.seamer.removeLeg(entry.leg.id);
+    this.opts.log.info(
+      {
+        event: 'leg.close',
+        source: this.opts.sourceId,
+        leg: entry.leg.id,
+        url: entry.url,
+        reason,
+        lossPct: round(lossPct),
+        threshold: this.opts.seam.closeLossPct,
+        mergedLossPct: round(this.mergedLossPct()),
+        legs: this.entries.size,
+      },
+      `closing upstream leg: ${reason}`,
+    );
+    void entry.leg.teardown().catch(() => undefined);
+  }
+
+  private async openLeg(d: Extract<PolicyDecision, { action: 'open' }>): Promise<void> {
+    const index = this.nextIndex++;
+    const mirrors = this.opts.urls.slice(1);
+    const url =
+      mirrors.length > 0
+        ? (mirrors[(index - 1) % mirrors.length] ?? '')
+        : (this.opts.urls[0] ?? '');
+    const id = `${this.opts.sourceId}-leg${index + 1}`;
+    this.opts.log.info(
+      {
+        event: 'leg.open',
+        source: this.opts.sourceId,
+        leg: id,
+        url,
+        reason: d.reason,
+        lossPct: round(d.lossPct),
+        threshold: d.threshold,
+        trigger: d.trigger,
+        legs: d.legsNow + 1,
+      },
+      `opening upstream leg: ${d.reason}`,
+    );
+    this.opening++;
+    const leg = this.opts.createLeg(id, url);
+    try {
+      const described = await leg.describe();
+      const why = incompatible(this.opts.info, described.info);
+      if (why) throw new Error(`different content: ${why}`);
+      await leg.setup();
+      if (this.mode === 'closed') {
+        await leg.teardown();
+        return;
+      }
+      const entry = this.attach(leg, url, index);
+      if (this.mode === 'playing') await this.startLeg(entry, this.resumeRange());
+    } catch (err) {
+      this.opts.log.warn(
+        {
+          event: 'leg.close',
+          source: this.opts.sourceId,
+          leg: id,
+          url,
+          reason: `open failed: ${(err as Error).message}`,
+        },
+        'extra upstream leg could not be opened',
+      );
+      leg.close(err instanceof Error ? err : undefined);
+    } finally {
+      this.opening--;
+    }
+  }
+
+  private async startLeg(entry: LegEntry, range: string | undefined): Promise<void> {
+    await playWithFallback(entry.leg, optsFor(range));
+    entry.playing = true;
+  }
+
+  /** Where a new leg starts: the live edge, or (on-demand) where the viewers are now. */
+  private resumeRange(): string | undefined {
+    if (this.live) return undefined;
+    return `npt=${this.positionNpt().toFixed(3)}-`;
+  }
+
+  /** Where playback is now, in npt seconds, from the last canonical timestamp output. */
+  private positionNpt(): number {
+    const s = this.start;
+    if (!s) return 0;
+    for (let t = 0; t < this.opts.info.tracks.length; t++) {
+      const out = this.seamer.lastOutput(t);
+      const base = s.rtptime[t];
+      const rate = this.opts.info.tracks[t]?.clockRate ?? 90000;
+      if (out && base !== undefined) {
+        const elapsed = ((out.ts - base + 0x100000000) % 0x100000000) / rate;
+        // Start a little earlier: the overlap is what lets the new leg align.
+        return Math.max(0, s.npt + elapsed - 1);
+      }
+    }
+    return s.npt;
+  }
+
+  private canonicalStart(legId: string, answer: PlayResult): CanonicalStart {
+    const tracks = this.opts.info.tracks.map((t) => {
+      const e = answer.rtpInfo.find((i) => i.trackIndex === t.index);
+      const out: { seq?: number; rtptime?: number } = {};
+      const mapped =
+        e?.rtptime === undefined ? undefined : this.seamer.mapTimestamp(legId, t.index, e.rtptime);
+      if (e?.seq !== undefined) out.seq = this.seamer.mapSeq(legId, t.index, e.seq) ?? e.seq;
+      if (e?.rtptime !== undefined) out.rtptime = mapped ?? e.rtptime;
+      return out;
+    });
+    let npt = 0;
+    if (answer.range !== undefined) {
+      try {
+        const r = parseRange(answer.range);
+        if (r.unit === 'npt' && typeof r.start === 'number') npt = r.start;
+      } catch {
+        /* keep 0 */
+      }
+    }
+    this.start = { npt, rtptime: tracks.map((t) => t.rtptime) };
+    return { range: answer.range, tracks };
+  }
+
+  // ---- timer: seamer tick (gaps, reorder window) and policy ----
+
+  private startTimer(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.timer.unref();
+  }
+
+  private tick(): void {
+    const now = this.now();
+    this.handle(this.seamer.tick(now), now);
+    this.rtcp.tick(now);
+    if (++this.ticks % POLICY_EVERY_TICKS !== 0 || this.mode !== 'playing') return;
+    const legs = [...this.entries.values()].map((e) => {
+      const stats = this.seamer.legStats(e.leg.id);
+      return {
+        id: e.leg.id,
+        lossPct: legLoss(e, now),
+        openedAtMs: e.openedAt,
+        aligned: stats ? stats.aligned.every(Boolean) : false,
+        packets: e.monitors.reduce((n, m) => n + m.stats(now).packets, 0),
+        primary: e === this.primary,
+      };
+    });
+    const decisions = this.policy.decide({
+      nowMs: now,
+      legs,
+      opening: this.opening,
+      mergedLossPct: this.mergedLossPct(),
+    });
+    for (const d of decisions) {
+      if (d.action === 'open') void this.openLeg(d);
+      else {
+        const e = this.entries.get(d.leg);
+        if (e) this.closeLeg(e, d.reason, d.lossPct);
+      }
+    }
+  }
+}
+
+function legLoss(e: LegEntry, now: number): number {
+  return Math.max(0, ...e.monitors.map((m) => m.stats(now).lossPct));
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function optsFor(range: string | undefined): PlayOptions {
+  return range === undefined ? {} : { range };
+}
+
+function policyConfig(s: SeamConfig) {
+  return {
+    minLegs: s.minLegs,
+    maxLegs: s.maxLegs,
+    openLossPct: s.openLossPct,
+    closeLossPct: s.closeLossPct,
+    holdMs: s.holdSec * 1000,
+    openCooldownMs: s.openCooldownSec * 1000,
+  };
+}
+
+/**
+ * Some origins refuse a first PLAY with a Range (DESIGN: gst answered 503); players then PLAY
+ * from the start, PAUSE, and PLAY with the Range. Do the same.
+ */
+async function playWithFallback(leg: Leg, opts: PlayOptions): Promise<PlayResult> {
+  try {
+    return await leg.play(opts);
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    if (opts.range === undefined || status !== 503 || leg.state === 'closed') throw err;
+    await leg.play({});
+    await leg.pause();
+    return leg.play(opts);
+  }
+}
+
+/** Why a leg's SDP is not the same content as the source's (track layout and codecs). */
+export function incompatible(a: SdpInfo, b: SdpInfo): string | undefined {
+  if (a.tracks.length !== b.tracks.length)
+    return `${b.tracks.length} tracks, want ${a.tracks.length}`;
+  for (const [i, t] of a.tracks.entries()) {
+    const u = b.tracks[i];
+    if (
+      !u ||
+      u.mediaType !== t.mediaType ||
+      u.encoding !== t.encoding ||
+      u.clockRate !== t.clockRate
+    ) {
+      return `track ${i} differs`;
+    }
+  }
+  return undefined;
+}
