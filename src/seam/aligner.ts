@@ -14,9 +14,10 @@
  *    (canonical ts - leg ts, mod 2^32);
  * 2. not one repeated payload: at least two distinct hashes in the run (SPS/PPS, silence,
  *    padding repeat; a run of identical hashes proves nothing);
- * 3. no held packet contradicts o: wherever a held packet's twin is present it carries the same
- *    payload and timestamp offset. For the right offset this always holds (same origin, same
- *    content), so a contradiction rejects the candidate for good;
+ * 3. held packets agree with o: where a held packet's twin is present it carries the same
+ *    payload and timestamp offset. Real origins re-send parameter sets and re-aggregate audio
+ *    around a seek, so a few disagreements are tolerated (see contradictions()); most twins
+ *    disagreeing rejects the candidate for good;
  * 4. no competitor: no other offset o' explains the run as well, i.e. matches at least
  *    max(2, K/2) of the run's payloads and is contradicted by no held packet. This is what
  *    stops a repeated block of content (a loop, a static scene) from pinning the wrong copy,
@@ -52,6 +53,27 @@ export interface AlignResult {
 export const HELD = 0;
 export const DUPLICATE_HELD = 1;
 export const TOO_OLD = 2;
+
+/**
+ * Timestamp offsets between two sessions of the same content are constant only up to rounding:
+ * gst-rtsp-server after a seek stamps audio one tick off now and then (measured: offsets
+ * 2680820990 and ...991 mixed in one session). Within 1 ms of clock counts as the same offset.
+ */
+export function tsSlackFor(clockRate: number): number {
+  return Math.max(2, Math.round(clockRate / 1000));
+}
+
+/** a and b (uint32 timestamps or offsets) within `slack` of each other, modulo 2^32. */
+export function tsClose(a: number, b: number, slack: number): boolean {
+  return (a - b) >>> 0 <= slack || (b - a) >>> 0 <= slack;
+}
+
+const FITS = 0;
+const DOUBTFUL = 1;
+const WRONG = 2;
+/** Disagreeing twins tolerated for a right offset: a handful, or this share of those compared. */
+const MAX_TOLERATED_MISMATCHES = 4;
+const TOLERATED_MISMATCH_SHARE = 0.05;
 
 /** Candidates kept at once; unique-payload matches rarely propose wrong ones. */
 const MAX_CANDIDATES = 8;
@@ -95,6 +117,8 @@ export class PendingAlignment {
     capacity: number,
     private readonly run: number,
     private readonly hintRun: number,
+    /** Timestamp offsets this close count as equal (see tsSlackFor). */
+    private readonly tsSlack = 0,
   ) {
     let size = 16;
     while (size < capacity) size *= 2;
@@ -231,12 +255,12 @@ export class PendingAlignment {
     const o = c.offset;
     const t0 = this.matchTs(e, o, cv);
     if (t0 < 0) return undefined;
-    if (asHint && c.hintTs === c.hintTs && t0 !== c.hintTs) return undefined;
+    if (asHint && c.hintTs === c.hintTs && !tsClose(t0, c.hintTs, this.tsSlack)) return undefined;
     const need = asHint ? this.hintRun : this.run;
     let lo = e;
     let hi = e;
-    while (e - lo < need - 1 && this.matchTs(lo - 1, o, cv) === t0) lo--;
-    while (hi - e < need - 1 && this.matchTs(hi + 1, o, cv) === t0) hi++;
+    while (e - lo < need - 1 && this.sameTs(this.matchTs(lo - 1, o, cv), t0)) lo--;
+    while (hi - e < need - 1 && this.sameTs(this.matchTs(hi + 1, o, cv), t0)) hi++;
     if (hi - lo + 1 < need) return undefined;
 
     const h0 = this.hash[lo & this.mask] ?? 0;
@@ -244,17 +268,23 @@ export class PendingAlignment {
     for (let x = lo + 1; x <= hi && !distinct; x++) distinct = this.hash[x & this.mask] !== h0;
     if (!distinct) return undefined;
 
-    if (this.contradicts(o, t0, cv)) {
+    const verdict = this.contradictions(o, t0, cv);
+    if (verdict === WRONG) {
       this.rejected.add(o);
       this.cands.splice(k, 1);
       return undefined;
     }
+    if (verdict === DOUBTFUL) return undefined; // wait for more evidence
     if (!asHint && this.hasCompetitor(lo, hi, o, cv)) {
       this.ambiguous++;
       return undefined;
     }
     this.result = { seqOffset: o, tsOffset: t0, via: asHint ? 'hint' : 'hash' };
     return this.result;
+  }
+
+  private sameTs(t: number, t0: number): boolean {
+    return t >= 0 && tsClose(t, t0, this.tsSlack);
   }
 
   /** Timestamp offset if held leg ext e matches canonical e + o (same payload), else -1. */
@@ -269,10 +299,16 @@ export class PendingAlignment {
   }
 
   /**
-   * Does a held packet disagree with offset o where canonical space has its twin: another
-   * payload, or a timestamp offset other than t0 (NaN: the first twin found sets it)?
+   * How held packets agree with offset o where canonical space has their twin: another payload
+   * or a timestamp offset other than t0 (NaN: the most common one found sets it) disagrees.
+   * Real origins do not repeat a stream byte for byte at a seek: the first packets after a new
+   * PLAY Range (parameter sets re-sent, audio frames aggregated differently) may differ from the
+   * canonical twins, so a few disagreements are tolerated. Most twins disagreeing: WRONG (for
+   * good); more than a few but not most: DOUBTFUL (wait for more evidence); else FITS.
    */
-  private contradicts(o: number, t0: number, cv: CanonicalHistory): boolean {
+  private contradictions(o: number, t0: number, cv: CanonicalHistory, strict = false): number {
+    let compared = 0;
+    let bad = 0;
     let t = t0;
     for (let s = 0; s < this.capacity; s++) {
       const e = this.ext[s] ?? NaN;
@@ -280,12 +316,26 @@ export class PendingAlignment {
       const c = e + o;
       const cs = c & cv.mask;
       if (cv.extAt[cs] !== c || cv.state[cs] !== SLOT_RECEIVED) continue;
-      if (cv.hash[cs] !== this.hash[s]) return true;
+      compared++;
+      if (cv.hash[cs] !== this.hash[s]) {
+        bad++;
+        continue;
+      }
       const d = ((cv.ts[cs] ?? 0) - (this.ts[s] ?? 0)) >>> 0;
       if (t !== t) t = d;
-      else if (d !== t) return true;
+      else if (!tsClose(d, t, this.tsSlack)) bad++;
     }
-    return false;
+    if (strict) return bad === 0 ? FITS : WRONG;
+    if (bad >= 3 && bad * 2 > compared) return WRONG;
+    if (bad > Math.max(MAX_TOLERATED_MISMATCHES, compared * TOLERATED_MISMATCH_SHARE)) {
+      return DOUBTFUL;
+    }
+    return FITS;
+  }
+
+  /** A competing offset is only credible if no held packet disagrees with it at all. */
+  private contradicts(o: number, t0: number, cv: CanonicalHistory): boolean {
+    return this.contradictions(o, t0, cv, true) !== FITS;
   }
 
   /** Another offset that matches enough of run [lo, hi] and no held packet contradicts? */

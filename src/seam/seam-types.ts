@@ -1,6 +1,7 @@
 /**
  * The Seamer's public types (options, events, stats) and its per-leg bookkeeping records.
  */
+import { tsClose } from './aligner.js';
 import { rtpTimestamp } from '../protocol/rtp/rtp.js';
 import type { PendingAlignment } from './aligner.js';
 import { payloadHash } from './payload-hash.js';
@@ -142,9 +143,10 @@ export function verifyDuplicate(
   start: number,
   end: number,
   every: number,
+  tsSlack = 0,
 ): boolean {
   const s = c & seq.mask;
-  let ok = seq.ts[s] === (rtpTimestamp(packet) + lt.tsOffset) >>> 0;
+  let ok = tsClose(seq.ts[s] ?? 0, (rtpTimestamp(packet) + lt.tsOffset) >>> 0, tsSlack);
   if (ok && (lt.probation > 0 || ++lt.verifyTick >= every)) {
     lt.verifyTick = 0;
     if (lt.probation > 0) lt.probation--;

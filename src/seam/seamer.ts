@@ -34,7 +34,14 @@ import {
   setRtpSsrc,
   setRtpTimestamp,
 } from '../protocol/rtp/rtp.js';
-import { DUPLICATE_HELD, HELD, PendingAlignment, TOO_OLD, type AlignResult } from './aligner.js';
+import {
+  DUPLICATE_HELD,
+  HELD,
+  PendingAlignment,
+  TOO_OLD,
+  tsSlackFor,
+  type AlignResult,
+} from './aligner.js';
 import { payloadHash, rtpPayloadEnd } from './payload-hash.js';
 import {
   ALIGNED,
@@ -226,7 +233,11 @@ export class Seamer {
       if (waiting.length > 0) this.notifyCanonical(waiting, seq, c, h);
     } else if (cls === DUPLICATE) {
       lt.duplicates++;
-      if (lt.verify && !verifyDuplicate(lt, seq, c, packet, start, end, this.o.verifyEvery)) {
+      const slack = tsSlackFor(this.o.clockRates[track] ?? 90000);
+      if (
+        lt.verify &&
+        !verifyDuplicate(lt, seq, c, packet, start, end, this.o.verifyEvery, slack)
+      ) {
         this.realign(l, lt, track, lt.ssrc, 'mismatch');
       }
     } else {
@@ -284,7 +295,12 @@ export class Seamer {
   }
 
   private beginAligning(l: Leg, lt: LegTrack, track: number, e: number, packet: Buffer): void {
-    const p = new PendingAlignment(this.o.holdCapacity, this.o.alignRun, this.o.hintRun);
+    const p = new PendingAlignment(
+      this.o.holdCapacity,
+      this.o.alignRun,
+      this.o.hintRun,
+      tsSlackFor(this.o.clockRates[track] ?? 90000),
+    );
     const hint = l.hint?.[track];
     const where = l.hintCanonical?.[track];
     if (!lt.restart && hint?.seq !== undefined && where !== undefined) {

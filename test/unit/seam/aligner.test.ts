@@ -87,15 +87,23 @@ describe('PendingAlignment', () => {
     expect(feed(p, seq, 9060, [60])).toEqual(expect.objectContaining({ seqOffset: -8900 }));
   });
 
-  it('a contradicting held packet rejects a candidate for good', () => {
+  it('a few disagreeing twins are tolerated (a seek re-sends parameter sets)', () => {
     const block = uniq(500, 10);
     const seq = canonical(100, [...uniq(1, 10), ...block, ...uniq(30, 10)]); // block at 110..119
     const p = new PendingAlignment(256, 8, 3);
-    // The leg: 99 (foreign) then the block. Its twin under the block's offset is canonical 109 (9).
-    expect(feed(p, seq, 7009, [999, ...block])).toBeUndefined();
+    // Leg 7009 (foreign payload) sits where canonical 109 has another one: one disagreement.
+    expect(feed(p, seq, 7009, [999, ...block])).toMatchObject({ seqOffset: -6900, via: 'hash' });
+  });
+
+  it('a candidate many twins disagree with is not confirmed', () => {
+    const block = uniq(500, 10);
+    const seq = canonical(100, [...uniq(1, 10), ...block, ...uniq(30, 20)]); // block at 110..119
+    const p = new PendingAlignment(256, 8, 3);
+    // Twelve foreign packets whose twins (canonical 98..109 exist from 100) disagree, then the block.
+    expect(feed(p, seq, 6998, [...uniq(900, 12), ...block])).toBeUndefined();
     expect(p.failureReason(false)).toMatch(/unique payload matches/);
-    // the foreign packet made that offset impossible; it stays rejected
-    expect(feed(p, seq, 7020, uniq(30, 3))).toBeUndefined();
+    // more matching packets do not outweigh ten disagreeing twins
+    expect(feed(p, seq, 7020, uniq(30, 8))).toBeUndefined();
   });
 
   it('a leg ahead of canonical space is confirmed by canonical arrivals', () => {
