@@ -28,8 +28,9 @@ export function residualLoss(
 }
 
 /**
- * Loss from holes in a viewer's sequence numbers, over packets that arrived at or after `from`
- * (ms, Date.now() clock): (expected - received) / expected per track, summed.
+ * Loss from holes in a viewer's sequence numbers, over the stream from the first packet that
+ * arrived at or after `from` (ms, Date.now() clock) to the end: the sequence numbers in that
+ * span that never arrived (a late fill counts as arrived, whenever it came), per track, summed.
  */
 export function seqHoleLoss(
   via: PlayResult,
@@ -42,20 +43,21 @@ export function seqHoleLoss(
     const at = via.rtpAt[t] ?? [];
     const seen = new Set<number>();
     let first: number | undefined;
-    let last: number | undefined;
+    let last = -Infinity;
     let ext = -1;
     for (let i = 0; i < packets.length; i++) {
       const seq = packets[i]?.readUInt16BE(2) ?? 0;
       // Extend against the previous packet (the stream is nearly in order).
       ext = ext < 0 ? seq + 65536 : ext + ((((seq - (ext & 0xffff)) & 0xffff) ^ 0x8000) - 0x8000);
-      if ((at[i] ?? 0) < from) continue;
       seen.add(ext);
-      first = first === undefined ? ext : Math.min(first, ext);
-      last = last === undefined ? ext : Math.max(last, ext);
+      last = Math.max(last, ext);
+      if (first === undefined && (at[i] ?? 0) >= from) first = ext;
     }
-    if (first === undefined || last === undefined) continue;
-    expected += last - first + 1;
-    lost += last - first + 1 - seen.size;
+    if (first === undefined) continue;
+    for (let e = first; e <= last; e++) {
+      expected++;
+      if (!seen.has(e)) lost++;
+    }
   }
   return { lost, expected, pct: expected === 0 ? 100 : (100 * lost) / expected };
 }

@@ -66,13 +66,6 @@ describe('residual loss at 10% per leg', () => {
       .filter(
         (l) => l.source === seamd.events('viewer.join').find((j) => j.path === 'adaptive')?.source,
       );
-    const adaptiveSource = opens[0]?.source;
-    console.log(
-      seamd.logs
-        .filter((l) => l.source === adaptiveSource && String(l.event).startsWith('leg.'))
-        .map((l) => `${String(l.time)} ${String(l.event)} ${String(l.leg)} ${String(l.reason)} ${String(l.lossPct)}`)
-        .join('\n'),
-    );
     expect(opens.map((l) => l.reason)).toEqual(['first', 'loss', 'loss']);
     for (const o of opens.slice(1)) {
       expect(o.lossPct as number).toBeGreaterThanOrEqual(2);
