@@ -28,6 +28,7 @@ export const LOG_EVENTS = {
   'source.close': 'a source was released: viewers left, legs closed',
   'leg.open': 'seamd decided to open an upstream leg: reason, loss %, threshold, legs now, URL',
   'leg.close': 'an upstream leg was closed or lost: reason, loss %, threshold, legs now',
+  'leg.play': 'an extra leg started: the Range asked (where the viewers are now) and answered',
   'leg.ready': 'an upstream session is set up (leg id, URL, transport, tracks)',
   'leg.ended': 'an upstream session ended (TEARDOWN or lost: reason, error code)',
   'leg.aligned': "a leg's numbering was mapped into canonical space (track, offsets, how)",

@@ -429,8 +429,18 @@ export class LegSet extends EventEmitter<LegSetEvents> {
   }
 
   private async startLeg(entry: LegEntry, range: string | undefined): Promise<void> {
-    await playWithFallback(entry.leg, optsFor(range));
+    const answer = await playWithFallback(entry.leg, optsFor(range));
     entry.playing = true;
+    this.opts.log.info(
+      {
+        event: 'leg.play',
+        source: this.opts.sourceId,
+        leg: entry.leg.id,
+        asked: range,
+        answered: answer.range,
+      },
+      'extra upstream leg playing',
+    );
   }
 
   /** Where a new leg starts: the live edge, or (on-demand) where the viewers are now. */

@@ -71,6 +71,13 @@ describe('residual loss at 10% per leg', () => {
       expect(o.lossPct as number).toBeGreaterThanOrEqual(2);
       expect(o.threshold).toBe(2);
     }
+    // Extra legs of on-demand content start where the viewers are (Range), not at 0.
+    const plays = seamd.events('leg.play').filter((l) => l.source === opens[0]?.source);
+    expect(plays).toHaveLength(2);
+    for (const p of plays) {
+      expect(String(p.asked)).toMatch(/^npt=\d+(\.\d+)?-$/);
+      expect(Number(/npt=([\d.]+)/.exec(String(p.asked))?.[1])).toBeGreaterThan(0.5);
+    }
     const lastOpen = Date.parse(String(opens.at(-1)?.time));
     const steady = seqHoleLoss(adaptive, lastOpen + 2000);
     console.log(
