@@ -3,7 +3,7 @@
  * sockets or timers left over from the previous one), passes their tables through, and ends
  * with a short summary and one combined `BENCH_JSON` line.
  *
- * Run: node --import tsx bench/run-all.ts [--quick] [--only relay-pps,packet-parse]
+ * Run: node --import tsx bench/run-all.ts [--quick] [--only relay-pps,packet-parse,sequencer]
  *        [--relay-args "--viewers 1,10 --rounds 3"] [--parse-args "--reps 5"]
  */
 import { spawn } from 'node:child_process';
@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { fixed, JSON_PREFIX, parseArgs, printJson, si, table } from './lib/common.js';
 
-const BENCHES = ['relay-pps', 'packet-parse'] as const;
+const BENCHES = ['relay-pps', 'packet-parse', 'sequencer'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 const opts = parseArgs(
@@ -26,9 +26,15 @@ const opts = parseArgs(
   },
 );
 
+interface SequencerJson {
+  throughput: { pushesPerSec: number; xFloor: number };
+  delayUs: { firstArrival: { median: number; p99: number } };
+}
+
 function argsFor(name: BenchName): string[] {
   const quick = opts.quick ? (name === 'relay-pps' ? ['--rounds', '1'] : ['--reps', '1']) : [];
-  const extra = name === 'relay-pps' ? opts['relay-args'] : opts['parse-args'];
+  const extra =
+    name === 'relay-pps' ? opts['relay-args'] : name === 'packet-parse' ? opts['parse-args'] : '';
   return [...quick, ...extra.split(/\s+/).filter((a) => a !== '')];
 }
 
@@ -79,6 +85,19 @@ function summary(all: Partial<Record<BenchName, unknown>>): string[][] {
       `relay ${viewers} viewer(s): seamd delivered pps`,
       si(s?.deliveredPps ?? NaN),
       `${fixed(r.deliveredPps)} x bare`,
+    ]);
+  }
+  const seq = all.sequencer as SequencerJson | undefined;
+  if (seq) {
+    rows.push([
+      'Seamer.push, 3 legs',
+      `${si(seq.throughput.pushesPerSec)}/s`,
+      `${fixed(seq.throughput.xFloor)} x floor`,
+    ]);
+    rows.push([
+      'merge delay, first arrival',
+      `median ${fixed(seq.delayUs.firstArrival.median)} µs, p99 ${fixed(seq.delayUs.firstArrival.p99)} µs`,
+      '-',
     ]);
   }
   const parse = all['packet-parse'] as ParseJson | undefined;

@@ -240,7 +240,10 @@ export class Leg extends EventEmitter<LegEvents> {
     this.control.drop();
     const code = isSeamdError(reason) ? { code: reason.code } : {};
     const why = reason?.message ?? 'teardown';
-    this.log.info({ event: 'leg.ended', id: this.id, reason: why, ...code }, 'upstream session ended');
+    this.log.info(
+      { event: 'leg.ended', id: this.id, reason: why, ...code },
+      'upstream session ended',
+    );
     this.emit('closed', reason);
   }
 
