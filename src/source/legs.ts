@@ -218,14 +218,15 @@ export class LegSet extends EventEmitter<LegSetEvents> {
     this.mode = 'closed';
     if (this.timer) clearInterval(this.timer);
     const legs = [...this.entries.values()];
-    this.entries.clear();
     for (const e of legs) {
+      const contributed = this.detach(e)?.contributed ?? 0;
       this.opts.log.info(
         {
           event: 'leg.close',
           source: this.opts.sourceId,
           leg: e.leg.id,
           reason: 'source closed',
+          contributed,
           legs: 0,
         },
         'closing upstream leg: source closed',
@@ -334,10 +335,17 @@ export class LegSet extends EventEmitter<LegSetEvents> {
     }
   }
 
-  private onLegClosed(entry: LegEntry, reason: Error | undefined): void {
-    if (!this.entries.delete(entry.leg.id)) return;
+  /** Takes a leg out of the set and the merge; undefined if it was not in. */
+  private detach(entry: LegEntry): { contributed: number } | undefined {
+    if (!this.entries.delete(entry.leg.id)) return undefined;
+    const stats = this.seamer.legStats(entry.leg.id);
     this.seamer.removeLeg(entry.leg.id);
-    if (this.mode === 'closed') return;
+    return { contributed: stats ? stats.contributed.reduce((a, b) => a + b, 0) : 0 };
+  }
+
+  private onLegClosed(entry: LegEntry, reason: Error | undefined): void {
+    const detached = this.detach(entry);
+    if (!detached || this.mode === 'closed') return;
     this.opts.log.warn(
       {
         event: 'leg.close',
@@ -345,6 +353,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
         leg: entry.leg.id,
         reason: reason ? `lost: ${reason.message}` : 'closed',
         lossPct: round(legLoss(entry, this.now())),
+        contributed: detached.contributed,
         legs: this.entries.size,
       },
       'upstream leg ended',
@@ -357,8 +366,8 @@ export class LegSet extends EventEmitter<LegSetEvents> {
   }
 
   private closeLeg(entry: LegEntry, reason: string, lossPct: number): void {
-    if (!this.entries.delete(entry.leg.id)) return;
-    this.seamer.removeLeg(entry.leg.id);
+    const detached = this.detach(entry);
+    if (!detached) return;
     this.opts.log.info(
       {
         event: 'leg.close',
@@ -369,6 +378,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
         lossPct: round(lossPct),
         threshold: this.opts.seam.closeLossPct,
         mergedLossPct: round(this.mergedLossPct()),
+        contributed: detached.contributed,
         legs: this.entries.size,
       },
       `closing upstream leg: ${reason}`,

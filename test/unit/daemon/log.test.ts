@@ -39,7 +39,7 @@ describe('LOG_EVENTS', () => {
     ];
     for (const name of required) expect(Object.keys(LOG_EVENTS)).toContain(name);
     for (const [name, description] of Object.entries(LOG_EVENTS)) {
-      expect(name).toMatch(/^[a-z]+\.[a-z]+$/);
+      expect(name).toMatch(/^[a-z]+\.[a-z_]+$/);
       expect(description).not.toContain('\n');
       expect(description.length).toBeGreaterThan(10);
     }
