@@ -40,7 +40,12 @@ export type ErrorCode =
   // config / daemon
   | 'CONFIG_INVALID'
   | 'CONFIG_READ'
-  | 'PORT_ALLOC';
+  | 'PORT_ALLOC'
+  // recordings on disk
+  | 'STORE_CORRUPT'
+  | 'STORE_VERSION'
+  | 'STORE_IO'
+  | 'STORE_INVALID';
 
 export class SeamdError extends Error {
   readonly code: ErrorCode;

@@ -49,6 +49,8 @@ interface LegEntry {
 }
 
 const TICK_MS = 100;
+/** Silence from every leg that, at the end of an on-demand range, means the stream is over. */
+const END_SILENCE_MS = 2000;
 const POLICY_EVERY_TICKS = 5;
 
 export interface LegSetEvents {
@@ -74,6 +76,8 @@ export class LegSet extends EventEmitter<LegSetEvents> {
   private start: { npt: number; rtptime: Array<number | undefined> } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private ticks = 0;
+  /** When a leg last delivered a packet (this.now() clock). */
+  private lastPacketAt = 0;
   gaps = 0;
 
   constructor(
@@ -260,6 +264,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
   private onRtp(entry: LegEntry, track: number, packet: Buffer): void {
     if (packet.length < 12 || entry.loss?.drop()) return;
     const now = this.now();
+    this.lastPacketAt = now;
     entry.monitors[track]?.onPacket(rtpSeq(packet), rtpTimestamp(packet), packet.length, now);
     this.handle(this.seamer.push(entry.leg.id, track, packet, now), now);
   }
@@ -507,10 +512,24 @@ export class LegSet extends EventEmitter<LegSetEvents> {
     this.timer.unref();
   }
 
+  /**
+   * On-demand content whose every BYE was lost upstream (UDP): once the legs have been silent
+   * for END_SILENCE_MS with playback at the end of the SDP range, end the stream for viewers.
+   */
+  private endIfOver(now: number): void {
+    const end = this.opts.info.range?.end;
+    if (this.live || this.mode !== 'playing' || end === undefined || this.lastPacketAt === 0)
+      return;
+    if (now - this.lastPacketAt < END_SILENCE_MS) return;
+    // positionNpt() is where the viewers are minus the 1 s overlap margin.
+    if (this.positionNpt() + 1 >= end - 0.5) this.rtcp.endAll();
+  }
+
   private tick(): void {
     const now = this.now();
     this.handle(this.seamer.tick(now), now);
     this.rtcp.tick(now);
+    this.endIfOver(now);
     if (++this.ticks % POLICY_EVERY_TICKS !== 0 || this.mode !== 'playing') return;
     const legs = [...this.entries.values()].map((e) => {
       const stats = this.seamer.legStats(e.leg.id);

@@ -25,6 +25,8 @@ export interface RtcpRelayOptions {
 }
 
 export const CNAME = 'seamd';
+/** After the first track's BYE (plus byeWaitMs), tracks still without one are ended too. */
+export const END_ALL_AFTER_MS = 2000;
 
 /**
  * A BYE as RFC 3550 6.1 wants it: a compound packet that starts with a report (an empty RR)
@@ -86,10 +88,20 @@ export class RtcpRelay {
 
   tick(now: number): void {
     const wait = this.opts.byeWaitMs ?? 1500;
+    let firstAny: number | undefined;
     for (let t = 0; t < this.opts.tracks; t++) {
       const first = this.byeFirstAt[t];
       if (first !== undefined && !this.byeSent[t] && now - first >= wait) this.sendBye(t);
+      if (first !== undefined) firstAny = Math.min(firstAny ?? first, first);
     }
+    // A presentation ends as a whole: a track whose BYE was lost on every leg (UDP) ends
+    // END_ALL_AFTER_MS after another track's, rather than leave the player waiting.
+    if (firstAny !== undefined && now - firstAny >= wait + END_ALL_AFTER_MS) this.endAll();
+  }
+
+  /** Sends the BYE of every track that has not had one (the stream is over). */
+  endAll(): void {
+    for (let t = 0; t < this.opts.tracks; t++) if (!this.byeSent[t]) this.sendBye(t);
   }
 
   private senderReport(leg: string, track: number, sr: Extract<RtcpPacket, { type: 'sr' }>): void {

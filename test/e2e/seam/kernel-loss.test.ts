@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { residualLoss } from '../../helpers/loss.js';
 import { createLossyNetns, type LossyNetns } from '../../helpers/netns.js';
 import { longClip, startOrigin, type Origin } from '../../helpers/origin.js';
-import { playAll, type PlayResult } from '../../helpers/raw-client.js';
+import { hasBye, playAll, type PlayResult } from '../../helpers/raw-client.js';
 import { startSeamd, type Seamd } from '../../helpers/seamd.js';
 
 let netns: LossyNetns;
@@ -59,5 +59,11 @@ describe('kernel-level loss (nftables in a namespace)', () => {
     expect(r1.pct).toBeLessThan(14);
     expect(r2.pct).toBeLessThan(2.5);
     expect(r2.pct).toBeLessThan(r1.pct / 3);
+    // The stream ends for the viewer on every track even where the origin's BYE (UDP) was lost.
+    for (const via of [one, two]) {
+      for (let t = 0; t < via.trackCount; t++) {
+        expect((via.rtcp[t] ?? []).some((p) => hasBye(p))).toBe(true);
+      }
+    }
   }, 90000);
 });

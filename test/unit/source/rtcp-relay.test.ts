@@ -105,6 +105,30 @@ describe('RtcpRelay', () => {
     expect(out).toHaveLength(3);
   });
 
+  it("a track whose BYE was lost everywhere ends 2 s after another track's", () => {
+    const { r, out } = relay(['L1']);
+    r.fromLeg('L1', 0, bye(1), 1000); // track 0 ends; track 1's BYE never comes
+    expect(out.map(([t]) => t)).toEqual([0]);
+    r.tick(3000);
+    expect(out).toHaveLength(1);
+    r.tick(4600);
+    expect(out.map(([t]) => t)).toEqual([0, 1]);
+    r.tick(9000);
+    expect(out).toHaveLength(2);
+  });
+
+  it('endAll ends every track once', () => {
+    const { r, out } = relay(['L1']);
+    r.endAll();
+    r.endAll();
+    expect(out.map(([t]) => t)).toEqual([0, 1]);
+    expect(parseRtcp(out[0]?.[1] ?? Buffer.alloc(0)).map((p) => p.type)).toEqual([
+      'rr',
+      'sdes',
+      'bye',
+    ]);
+  });
+
   it('malformed RTCP from upstream is dropped, not relayed', () => {
     const { r, out } = relay(['L1']);
     r.fromLeg('L1', 0, Buffer.from([0x80, 200, 0, 50]), 0);

@@ -1,0 +1,184 @@
+/**
+ * meta.json: what a recording is (origin, SDP, tracks) and how far it got (state). Always
+ * written atomically: a temp file is written and fsynced, renamed over meta.json and the
+ * directory is fsynced, so a crash leaves the old or the new file, never a mix.
+ */
+import { open, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { FORMAT_VERSION, META_FILE, TEMP_SUFFIX } from './format.js';
+import { StoreError, ioError } from './errors.js';
+
+export const RECORDING_STATES = ['recording', 'complete', 'partial'] as const;
+/**
+ * 'recording': a writer has it open (or had, and crashed: no writer means it was interrupted).
+ * 'complete': the writer closed it and believes it has everything; 'partial': closed with gaps
+ * or cut short (repair may fill it later).
+ */
+export type RecordingState = (typeof RECORDING_STATES)[number];
+
+export interface TrackMeta {
+  /** Position of the `m=` line in the SDP; also the log file number (track-<index>.log). */
+  index: number;
+  /** The track's control attribute (`stream=0`), when the SDP had one. */
+  control?: string | undefined;
+  /** `video`, `audio`, ... from the `m=` line. */
+  media?: string | undefined;
+  /** RTP clock rate (Hz) of the track's timestamps. */
+  clockRate: number;
+  payloadTypes: number[];
+  /**
+   * Canonical RTP timestamp at npt 0 (e.g. RTP-Info `rtptime` of a PLAY from 0). When absent,
+   * the first record's timestamp (lowest ext) is npt 0 of the track.
+   */
+  startRtpTime?: number | undefined;
+}
+
+export interface RecordingMeta {
+  version: typeof FORMAT_VERSION;
+  originUrl: string;
+  /** Path name the content is served under. */
+  path: string;
+  sdp: string;
+  /** Identity of the SDP (hash) used to tell whether a live source is this content. */
+  sdpIdentity: string;
+  tracks: TrackMeta[];
+  /** ISO 8601. */
+  createdAt: string;
+  updatedAt: string;
+  state: RecordingState;
+}
+
+/** What a creator supplies; version, times and state are filled in. */
+export type NewRecordingMeta = Omit<RecordingMeta, 'version' | 'createdAt' | 'updatedAt' | 'state'>;
+
+const uint32 = z.number().int().min(0).max(0xffffffff);
+const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not an ISO 8601 time');
+
+const trackSchema = z.object({
+  index: z.number().int().min(0).max(255),
+  control: z.string().optional(),
+  media: z.string().optional(),
+  clockRate: z.number().int().min(1).max(10_000_000),
+  payloadTypes: z.array(z.number().int().min(0).max(127)),
+  startRtpTime: uint32.optional(),
+});
+
+const metaSchema = z.object({
+  version: z.literal(FORMAT_VERSION),
+  originUrl: z.string(),
+  path: z.string(),
+  sdp: z.string(),
+  sdpIdentity: z.string(),
+  tracks: z
+    .array(trackSchema)
+    .min(1)
+    .refine((ts) => ts.every((t, i) => t.index === i), 'track indexes must be 0, 1, 2, ... in order'),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+  state: z.enum(RECORDING_STATES),
+});
+
+/** Checks a parsed meta.json value; throws STORE_VERSION / STORE_CORRUPT naming `file`. */
+export function validateMeta(raw: unknown, file: string): RecordingMeta {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new StoreError('STORE_CORRUPT', file, 'not a JSON object');
+  }
+  const version = (raw as { version?: unknown }).version;
+  if (version === undefined) throw new StoreError('STORE_CORRUPT', file, 'no format "version"');
+  if (version !== FORMAT_VERSION) {
+    throw new StoreError(
+      'STORE_VERSION',
+      file,
+      `format version ${JSON.stringify(version)} is not supported (this seamd reads ${FORMAT_VERSION})`,
+    );
+  }
+  const result = metaSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
+      return `${where}: ${issue.message}`;
+    });
+    throw new StoreError('STORE_CORRUPT', file, `invalid meta: ${problems.join('; ')}`);
+  }
+  return result.data as RecordingMeta;
+}
+
+export async function readMeta(dir: string): Promise<RecordingMeta> {
+  const file = join(dir, META_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw ioError(file, 'reading', err);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new StoreError('STORE_CORRUPT', file, `not valid JSON (${why})`, { cause: err });
+  }
+  return validateMeta(raw, file);
+}
+
+/** fsync a directory so that a rename or a new file in it survives a crash. */
+export async function fsyncDir(dir: string): Promise<void> {
+  let fh;
+  try {
+    fh = await open(dir, 'r');
+    await fh.sync();
+  } catch (err) {
+    throw ioError(dir, 'fsync of directory', err);
+  } finally {
+    await fh?.close();
+  }
+}
+
+/** Writes `data` to `file` atomically: `<file>.tmp`, fsync, rename, fsync of the directory. */
+export async function writeFileAtomic(dir: string, name: string, data: string | Buffer) {
+  const file = join(dir, name);
+  const tmp = file + TEMP_SUFFIX;
+  try {
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  } catch (err) {
+    throw ioError(file, 'atomic write', err);
+  }
+  await fsyncDir(dir);
+}
+
+export async function writeMeta(dir: string, meta: RecordingMeta): Promise<void> {
+  validateMeta(meta, join(dir, META_FILE));
+  await writeFileAtomic(dir, META_FILE, JSON.stringify(meta, null, 2) + '\n');
+}
+
+/**
+ * Removes leftovers of interrupted atomic writes (`*.tmp`). Only for a process that owns the
+ * recording (a writer or compaction); readers just ignore them. Returns the names removed.
+ */
+export async function removeTempFiles(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    throw ioError(dir, 'listing', err);
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.endsWith(TEMP_SUFFIX)) continue;
+    try {
+      await unlink(join(dir, name));
+      removed.push(name);
+    } catch (err) {
+      throw ioError(join(dir, name), 'removing temp file', err);
+    }
+  }
+  return removed;
+}
