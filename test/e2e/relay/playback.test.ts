@@ -20,7 +20,10 @@ paths:
   file: { origin: ${origin.url('file')} }
   live: { origin: ${origin.url('live')} }
   secure: { origin: rtsp://seamd:secret@127.0.0.1:${origin.authPort}/file }
+  secure2: { origin: ${origin.authUrl('file')} }
 transparent: { allow: [127.0.0.1] }
+upstream:
+  credentials: { "127.0.0.1:${origin.authPort}": { username: seamd, password: secret } }
 `);
 });
 
@@ -60,6 +63,12 @@ describe('players decode the whole clip through seamd', () => {
 
   it('ffmpeg through a Digest-protected origin (credentials in the path map)', async () => {
     const r = await ffmpegDecode(seamd.url('secure'), 'tcp');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  }, 30000);
+
+  it('ffmpeg through a Digest-protected origin (credentials from upstream.credentials)', async () => {
+    const r = await ffmpegDecode(seamd.url('secure2'), 'tcp');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
   }, 30000);

@@ -1,0 +1,341 @@
+/**
+ * RecordingWriter: appends canonical RTP packets to a recording's track logs.
+ *
+ * Durability: append() only buffers in memory (it is synchronous and cheap, called per packet).
+ * A flush writes each track's buffered records with one write() on an O_APPEND descriptor and
+ * then fdatasync()s it. Flushes run every `flushIntervalMs` (default 500) on a timer, when the
+ * buffer passes `maxBufferBytes`, on close(), and whenever the caller awaits flush(). So a
+ * SIGKILL or power loss loses at most the last interval plus one in-flight flush (< 1 s at the
+ * default). Tests and callers with their own scheduling pass `flushIntervalMs: 0` (no timer) or
+ * inject `timers`. A crash mid-write leaves a torn tail that openForAppend() truncates.
+ *
+ * Duplicates: an ext already appended to a track within the last `dedupWindow` (default 8192)
+ * appends is skipped (append returns false). Older duplicates are written; readers keep the
+ * first copy and compaction drops the rest.
+ *
+ * After a failed write or sync (ENOSPC, EIO) the writer is broken: every later call throws the
+ * same STORE_IO error, and the log ends in a torn tail for the next openForAppend to cut.
+ * One writer per recording: nothing stops two processes from opening the same directory.
+ */
+import { mkdir, open, readdir, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { rtpSeq } from '../protocol/rtp/rtp.js';
+import {
+  FORMAT_VERSION,
+  MAX_EXT,
+  MAX_PACKET_LENGTH,
+  MIN_PACKET_LENGTH,
+  encodeRecord,
+  trackFileName,
+  type TornTail,
+} from './format.js';
+import { StoreError, ioError } from './errors.js';
+import {
+  fsyncDir,
+  readMeta,
+  removeTempFiles,
+  writeMeta,
+  type NewRecordingMeta,
+  type RecordingMeta,
+} from './meta.js';
+import { scanLog } from './scan.js';
+
+export interface WriterTimers {
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+export interface WriterOptions {
+  /** Flush period; 0 = no timer, the caller drives flush(). Default 500. */
+  flushIntervalMs?: number;
+  /** Timer functions (tests inject fakes). Default: global timers, unref'd. */
+  timers?: WriterTimers;
+  /** Clock for meta.json times. */
+  now?: () => Date;
+  /** Recent exts remembered per track for duplicate skipping. Default 8192. */
+  dedupWindow?: number;
+  /** Flush early once this many bytes are buffered. Default 4 MiB. */
+  maxBufferBytes?: number;
+  /** Errors of timer-driven flushes (they are also rethrown by the next call). */
+  onError?: (err: StoreError) => void;
+}
+
+const defaultTimers: WriterTimers = {
+  setInterval(fn, ms) {
+    const h = setInterval(fn, ms);
+    h.unref();
+    return h;
+  },
+  clearInterval(h) {
+    clearInterval(h as NodeJS.Timeout);
+  },
+};
+
+/** Fixed-size set of the most recent exts of one track. */
+class RecentExts {
+  private readonly set = new Set<number>();
+  private readonly ring: Float64Array;
+  private pos = 0;
+  private filled = 0;
+  constructor(size: number) {
+    this.ring = new Float64Array(Math.max(1, size));
+  }
+  has(ext: number): boolean {
+    return this.set.has(ext);
+  }
+  add(ext: number): void {
+    if (this.filled === this.ring.length) this.set.delete(this.ring[this.pos] ?? -1);
+    else this.filled++;
+    this.ring[this.pos] = ext;
+    this.pos = (this.pos + 1) % this.ring.length;
+    this.set.add(ext);
+  }
+}
+
+export class RecordingWriter {
+  readonly dir: string;
+  /** Torn tails cut by openForAppend (empty for create). */
+  readonly recovered: readonly TornTail[];
+  /** `*.tmp` leftovers removed by openForAppend. */
+  readonly removedTempFiles: readonly string[];
+  private readonly meta: RecordingMeta;
+  private readonly files: FileHandle[];
+  private readonly recent: RecentExts[];
+  private pending: Buffer[][];
+  private pendingBytes = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private failed: StoreError | undefined;
+  private closed = false;
+  private timer: unknown;
+  private readonly opts: Required<Omit<WriterOptions, 'onError'>> & WriterOptions;
+  private appendedCount = 0;
+  private duplicateCount = 0;
+
+  private constructor(
+    dir: string,
+    meta: RecordingMeta,
+    files: FileHandle[],
+    opts: WriterOptions,
+    recovered: TornTail[],
+    removed: string[],
+    seed: number[][],
+  ) {
+    this.dir = dir;
+    this.meta = meta;
+    this.files = files;
+    this.recovered = recovered;
+    this.removedTempFiles = removed;
+    this.opts = {
+      flushIntervalMs: 500,
+      timers: defaultTimers,
+      now: () => new Date(),
+      dedupWindow: 8192,
+      maxBufferBytes: 4 << 20,
+      ...opts,
+    };
+    this.recent = files.map((_, i) => {
+      const r = new RecentExts(this.opts.dedupWindow);
+      for (const ext of seed[i] ?? []) r.add(ext);
+      return r;
+    });
+    this.pending = files.map(() => []);
+    if (this.opts.flushIntervalMs > 0) {
+      this.timer = this.opts.timers.setInterval(() => {
+        this.flush().catch((err: unknown) => {
+          if (err instanceof StoreError) this.opts.onError?.(err);
+        });
+      }, this.opts.flushIntervalMs);
+    }
+  }
+
+  /** Creates a new recording in `dir` (created if missing; must be empty). State 'recording'. */
+  static async create(
+    dir: string,
+    meta: NewRecordingMeta,
+    opts: WriterOptions = {},
+  ): Promise<RecordingWriter> {
+    try {
+      await mkdir(dir, { recursive: true });
+      if ((await readdir(dir)).length > 0) {
+        throw new StoreError('STORE_INVALID', dir, 'already holds files; use openForAppend');
+      }
+    } catch (err) {
+      throw ioError(dir, 'creating recording directory', err);
+    }
+    const now = (opts.now ?? (() => new Date()))().toISOString();
+    const full: RecordingMeta = {
+      ...structuredClone(meta),
+      version: FORMAT_VERSION,
+      createdAt: now,
+      updatedAt: now,
+      state: 'recording',
+    };
+    await writeMeta(dir, full);
+    const files = await openLogs(dir, full);
+    await fsyncDir(dir);
+    return new RecordingWriter(dir, full, files, opts, [], [], []);
+  }
+
+  /**
+   * Reopens an existing recording to continue it (after a crash or a pause): removes `*.tmp`
+   * leftovers, truncates torn tails back to the last good record (reported in `recovered`),
+   * seeds the duplicate window from the newest records and sets the state back to 'recording'.
+   * Throws STORE_CORRUPT when a log is damaged before its tail.
+   */
+  static async openForAppend(dir: string, opts: WriterOptions = {}): Promise<RecordingWriter> {
+    const meta = await readMeta(dir);
+    const removed = await removeTempFiles(dir);
+    const recovered: TornTail[] = [];
+    const seed: number[][] = [];
+    const window = opts.dedupWindow ?? 8192;
+    for (const t of meta.tracks) {
+      const file = join(dir, trackFileName(t.index));
+      const scan = await scanLog(file, t.index);
+      if (scan.torn) {
+        try {
+          const fh = await open(file, 'r+');
+          try {
+            await fh.truncate(scan.goodBytes);
+            await fh.sync();
+          } finally {
+            await fh.close();
+          }
+        } catch (err) {
+          throw ioError(file, 'truncating torn tail', err);
+        }
+        recovered.push(scan.torn);
+      }
+      seed.push(scan.ext.slice(Math.max(0, scan.count - window)));
+    }
+    meta.state = 'recording';
+    meta.updatedAt = (opts.now ?? (() => new Date()))().toISOString();
+    await writeMeta(dir, meta);
+    const files = await openLogs(dir, meta);
+    return new RecordingWriter(dir, meta, files, opts, recovered, removed, seed);
+  }
+
+  /** Records accepted by append() (not counting skipped duplicates). */
+  get appended(): number {
+    return this.appendedCount;
+  }
+
+  /** append() calls skipped as recent duplicates. */
+  get duplicates(): number {
+    return this.duplicateCount;
+  }
+
+  /** Bytes buffered and not yet handed to a flush. */
+  get bufferedBytes(): number {
+    return this.pendingBytes;
+  }
+
+  /**
+   * Buffers one canonical RTP packet of `track` with its extended sequence number (whose low 16
+   * bits must equal the packet's sequence number). Returns false when `ext` was appended to
+   * this track recently (skipped). Throws STORE_INVALID for bad arguments, or the writer's
+   * STORE_IO error once a flush has failed.
+   */
+  append(track: number, ext: number, packet: Buffer, arrivalMs: number): boolean {
+    if (this.failed) throw this.failed;
+    if (this.closed) throw new StoreError('STORE_INVALID', this.dir, 'writer is closed');
+    const recent = this.recent[track];
+    const batch = this.pending[track];
+    if (!recent || !batch) {
+      throw new StoreError('STORE_INVALID', this.dir, `no track ${track}`);
+    }
+    if (!Number.isInteger(ext) || ext < 0 || ext > MAX_EXT) {
+      throw new StoreError('STORE_INVALID', this.dir, `ext ${ext} out of range`);
+    }
+    if (packet.length < MIN_PACKET_LENGTH || packet.length > MAX_PACKET_LENGTH) {
+      throw new StoreError('STORE_INVALID', this.dir, `RTP packet of ${packet.length} bytes`);
+    }
+    if ((packet[0] ?? 0) >> 6 !== 2) {
+      throw new StoreError('STORE_INVALID', this.dir, 'not an RTP version 2 packet');
+    }
+    if (rtpSeq(packet) !== ext % 0x10000) {
+      throw new StoreError(
+        'STORE_INVALID',
+        this.dir,
+        `ext ${ext} does not match RTP sequence ${rtpSeq(packet)} (packet not canonical?)`,
+      );
+    }
+    if (recent.has(ext)) {
+      this.duplicateCount++;
+      return false;
+    }
+    recent.add(ext);
+    const rec = encodeRecord(ext, packet, arrivalMs);
+    batch.push(rec);
+    this.pendingBytes += rec.length;
+    this.appendedCount++;
+    if (this.pendingBytes >= this.opts.maxBufferBytes) {
+      this.flush().catch((err: unknown) => {
+        if (err instanceof StoreError) this.opts.onError?.(err);
+      });
+    }
+    return true;
+  }
+
+  /** Writes and fdatasyncs everything buffered so far. Flushes run one at a time, in order. */
+  flush(): Promise<void> {
+    const run = this.queue.then(() => this.flushNow());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async flushNow(): Promise<void> {
+    if (this.failed) throw this.failed;
+    const batches = this.pending;
+    this.pending = this.files.map(() => []);
+    this.pendingBytes = 0;
+    for (let t = 0; t < batches.length; t++) {
+      const batch = batches[t];
+      const fh = this.files[t];
+      if (!batch || batch.length === 0 || !fh) continue;
+      const data = batch.length === 1 ? (batch[0] ?? Buffer.alloc(0)) : Buffer.concat(batch);
+      try {
+        let off = 0;
+        while (off < data.length) {
+          const { bytesWritten } = await fh.write(data, off, data.length - off, null);
+          off += bytesWritten;
+        }
+        await fh.datasync();
+      } catch (err) {
+        this.failed = ioError(join(this.dir, trackFileName(t)), 'append', err);
+        throw this.failed;
+      }
+    }
+  }
+
+  /**
+   * Flushes, closes the logs and records the final state in meta.json ('complete' by default,
+   * 'partial' when the caller knows it stopped early). A second close() does nothing.
+   */
+  async close(state: 'complete' | 'partial' = 'complete'): Promise<void> {
+    if (this.closed) return;
+    if (this.timer !== undefined) this.opts.timers.clearInterval(this.timer);
+    let error: unknown;
+    try {
+      await this.flush();
+    } catch (err) {
+      error = err;
+    }
+    this.closed = true;
+    for (const fh of this.files) await fh.close().catch(() => undefined);
+    if (error !== undefined) throw error;
+    this.meta.state = state;
+    this.meta.updatedAt = this.opts.now().toISOString();
+    await writeMeta(this.dir, this.meta);
+  }
+}
+
+async function openLogs(dir: string, meta: RecordingMeta): Promise<FileHandle[]> {
+  const files: FileHandle[] = [];
+  try {
+    for (const t of meta.tracks) files.push(await open(join(dir, trackFileName(t.index)), 'a'));
+  } catch (err) {
+    for (const fh of files) await fh.close().catch(() => undefined);
+    throw ioError(dir, 'opening track logs', err);
+  }
+  return files;
+}
