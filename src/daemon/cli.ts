@@ -44,9 +44,9 @@ export class CliExit extends Error {
 }
 
 const DESCRIPTION = `seamd is a transparent RTSP/RTP proxy that sits close to the viewers. Players point \
-rtsp:// URLs at it; it relays them to the origin server, opens extra upstream sessions when \
-packets get lost and merges them into one stream with fewer gaps, records that stream, and \
-serves later viewers from the recording.`;
+rtsp:// URLs at it; it relays them to the origin server, shares one upstream session among the \
+viewers of live content, and when packets get lost upstream it opens extra upstream sessions \
+(to the origin or its mirrors) and merges them into one stream with fewer gaps.`;
 
 const EXAMPLES = `
 Examples:

@@ -73,7 +73,10 @@ const metaSchema = z.object({
   tracks: z
     .array(trackSchema)
     .min(1)
-    .refine((ts) => ts.every((t, i) => t.index === i), 'track indexes must be 0, 1, 2, ... in order'),
+    .refine(
+      (ts) => ts.every((t, i) => t.index === i),
+      'track indexes must be 0, 1, 2, ... in order',
+    ),
   createdAt: isoTime,
   updatedAt: isoTime,
   state: z.enum(RECORDING_STATES),
@@ -101,7 +104,7 @@ export function validateMeta(raw: unknown, file: string): RecordingMeta {
     });
     throw new StoreError('STORE_CORRUPT', file, `invalid meta: ${problems.join('; ')}`);
   }
-  return result.data as RecordingMeta;
+  return result.data;
 }
 
 export async function readMeta(dir: string): Promise<RecordingMeta> {

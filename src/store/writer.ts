@@ -314,15 +314,15 @@ export class RecordingWriter {
   async close(state: 'complete' | 'partial' = 'complete'): Promise<void> {
     if (this.closed) return;
     if (this.timer !== undefined) this.opts.timers.clearInterval(this.timer);
-    let error: unknown;
+    let error: Error | undefined;
     try {
       await this.flush();
     } catch (err) {
-      error = err;
+      error = err instanceof Error ? err : new Error(String(err));
     }
     this.closed = true;
     for (const fh of this.files) await fh.close().catch(() => undefined);
-    if (error !== undefined) throw error;
+    if (error) throw error;
     this.meta.state = state;
     this.meta.updatedAt = this.opts.now().toISOString();
     await writeMeta(this.dir, this.meta);
