@@ -126,12 +126,12 @@ export class RecordingWriter {
     this.recovered = recovered;
     this.removedTempFiles = removed;
     this.opts = {
-      flushIntervalMs: 500,
-      timers: defaultTimers,
-      now: () => new Date(),
-      dedupWindow: 8192,
-      maxBufferBytes: 4 << 20,
       ...opts,
+      flushIntervalMs: opts.flushIntervalMs ?? 500,
+      timers: opts.timers ?? defaultTimers,
+      now: opts.now ?? (() => new Date()),
+      dedupWindow: opts.dedupWindow ?? 8192,
+      maxBufferBytes: opts.maxBufferBytes ?? 4 << 20,
     };
     this.recent = files.map((_, i) => {
       const r = new RecentExts(this.opts.dedupWindow);
