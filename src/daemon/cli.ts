@@ -1,6 +1,6 @@
 /**
  * The `seamd` command line. Each command group registers itself from one function in COMMANDS;
- * add later groups (`recordings list|inspect|export|rm`, `status`) the same way.
+ * add later groups (`status`) the same way. The `recordings` group lives in cli-recordings.ts.
  *
  * Exit codes: 0 ok, 1 runtime failure (could not start, stop failed), 2 invalid config or
  * command line. Everything the process touches (output, exit, daemon start, signals) comes
@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { isSeamdError } from '../errors.js';
+import { registerRecordings } from './cli-recordings.js';
 import { DEFAULT_CONFIG_YAML, defaultConfig, loadConfigFile, LOG_LEVELS } from './config.js';
 import type { Config, LogLevel } from './config.js';
 import { startDaemon, type DaemonHandle } from './daemon.js';
@@ -53,6 +54,9 @@ Examples:
   seamd config default > seamd.yaml         write the default config, then edit it
   seamd config check --config seamd.yaml    validate it: prints ok or every problem
   seamd run --config seamd.yaml             start; SIGHUP reloads the file, SIGTERM stops
+  seamd recordings list -c seamd.yaml       recordings: duration, completeness, gaps, size
+  seamd recordings export ID -c seamd.yaml -f pcap -o ID.pcap
+                                            for Wireshark: tshark -r ID.pcap -d udp.port==5000,rtp
 
 Exit codes: 0 ok, 1 runtime failure, 2 invalid config or command line.`;
 
@@ -64,6 +68,7 @@ interface CliContext {
 const COMMANDS: readonly ((program: Command, ctx: CliContext) => void)[] = [
   registerRun,
   registerConfig,
+  registerRecordingsGroup,
 ];
 
 /** Entry point used by bin/seamd.js: `argv` is `process.argv` (node, script, args…). */
@@ -178,6 +183,16 @@ function registerConfig(program: Command, { deps }: CliContext): void {
     .action(() => {
       deps.stdout(DEFAULT_CONFIG_YAML);
     });
+}
+
+// ---- seamd recordings list | inspect | export | rm (cli-recordings.ts) ----
+
+function registerRecordingsGroup(program: Command, { deps }: CliContext): void {
+  registerRecordings(program, {
+    stdout: deps.stdout,
+    readConfig,
+    fail: (code, message) => new CliExit(code, message),
+  });
 }
 
 /** The file's config, or the embedded default; a ConfigError ends the command with exit 2. */
