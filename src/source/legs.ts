@@ -9,15 +9,19 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { SeamConfig } from '../daemon/config-schema.js';
-import { parseRange } from '../protocol/rtsp/headers/range.js';
 import { rtpSeq, rtpTimestamp } from '../protocol/rtp/rtp.js';
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
 import { LossMonitor } from '../seam/loss-monitor.js';
 import type { LossModel } from '../seam/loss-model.js';
 import { LegPolicy, type PolicyDecision } from '../seam/policy.js';
 import { Seamer, type SeamEvent } from '../seam/seamer.js';
-import type { Leg, PlayOptions, PlayResult } from '../upstream/leg.js';
+import type { Leg } from '../upstream/leg.js';
+import { incompatible, optsFor, playWithFallback } from './leg-play.js';
 import { RtcpRelay } from './rtcp-relay.js';
+import { logSeamEvent } from './seam-log.js';
+import { Timeline, type CanonicalStart } from './timeline.js';
+
+export type { CanonicalStart } from './timeline.js';
 
 export interface LegSetOptions {
   readonly sourceId: string;
@@ -30,12 +34,6 @@ export interface LegSetOptions {
   /** Loss injected behind the socket interface, per leg (tests, drills). */
   readonly lossFor?: ((legIndex: number) => LossModel | undefined) | undefined;
   readonly now?: () => number;
-}
-
-/** Canonical RTP-Info for a viewer's PLAY answer. */
-export interface CanonicalStart {
-  readonly range: string | undefined;
-  readonly tracks: ReadonlyArray<{ readonly seq?: number; readonly rtptime?: number }>;
 }
 
 interface LegEntry {
@@ -72,8 +70,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
   private nextIndex = 0;
   private mode: 'idle' | 'playing' | 'paused' | 'closed' = 'idle';
   private live = false;
-  /** npt and canonical rtptime per track where the last PLAY started (on-demand position). */
-  private start: { npt: number; rtptime: Array<number | undefined> } | undefined;
+  private readonly timeline: Timeline;
   private timer: NodeJS.Timeout | undefined;
   private ticks = 0;
   /** When a leg last delivered a packet (this.now() clock). */
@@ -96,6 +93,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
       reorderWindowMs: opts.seam.reorderWindowMs,
     });
     this.policy = new LegPolicy(policyConfig(opts.seam));
+    this.timeline = new Timeline(tracks, this.seamer);
     this.merged = tracks.map(
       (t) => new LossMonitor({ clockRate: t.clockRate, windowMs: this.windowMs }),
     );
@@ -122,27 +120,6 @@ export class LegSet extends EventEmitter<LegSetEvents> {
 
   get legCount(): number {
     return this.entries.size;
-  }
-
-  /** Per-leg figures for logs and (later) the status API. */
-  snapshot(): Array<{
-    id: string;
-    url: string;
-    lossPct: number;
-    packets: number;
-    contributed: number;
-  }> {
-    const now = this.now();
-    return [...this.entries.values()].map((e) => {
-      const stats = this.seamer.legStats(e.leg.id);
-      return {
-        id: e.leg.id,
-        url: e.url,
-        lossPct: round(legLoss(e, now)),
-        packets: e.monitors.reduce((n, m) => n + m.stats(now).packets, 0),
-        contributed: stats ? stats.contributed.reduce((a, b) => a + b, 0) : 0,
-      };
-    });
   }
 
   mergedLossPct(): number {
@@ -195,7 +172,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
     this.rtcp.reset();
     const answer = await playWithFallback(lead.leg, live ? {} : optsFor(range));
     lead.playing = true;
-    const start = this.canonicalStart(lead.leg.id, answer);
+    const start = this.timeline.start(lead.leg.id, answer);
     const others = [...this.entries.values()].filter((e) => e !== lead);
     const otherRange = live ? undefined : range;
     await Promise.all(others.map((e) => this.startLeg(e, otherRange).catch(() => undefined)));
@@ -284,58 +261,16 @@ export class LegSet extends EventEmitter<LegSetEvents> {
           break;
         case 'gap':
           this.gaps += ev.toExt - ev.fromExt + 1;
-          this.opts.log.debug(
-            {
-              event: 'seam.gap',
-              source: this.opts.sourceId,
-              track: ev.track,
-              from: ev.fromExt,
-              to: ev.toExt,
-            },
-            'gap no leg filled',
-          );
-          break;
-        case 'aligned':
-          this.opts.log.info(
-            {
-              event: 'leg.aligned',
-              source: this.opts.sourceId,
-              leg: ev.leg,
-              track: ev.track,
-              via: ev.via,
-              seqOffset: ev.seqOffset,
-              tsOffset: ev.tsOffset,
-            },
-            'leg aligned into canonical space',
-          );
+          logSeamEvent(this.opts.log, this.opts.sourceId, ev);
           break;
         case 'unaligned': {
-          this.opts.log.warn(
-            {
-              event: 'leg.unaligned',
-              source: this.opts.sourceId,
-              leg: ev.leg,
-              track: ev.track,
-              reason: ev.reason,
-            },
-            'leg payloads never matched: not merged',
-          );
+          logSeamEvent(this.opts.log, this.opts.sourceId, ev);
           const e = this.entries.get(ev.leg);
           if (e && e !== this.primary) this.closeLeg(e, 'unaligned', legLoss(e, now));
           break;
         }
-        case 'realign':
-          this.opts.log.info(
-            {
-              event: 'leg.realign',
-              source: this.opts.sourceId,
-              leg: ev.leg,
-              track: ev.track,
-              reason: ev.reason,
-            },
-            'leg changed SSRC: aligning again',
-          );
-          break;
+        default:
+          logSeamEvent(this.opts.log, this.opts.sourceId, ev);
       }
     }
   }
@@ -461,47 +396,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
   /** Where a new leg starts: the live edge, or (on-demand) where the viewers are now. */
   private resumeRange(): string | undefined {
     if (this.live) return undefined;
-    return `npt=${this.positionNpt().toFixed(3)}-`;
-  }
-
-  /** Where playback is now, in npt seconds, from the last canonical timestamp output. */
-  private positionNpt(): number {
-    const s = this.start;
-    if (!s) return 0;
-    for (let t = 0; t < this.opts.info.tracks.length; t++) {
-      const out = this.seamer.lastOutput(t);
-      const base = s.rtptime[t];
-      const rate = this.opts.info.tracks[t]?.clockRate ?? 90000;
-      if (out && base !== undefined) {
-        const elapsed = ((out.ts - base + 0x100000000) % 0x100000000) / rate;
-        // Start a little earlier: the overlap is what lets the new leg align.
-        return Math.max(0, s.npt + elapsed - 1);
-      }
-    }
-    return s.npt;
-  }
-
-  private canonicalStart(legId: string, answer: PlayResult): CanonicalStart {
-    const tracks = this.opts.info.tracks.map((t) => {
-      const e = answer.rtpInfo.find((i) => i.trackIndex === t.index);
-      const out: { seq?: number; rtptime?: number } = {};
-      const mapped =
-        e?.rtptime === undefined ? undefined : this.seamer.mapTimestamp(legId, t.index, e.rtptime);
-      if (e?.seq !== undefined) out.seq = this.seamer.mapSeq(legId, t.index, e.seq) ?? e.seq;
-      if (e?.rtptime !== undefined) out.rtptime = mapped ?? e.rtptime;
-      return out;
-    });
-    let npt = 0;
-    if (answer.range !== undefined) {
-      try {
-        const r = parseRange(answer.range);
-        if (r.unit === 'npt' && typeof r.start === 'number') npt = r.start;
-      } catch {
-        /* keep 0 */
-      }
-    }
-    this.start = { npt, rtptime: tracks.map((t) => t.rtptime) };
-    return { range: answer.range, tracks };
+    return `npt=${this.timeline.resumeNpt().toFixed(3)}-`;
   }
 
   // ---- timer: seamer tick (gaps, reorder window) and policy ----
@@ -521,8 +416,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
     if (this.live || this.mode !== 'playing' || end === undefined || this.lastPacketAt === 0)
       return;
     if (now - this.lastPacketAt < END_SILENCE_MS) return;
-    // positionNpt() is where the viewers are minus the 1 s overlap margin.
-    if (this.positionNpt() + 1 >= end - 0.5) this.rtcp.endAll();
+    if (this.timeline.positionNpt() >= end - 0.5) this.rtcp.endAll();
   }
 
   private tick(): void {
@@ -566,10 +460,6 @@ function round(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
-function optsFor(range: string | undefined): PlayOptions {
-  return range === undefined ? {} : { range };
-}
-
 function policyConfig(s: SeamConfig) {
   return {
     minLegs: s.minLegs,
@@ -579,38 +469,4 @@ function policyConfig(s: SeamConfig) {
     holdMs: s.holdSec * 1000,
     openCooldownMs: s.openCooldownSec * 1000,
   };
-}
-
-/**
- * Some origins refuse a first PLAY with a Range (DESIGN: gst answered 503); players then PLAY
- * from the start, PAUSE, and PLAY with the Range. Do the same.
- */
-async function playWithFallback(leg: Leg, opts: PlayOptions): Promise<PlayResult> {
-  try {
-    return await leg.play(opts);
-  } catch (err) {
-    const status = (err as { status?: number }).status;
-    if (opts.range === undefined || status !== 503 || leg.state === 'closed') throw err;
-    await leg.play({});
-    await leg.pause();
-    return leg.play(opts);
-  }
-}
-
-/** Why a leg's SDP is not the same content as the source's (track layout and codecs). */
-export function incompatible(a: SdpInfo, b: SdpInfo): string | undefined {
-  if (a.tracks.length !== b.tracks.length)
-    return `${b.tracks.length} tracks, want ${a.tracks.length}`;
-  for (const [i, t] of a.tracks.entries()) {
-    const u = b.tracks[i];
-    if (
-      !u ||
-      u.mediaType !== t.mediaType ||
-      u.encoding !== t.encoding ||
-      u.clockRate !== t.clockRate
-    ) {
-      return `track ${i} differs`;
-    }
-  }
-  return undefined;
 }

@@ -1,0 +1,42 @@
+/** Helpers for starting a leg: PLAY with the players' fallback, and checking a leg's content. */
+import type { SdpInfo } from '../protocol/sdp/sdp.js';
+import type { Leg, PlayOptions, PlayResult } from '../upstream/leg.js';
+
+export function optsFor(range: string | undefined): PlayOptions {
+  return range === undefined ? {} : { range };
+}
+
+/**
+ * Some origins refuse a first PLAY with a Range (DESIGN: gst answered 503); players then PLAY
+ * from the start, PAUSE, and PLAY with the Range. Do the same.
+ */
+export async function playWithFallback(leg: Leg, opts: PlayOptions): Promise<PlayResult> {
+  try {
+    return await leg.play(opts);
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    if (opts.range === undefined || status !== 503 || leg.state === 'closed') throw err;
+    await leg.play({});
+    await leg.pause();
+    return leg.play(opts);
+  }
+}
+
+/** Why a leg's SDP is not the same content as the source's (track layout and codecs). */
+export function incompatible(a: SdpInfo, b: SdpInfo): string | undefined {
+  if (a.tracks.length !== b.tracks.length) {
+    return `${b.tracks.length} tracks, want ${a.tracks.length}`;
+  }
+  for (const [i, t] of a.tracks.entries()) {
+    const u = b.tracks[i];
+    if (
+      !u ||
+      u.mediaType !== t.mediaType ||
+      u.encoding !== t.encoding ||
+      u.clockRate !== t.clockRate
+    ) {
+      return `track ${i} differs`;
+    }
+  }
+  return undefined;
+}
