@@ -22,6 +22,27 @@ import {
 } from './resolve.js';
 import type { ViewerSession } from './viewer.js';
 
+/** How long a transparent request waits for DNS before it is refused (403). */
+const DNS_TIMEOUT_MS = 2000;
+
+async function lookupWithin(host: string, ms: number): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([
+      lookup(host).then(
+        (a) => a.address,
+        () => undefined,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface FrontOptions {
   readonly log: Logger;
   readonly registry: SourceRegistry;
@@ -185,11 +206,9 @@ export class FrontEnd implements FrontState {
     let result = resolveTarget(uri, ctx);
     const url = parseRtspUrl(uri);
     if (!result.ok && result.status === 403 && url && isIP(hostOf(url)) === 0) {
-      // A host name may be allowed through a CIDR entry: check where DNS points it.
-      const address = await lookup(hostOf(url)).then(
-        (a) => a.address,
-        () => undefined,
-      );
+      // A host name may be allowed through a CIDR entry: check where DNS points it (briefly:
+      // a resolver that does not answer must not hold the player's request).
+      const address = await lookupWithin(hostOf(url), DNS_TIMEOUT_MS);
       if (address !== undefined) result = resolveTarget(uri, ctx, address);
     }
     if (!result.ok && result.status === 403) {

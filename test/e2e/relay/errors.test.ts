@@ -75,6 +75,16 @@ describe('status codes', () => {
     c.close();
   });
 
+  it('a transparent host name DNS cannot resolve is refused (403), not hung on', async () => {
+    const c = await client();
+    const r = await c.request('DESCRIBE', 'rtsp://no-such-origin.invalid/stream');
+    expect(r.status).toBe(403);
+    expect(seamd.events('transparent.refused').at(-1)?.uri).toBe(
+      'rtsp://no-such-origin.invalid/stream',
+    );
+    c.close();
+  });
+
   it('405 for ANNOUNCE/RECORD, 501 for an unknown method', async () => {
     const c = await client();
     const a = await c.request('ANNOUNCE', seamd.url('file'));
