@@ -2,7 +2,10 @@
  * The viewer's choice of transport for one track (RFC 2326 12.39), independent of what the
  * upstream leg uses. Pure: the caller supplies the viewer's address and free channels.
  */
+import { normalizeAddress } from '../net/address.js';
 import type { TransportSpec } from '../protocol/rtsp/headers/transport.js';
+
+export { normalizeAddress } from '../net/address.js';
 
 export type ViewerTransport =
   | {
@@ -86,13 +89,4 @@ function tryOffer(offer: TransportSpec, ctx: NegotiateContext): Negotiated {
     offered: offer,
     transport: { kind: 'udp', address: ctx.remoteAddress, rtpPort, rtcpPort },
   };
-}
-
-/** `::ffff:1.2.3.4` and `1.2.3.4` are one address; IPv6 case-insensitive. */
-export function normalizeAddress(address: string): string {
-  const a = address
-    .trim()
-    .toLowerCase()
-    .replace(/^\[|\]$/g, '');
-  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
 }

@@ -11,6 +11,7 @@ import type { UdpPair } from '../net/udp-pair.js';
 import { parseRtcp, serializeRtcp, SdesItem, type RtcpPacket } from '../protocol/rtp/rtcp.js';
 import { looksLikeRtcp } from '../protocol/rtp/rtp.js';
 import { ReceiverStats } from './receiver-stats.js';
+import { normalizeAddress } from '../net/address.js';
 
 export const RR_INTERVAL_MS = 5000;
 
@@ -52,10 +53,6 @@ type Binding =
       send: (channel: number, payload: Buffer) => boolean;
     };
 
-function normAddress(a: string): string {
-  return a.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
-}
-
 export class LegMedia extends EventEmitter<LegMediaEvents> {
   /** Our own SSRC as an RTCP receiver. */
   readonly ssrc: number;
@@ -92,7 +89,9 @@ export class LegMedia extends EventEmitter<LegMediaEvents> {
 
   /** Takes ownership of the pair: it is closed by clear()/stop(). */
   addUdpTrack(track: MediaTrackInfo, pair: UdpPair, remote: UdpRemote): void {
-    const allowed = new Set([remote.address, ...(remote.sources ?? [])].map(normAddress));
+    const allowed = new Set(
+      [remote.address, ...(remote.sources ?? [])].map((a) => normalizeAddress(a)),
+    );
     const b: Binding = {
       kind: 'udp',
       track,
@@ -196,7 +195,7 @@ export class LegMedia extends EventEmitter<LegMediaEvents> {
 
   private fromOrigin(b: Binding & { kind: 'udp' }, address: string, port: number): boolean {
     // The exact string first: normalizing (a regex) on every datagram showed up in profiles.
-    if (b.allowed.has(address) || b.allowed.has(normAddress(address))) return true;
+    if (b.allowed.has(address) || b.allowed.has(normalizeAddress(address))) return true;
     this.foreignDatagrams++;
     const key = `${address}:${port}`;
     if (!this.foreign.has(key) && this.foreign.size < 64) {
