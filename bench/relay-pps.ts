@@ -278,6 +278,8 @@ function seamdConfig(originPort: number): Config {
       'paths:',
       `  bench: { origin: rtsp://127.0.0.1:${originPort}/x, upstream: { transport: udp }${pathExtra} }`,
       'limits: { maxConnectionsPerAddress: 1000 }',
+      // The relay path alone (recording is measured by bench/playout.ts and the store tests).
+      'recordings: { enabled: false }',
     ].join('\n');
   try {
     const config = parseConfigText(yaml(', seam: { minLegs: 1, maxLegs: 1 }'), 'bench');

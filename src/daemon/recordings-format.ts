@@ -85,6 +85,13 @@ export function formatInspect(r: RecordingReport): string {
     `gaps:          ${r.gaps}`,
     `size:          ${formatBytes(r.bytes)} (${r.bytes} bytes)`,
   ];
+  if (m.repair) {
+    const why = m.repair.reason !== undefined ? ` (${m.repair.reason})` : '';
+    out.push(
+      `repair:        ${m.repair.status}${why}, ${plural(m.repair.attempts, 'attempt')} ` +
+        `without progress, last ${m.repair.lastAttemptAt}`,
+    );
+  }
   if (r.tempFiles.length > 0) out.push(`temp files:    ${r.tempFiles.join(', ')} (ignored)`);
   for (const t of r.tracks) {
     const name = [t.media ?? 'track', t.encoding].filter((x) => x !== null).join('/');
@@ -96,7 +103,11 @@ export function formatInspect(r: RecordingReport): string {
       `  packets:       ${t.packets}${t.duplicates > 0 ? ` (+${t.duplicates} duplicates)` : ''}`,
       `  ext:           ${t.firstExt === null ? '-' : `${t.firstExt}-${t.lastExt ?? ''}`}`,
       `  duration:      ${formatDuration(t.durationSec)} (${t.durationSec.toFixed(3)} s)`,
-      `  completeness:  ${formatPercent(t.completeness)} (${plural(t.missing, 'packet')} missing)`,
+      `  completeness:  ${formatPercent(t.completeness)} (${plural(t.missing, 'packet')} missing${
+        t.missingHead + t.missingTail > 0
+          ? `, of which ~${t.missingHead} before the first and ~${t.missingTail} after the last stored packet`
+          : ''
+      })`,
       `  size:          ${formatBytes(t.bytes)}`,
       `  gaps:          ${t.gaps.length === 0 ? 'none' : t.gaps.length}`,
     );

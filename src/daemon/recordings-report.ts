@@ -2,6 +2,7 @@
  * What `seamd recordings list|inspect` report about recordings: summaries and per-track gap
  * reports read from the store (no output formatting here; see recordings-format.ts).
  */
+import { completenessOf, trackCompleteness } from '../store/completeness.js';
 import { parseSdp } from '../protocol/sdp/sdp.js';
 import { staticPayload } from '../protocol/sdp/static-payloads.js';
 import {
@@ -13,7 +14,7 @@ import {
 } from '../store/index.js';
 
 /** Name of the file a process writing a recording keeps in its directory. */
-export const LOCK_FILE = '.lock';
+export { LOCK_FILE } from '../store/lock.js';
 
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -60,7 +61,10 @@ export interface TrackReport {
   lastExt: number | null;
   durationSec: number;
   completeness: number;
+  /** Packets missing: in gaps, plus the estimated head and tail never recorded. */
   missing: number;
+  missingHead: number;
+  missingTail: number;
   bytes: number;
   gaps: GapReport[];
   tornTail: { offset: number; bytes: number; reason: string } | null;
@@ -117,21 +121,9 @@ export async function summarize(id: string, recDir: string): Promise<RecordingSu
 }
 
 function totalsOf(rec: Recording): { packets: number; completeness: number; gaps: number } {
-  let packets = 0;
-  let expected = 0;
-  let gaps = 0;
-  for (const t of rec.tracks) {
-    packets += t.count;
-    expected += t.count + t.missing();
-    gaps += t.gaps().length;
-  }
-  return { packets, completeness: percent(packets, expected), gaps };
-}
-
-/** received / expected in percent, floored to 4 decimals (100 only when nothing is missing). */
-function percent(received: number, expected: number): number {
-  if (expected === 0) return 0;
-  return Math.floor((received / expected) * 1e6 + 1e-6) / 1e4;
+  const c = completenessOf(rec);
+  const gaps = rec.tracks.reduce((n, t) => n + t.gaps().length, 0);
+  return { packets: c.received, completeness: c.percent, gaps };
 }
 
 /** Encoding names per track from the SDP (`H264`), else the static payload table, else `PT96`. */
@@ -172,7 +164,7 @@ export function inspectRecording(id: string, rec: Recording, locked: boolean): R
     gaps: totals.gaps,
     bytes: rec.bytes,
     tempFiles: [...rec.tempFiles],
-    tracks: rec.tracks.map((t, i) => trackReport(t, rec.meta.tracks[i], enc[i])),
+    tracks: rec.tracks.map((t, i) => trackReport(t, rec.meta.tracks[i], enc[i], rec.meta)),
   };
 }
 
@@ -180,7 +172,9 @@ function trackReport(
   t: RecordingTrack,
   meta: RecordingMeta['tracks'][number] | undefined,
   encoding: string | undefined,
+  rec: RecordingMeta,
 ): TrackReport {
+  const c = trackCompleteness(t, rec.live ? undefined : rec.durationSec);
   return {
     index: t.index,
     control: meta?.control ?? null,
@@ -193,8 +187,10 @@ function trackReport(
     firstExt: t.firstExt ?? null,
     lastExt: t.lastExt ?? null,
     durationSec: t.durationSec,
-    completeness: percent(t.count, t.count + t.missing()),
-    missing: t.missing(),
+    completeness: c.percent,
+    missing: c.gapPackets + c.headPackets + c.tailPackets,
+    missingHead: c.headPackets,
+    missingTail: c.tailPackets,
     bytes: t.bytes,
     gaps: t.gaps().map(([from, to]) => ({
       fromExt: from,

@@ -9,7 +9,7 @@ import { ProtocolError } from '../errors.js';
 import { RtspHeaders, type RtspLimits, type RtspRequest } from '../protocol/rtsp/message.js';
 import { RtspParseError, RtspParser } from '../protocol/rtsp/parser.js';
 import { serializeResponse } from '../protocol/rtsp/serialize.js';
-import type { Source } from '../source/source.js';
+import type { MediaSource } from '../source/media-source.js';
 import type { Resolution } from './resolve.js';
 import type { ViewerOutput, ViewerSession } from './viewer.js';
 
@@ -38,7 +38,7 @@ export interface ConnectionHooks {
 }
 
 export interface Described {
-  readonly source: Source;
+  readonly source: MediaSource;
   readonly resolution: Extract<Resolution, { ok: true }>;
 }
 

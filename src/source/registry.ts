@@ -10,6 +10,8 @@ import type { SeamConfig } from '../daemon/config-schema.js';
 import type { LossModel } from '../seam/loss-model.js';
 import type { Leg } from '../upstream/leg.js';
 import { sourceKey } from '../serve/resolve.js';
+import { UpstreamError } from '../errors.js';
+import type { MediaSource } from './media-source.js';
 import { Source } from './source.js';
 
 export interface SourceRequest {
@@ -27,12 +29,27 @@ export interface RegistryOptions {
   /** Loss injected behind the socket interface (tests and drills): per source, per leg. */
   readonly lossFor?: (req: SourceRequest, legIndex: number) => LossModel | undefined;
   readonly lingerMs: number;
+  /** Recordings that can serve a request instead of the origin (consulted first). */
+  readonly cache?: {
+    lookup(req: SourceRequest, fallback?: boolean): Promise<MediaSource | undefined>;
+  };
+  /**
+   * Whether a new upstream session may be opened for `req` (telemetry decisions): 'allow', or
+   * why not (the request is then served from any recording of the content, else refused 503).
+   */
+  readonly upstreamPolicy?: (
+    req: SourceRequest,
+  ) => { allowed: true } | { allowed: false; why: string };
+  /** Called for every new upstream source (the daemon attaches the recorder here). */
+  readonly onSourceOpened?: (src: Source) => void;
 }
 
 export class SourceRegistry {
   private readonly live = new Map<string, Source>();
   private readonly pending = new Map<string, Promise<Source>>();
   private readonly all = new Set<Source>();
+  /** Viewers served from recordings. */
+  readonly playbacks = new Set<MediaSource>();
   private readonly lingerTimers = new Map<Source, NodeJS.Timeout>();
   private stopped = false;
 
@@ -46,11 +63,30 @@ export class SourceRegistry {
    * A source for this origin, described and ready for SETUP; the caller holds one reference
    * (release it with `source.release()`).
    */
-  async acquire(req: SourceRequest): Promise<Source> {
+  async acquire(req: SourceRequest): Promise<MediaSource> {
     if (this.stopped) throw new Error('seamd is stopping');
     const key = sourceKey(req.origin);
     const existing = this.live.get(key);
     if (existing && !existing.closed) return this.hold(existing);
+    const policy = this.opts.upstreamPolicy?.(req) ?? { allowed: true };
+    const cached = await this.opts.cache?.lookup(req, !policy.allowed);
+    if (!cached && !policy.allowed) {
+      throw new UpstreamError(
+        'UPSTREAM_STATUS',
+        `no upstream session allowed (${policy.why}) and no recording of ${req.origin}`,
+        { status: 503 },
+      );
+    }
+    if (cached) {
+      if (this.stopped) {
+        cached.release();
+        throw new Error('seamd is stopping');
+      }
+      this.playbacks.add(cached);
+      cached.once('closed', () => this.playbacks.delete(cached));
+      cached.retain();
+      return cached;
+    }
     const inflight = this.pending.get(key);
     if (inflight) {
       const src = await inflight.catch(() => undefined);
@@ -92,6 +128,7 @@ export class SourceRegistry {
     });
     this.all.add(src);
     if (src.shared) this.live.set(key, src);
+    this.opts.onSourceOpened?.(src);
     src.on('idle', () => this.onIdle(src));
     src.once('closed', () => {
       this.all.delete(src);
@@ -142,6 +179,7 @@ export class SourceRegistry {
   /** Closes every source (TEARDOWN upstream). */
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const p of [...this.playbacks]) p.close();
     const sources = [...this.all];
     for (const src of sources) src.close();
     await Promise.all(sources.map((src) => src.teardownDone));

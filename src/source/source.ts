@@ -12,18 +12,21 @@ import type { SeamConfig } from '../daemon/config-schema.js';
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
 import type { LossModel } from '../seam/loss-model.js';
 import type { Leg } from '../upstream/leg.js';
-import { LegSet, type CanonicalStart } from './legs.js';
+import { LegSet } from './legs.js';
+import type { MediaSource, PlayStart, SourceSubscriber } from './media-source.js';
 import { byePacket } from './rtcp-relay.js';
 
-export interface SourceSubscriber {
-  readonly id: string;
-  onRtp(track: number, packet: Buffer): void;
-  onRtcp(track: number, packet: Buffer): void;
-  onSourceClosed(reason: Error | undefined): void;
-}
+export type { SourceSubscriber, PlayStart } from './media-source.js';
 
-/** Where a viewer joins: RTP-Info values per track (canonical space) and the Range answered. */
-export type PlayStart = CanonicalStart;
+/** Sees every canonical packet of a source without being a viewer (the recorder). */
+export interface SourceTap {
+  onRtp(track: number, packet: Buffer): void;
+  /** After each upstream PLAY: `range` as the viewer asked (undefined: resume). */
+  onPlay(start: PlayStart, range: string | undefined): void;
+  /** RTCP the viewers get (sender reports, BYE at the end of the stream). */
+  onRtcp(track: number, packet: Buffer): void;
+  onClose(reason: Error | undefined): void;
+}
 
 export interface SourceOptions {
   readonly id: string;
@@ -41,10 +44,12 @@ export interface SourceOptions {
   readonly log: Logger;
 }
 
-export class Source extends EventEmitter {
+export class Source extends EventEmitter implements MediaSource {
+  readonly kind = 'upstream' as const;
   readonly id: string;
   readonly key: string;
   readonly origin: string;
+  readonly mirrors: readonly string[];
   readonly pathName: string | undefined;
   readonly info: SdpInfo;
   readonly sdpText: string;
@@ -56,6 +61,7 @@ export class Source extends EventEmitter {
   private setupDone: Promise<void> | undefined;
   private playing: Promise<PlayStart> | undefined;
   private refs = 0;
+  private tap: SourceTap | undefined;
   private closedFlag = false;
   /** Settles once the upstream TEARDOWNs were answered (or failed) after close(). */
   teardownDone: Promise<void> = Promise.resolve();
@@ -67,6 +73,7 @@ export class Source extends EventEmitter {
     this.id = opts.id;
     this.key = opts.key;
     this.origin = opts.origin;
+    this.mirrors = opts.mirrors;
     this.pathName = opts.pathName;
     this.info = opts.info;
     this.sdpText = opts.sdpText;
@@ -87,9 +94,11 @@ export class Source extends EventEmitter {
     this.legs.on('packet', (track, packet) => {
       this.packetsOut++;
       this.bytesOut += packet.length;
+      this.tap?.onRtp(track, packet);
       for (const sub of this.subscribers) sub.onRtp(track, packet);
     });
     this.legs.on('rtcp', (track, packet) => {
+      this.tap?.onRtcp(track, packet);
       for (const sub of this.subscribers) sub.onRtcp(track, packet);
     });
     this.legs.on('closed', (reason) => this.close(reason ?? new Error('every upstream leg ended')));
@@ -117,6 +126,11 @@ export class Source extends EventEmitter {
     return this.refs > 0;
   }
 
+  /** One tap (the recorder) sees every packet and PLAY; not counted as a viewer. */
+  setTap(tap: SourceTap | undefined): void {
+    this.tap = tap;
+  }
+
   subscribe(sub: SourceSubscriber): void {
     this.subscribers.add(sub);
   }
@@ -142,9 +156,16 @@ export class Source extends EventEmitter {
    */
   async play(range: string | undefined): Promise<PlayStart> {
     await this.ensureSetup();
-    if (!this.shared) return this.legs.play(range, false);
+    if (!this.shared) {
+      const start = await this.legs.play(range, false);
+      this.tap?.onPlay(start, range);
+      return start;
+    }
     if (!this.playing) {
-      const starting = this.legs.play(undefined, true);
+      const starting = this.legs.play(undefined, true).then((start) => {
+        this.tap?.onPlay(start, undefined);
+        return start;
+      });
       this.playing = starting;
       starting.catch(() => {
         if (this.playing === starting) this.playing = undefined;
@@ -194,6 +215,8 @@ export class Source extends EventEmitter {
     }
     for (const sub of [...this.subscribers]) sub.onSourceClosed(reason);
     this.subscribers.clear();
+    this.tap?.onClose(reason);
+    this.tap = undefined;
     this.emit('closed', reason);
   }
 }

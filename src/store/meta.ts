@@ -43,10 +43,33 @@ export interface RecordingMeta {
   /** Identity of the SDP (hash) used to tell whether a live source is this content. */
   sdpIdentity: string;
   tracks: TrackMeta[];
+  /** Live content (no end in the SDP range): archived, never served as a cache hit. */
+  live?: boolean | undefined;
+  /** Duration the SDP announced (file-backed content): a recording shorter than this is cut short. */
+  durationSec?: number | undefined;
+  /** What repair (src/repair/) last found; absent until a repair ran. */
+  repair?: RepairMeta | undefined;
   /** ISO 8601. */
   createdAt: string;
   updatedAt: string;
   state: RecordingState;
+}
+
+export const REPAIR_STATUSES = ['repaired', 'pending', 'failed', 'gone'] as const;
+/**
+ * Outcome of the last repair: 'repaired' (nothing missing), 'pending' (progress made, gaps
+ * left), 'failed' (no progress after the configured attempts, or an error; retried only on a
+ * new request), 'gone' (the origin answers 404 or its SDP identity changed: never retried).
+ */
+export type RepairStatus = (typeof REPAIR_STATUSES)[number];
+
+export interface RepairMeta {
+  status: RepairStatus;
+  reason?: string | undefined;
+  /** Repair passes run since the last one that made progress. */
+  attempts: number;
+  /** ISO 8601. */
+  lastAttemptAt: string;
 }
 
 /** What a creator supplies; version, times and state are filled in. */
@@ -77,6 +100,16 @@ const metaSchema = z.object({
       (ts) => ts.every((t, i) => t.index === i),
       'track indexes must be 0, 1, 2, ... in order',
     ),
+  live: z.boolean().optional(),
+  durationSec: z.number().min(0).optional(),
+  repair: z
+    .object({
+      status: z.enum(REPAIR_STATUSES),
+      reason: z.string().optional(),
+      attempts: z.number().int().min(0),
+      lastAttemptAt: isoTime,
+    })
+    .optional(),
   createdAt: isoTime,
   updatedAt: isoTime,
   state: z.enum(RECORDING_STATES),

@@ -217,8 +217,12 @@ export class RecordingTrack {
   }
 
   /** Stored packets with fromExt <= ext <= toExt, in ext order, each CRC-checked again. */
-  async *readRange(fromExt: number, toExt: number): AsyncGenerator<StoredPacket> {
-    for await (const { i, record } of this.readRaw(fromExt, toExt)) {
+  async *readRange(
+    fromExt: number,
+    toExt: number,
+    groupBytes = READ_GROUP,
+  ): AsyncGenerator<StoredPacket> {
+    for await (const { i, record } of this.readRaw(fromExt, toExt, groupBytes)) {
       const h = decodeRecordHeader(record, 0);
       if (typeof h === 'string') throw new StoreError('STORE_CORRUPT', this.file, h);
       yield {
@@ -234,7 +238,11 @@ export class RecordingTrack {
   }
 
   /** Raw records (header + packet) in ext order; used by compaction and export. */
-  async *readRaw(fromExt: number, toExt: number): AsyncGenerator<RawRecord> {
+  async *readRaw(
+    fromExt: number,
+    toExt: number,
+    groupBytes = READ_GROUP,
+  ): AsyncGenerator<RawRecord> {
     const lo = lowerBound(this.exts, fromExt);
     const hi = upperBound(this.exts, toExt);
     if (lo >= hi) return;
@@ -251,7 +259,7 @@ export class RecordingTrack {
         const start = this.offsets[i] ?? 0;
         let end = start + RECORD_HEADER_LENGTH + (this.lengths[i] ?? 0);
         let j = i + 1;
-        while (j < hi && this.offsets[j] === end && end - start < READ_GROUP) {
+        while (j < hi && this.offsets[j] === end && end - start < groupBytes) {
           end += RECORD_HEADER_LENGTH + (this.lengths[j] ?? 0);
           j++;
         }

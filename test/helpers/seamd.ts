@@ -19,8 +19,13 @@ export interface Seamd {
   stop(): Promise<void>;
 }
 
-/** Starts seamd in this process from YAML text (ports 0 are picked by the OS). */
+/**
+ * Starts seamd in this process from YAML text (ports 0 are picked by the OS). Unless the YAML
+ * has a top-level `recordings:` section, recordings are off (tests of the relay must reach the
+ * origin every time, and must not write into the working directory).
+ */
 export async function startSeamd(yaml: string, deps: DaemonDeps = {}): Promise<Seamd> {
+  if (!/^recordings:/m.test(yaml)) yaml += '\nrecordings: { enabled: false }\n';
   const logs: LogLine[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {

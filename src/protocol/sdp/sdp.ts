@@ -142,20 +142,26 @@ function rangeOf(attrs: Array<{ value: string }> | undefined): SdpRange | undefi
 }
 
 /**
- * Content identity: sha256 over the o= line's username, sess-id, nettype, addrtype and address
- * plus, per track, mediaType, payloadType, encoding, clockRate, channels and the fmtp of the
- * payload type. sess-version is deliberately left out: RFC 8866 only asks servers to bump it when
- * the description changes, some bump it on every DESCRIBE, and any change that matters to a
- * viewer (codec, parameters) shows in the per-track fields anyway. Control URLs and ranges are
- * also left out (a growing recording keeps its identity).
+ * Content identity: sha256 over the o= line's username, nettype, addrtype and address, the
+ * duration of a bounded range (file-backed content) and, per track, mediaType, payloadType,
+ * encoding, clockRate, channels and the fmtp of the payload type (for H.264 that carries the
+ * SPS/PPS, a fingerprint of the encoding). Left out: sess-version (RFC 8866 only asks servers to
+ * bump it on change; some bump it on every DESCRIBE) and sess-id, which gst-rtsp-server 1.22
+ * draws afresh for every DESCRIBE of the same file (measured), so it cannot tell content apart.
+ * Control URLs are left out, and so is the range of live content (it grows).
  */
 function contentIdentity(
   origin: string | undefined,
   sdp: SessionDescription,
   tracks: SdpTrack[],
+  range: SdpRange | undefined,
 ): string {
   const o = (origin ?? '').split(/\s+/);
-  const parts: unknown[] = [[o[0], o[1], o[3], o[4], o[5]]];
+  const duration =
+    range?.end === undefined
+      ? null
+      : range.end - (typeof range.start === 'number' ? range.start : 0);
+  const parts: unknown[] = [[o[0], o[3], o[4], o[5]], duration];
   for (const t of tracks) {
     const media = sdp.media[t.index];
     const fmtp = media?.fmtp.find((f) => f.payload === t.payloadType);
@@ -194,7 +200,7 @@ export function parseSdp(text: string, baseUrl: string): SdpInfo {
   let range = rangeOf(sdp.invalid);
   for (const media of sdp.media) range ??= rangeOf(media.invalid);
   const live = range === undefined || range.end === undefined;
-  const identity = contentIdentity(norm.origin, sdp, tracks);
+  const identity = contentIdentity(norm.origin, sdp, tracks, range);
   return { sdp, aggregateControl, tracks, range, live, identity };
 }
 

@@ -2,11 +2,12 @@
  * The real CLI process: `seamd run --config FILE`; SIGHUP reloads the path map without
  * dropping a playing viewer; SIGTERM stops gracefully (exit 0, upstream torn down).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { runCli } from '../../helpers/cli.js';
 import { REPO_ROOT, startOrigin, type Origin } from '../../helpers/origin.js';
 import { ffmpegDecode } from '../../helpers/players.js';
 import { freeEvenUdpPort, freeTcpPort } from '../../helpers/ports.js';
@@ -24,52 +25,6 @@ afterAll(async () => {
   await origin?.stop();
 });
 
-interface Running {
-  child: ChildProcess;
-  lines: Array<Record<string, unknown>>;
-  waitFor(event: string, timeoutMs?: number): Promise<Record<string, unknown>>;
-  exited: Promise<number | null>;
-}
-
-function runCli(args: string[]): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/daemon/cli.ts', ...args], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: Array<Record<string, unknown>> = [];
-  let buf = '';
-  const waiters: Array<() => void> = [];
-  child.stdout?.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        /* not JSON: ignore */
-      }
-      for (const w of waiters.splice(0)) w();
-    }
-  });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const waitFor = (event: string, timeoutMs = 15000) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const seen = lines.length;
-      const timer = setTimeout(() => reject(new Error(`no ${event} log line`)), timeoutMs);
-      const check = () => {
-        const hit = lines.slice(seen).find((l) => l.event === event);
-        if (hit) {
-          clearTimeout(timer);
-          resolve(hit);
-        } else waiters.push(check);
-      };
-      check();
-    });
-  return { child, lines, waitFor, exited };
-}
-
 describe('seamd run (the CLI process)', () => {
   it('SIGHUP reloads paths without dropping a viewer; SIGTERM exits 0 after TEARDOWN', async () => {
     const port = await freeTcpPort();
@@ -77,6 +32,7 @@ describe('seamd run (the CLI process)', () => {
     const cfg = join(dir, 'seamd.yaml');
     const yaml = (extra: string) => `
 listen: { rtsp: 127.0.0.1:${port}, rtp: 127.0.0.1:${rtp} }
+recordings: { dir: ${join(dir, 'recordings')} }
 paths:
   live: { origin: ${origin.url('live')} }
 ${extra}`;

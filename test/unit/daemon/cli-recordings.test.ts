@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { execFile } from 'node:child_process';
 import { appendFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -408,13 +410,23 @@ describe('seamd recordings rm', () => {
     const h = harness();
     expect(await h.run('recordings', 'rm', 'live', '-c', config)).toBe(1);
     expect(h.err()).toBe(
-      `seamd: recording "live" is in use (${join(dir, '.lock')} exists): not removed\n`,
+      `seamd: recording "live" is in use by pid 1234 (${join(dir, '.lock')}): not removed\n`,
     );
     expect(existsSync(join(dir, 'meta.json'))).toBe(true);
     const i = harness();
     expect(await i.run('recordings', 'inspect', 'live', '-c', config)).toBe(0);
     expect(i.out()).toContain('state:         complete (.lock present: in use)\n');
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('removes a recording whose lock is stale (its pid on this host is gone)', async () => {
+    const dir = join(recs, 'stale');
+    await makeRecording(dir, 'stale');
+    const child = spawnSync(process.execPath, ['-e', '0']);
+    await writeFile(join(dir, '.lock'), `${child.pid} ${hostname()}\n`);
+    const h = harness();
+    expect(await h.run('recordings', 'rm', 'stale', '-c', config)).toBe(0);
+    expect(existsSync(dir)).toBe(false);
   });
 
   it('does not follow a symlink named like a recording', async () => {

@@ -342,7 +342,16 @@ describe('parseSdp: identity', () => {
     expect(parseSdp(F.lf(F.GST_FILE), base).identity).toBe(original);
   });
 
-  it('ignores sess-version, control URLs, base, ranges and unrelated attributes', () => {
+  it('ignores sess-id, sess-version, control URLs, base and unrelated attributes', () => {
+    // gst-rtsp-server draws a new sess-id for every DESCRIBE of the same file (measured).
+    expect(
+      id(
+        replace(
+          'o=- 1188340656180883 1 IN IP4 127.0.0.1',
+          'o=- 1188340656180884 1 IN IP4 127.0.0.1',
+        ),
+      ),
+    ).toBe(original);
     expect(
       id(
         replace(
@@ -353,16 +362,11 @@ describe('parseSdp: identity', () => {
     ).toBe(original);
     expect(id(replace('a=control:stream=0', 'a=control:track9'))).toBe(original);
     expect(id(F.GST_FILE, 'rtsp://elsewhere/file/')).toBe(original);
-    expect(id(replace('a=range:npt=now-30', 'a=range:npt=now-31'))).toBe(original);
     expect(id(replace('b=AS:2097', 'b=AS:3000'))).toBe(original);
   });
 
   it.each([
-    [
-      'sess-id',
-      'o=- 1188340656180883 1 IN IP4 127.0.0.1',
-      'o=- 1188340656180884 1 IN IP4 127.0.0.1',
-    ],
+    ['duration of a file', 'a=range:npt=now-30', 'a=range:npt=now-31'],
     [
       'origin address',
       'o=- 1188340656180883 1 IN IP4 127.0.0.1',

@@ -1,0 +1,366 @@
+/**
+ * Playout: one viewer's playback of a recording, with no upstream session (issue 4). Packets are
+ * sent as stored (canonical SSRC/seq/timestamps), paced by their media time so every track stays
+ * on one clock; a Range seeks (playout-seek.ts), PAUSE stops the clock and a PLAY without Range
+ * resumes where it stopped. Sender reports go out every second (players sync tracks with them),
+ * and a compound RTCP BYE per track when the recording (or the asked range) ends. Gaps in the
+ * recording stay gaps: a viewer gets no more loss than the recording holds.
+ *
+ * Reading is asynchronous and runs ahead of the clock by a bounded queue per track, so memory
+ * per viewer stays small and many viewers can play one recording at once.
+ */
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { parseRange } from '../protocol/rtsp/headers/range.js';
+import { ntpFromMs, serializeRtcp } from '../protocol/rtp/rtcp.js';
+import type { SdpInfo } from '../protocol/sdp/sdp.js';
+import { tsAdd } from '../seam/seq.js';
+import type { MediaSource, PlayStart, SourceSubscriber } from '../source/media-source.js';
+import { byePacket, CNAME } from '../source/rtcp-relay.js';
+import type { Recording } from '../store/reader.js';
+import { ChunkReader, type ChunkCache } from './chunk-cache.js';
+import { TrackCursor } from './playout-cursor.js';
+import { planSeek, type SeekPlan } from './playout-seek.js';
+
+/** Packets go out this much before their time (players buffer; timers are coarse). */
+const LEAD_MS = 20;
+const SR_INTERVAL_MS = 1000;
+/** Tracks this far behind the media clock still count as on time for sender reports. */
+const BEHIND_SLACK_SEC = 0.2;
+const MAX_SLEEP_MS = 50;
+
+export interface PlaybackOptions {
+  readonly id: string;
+  readonly recordingId: string;
+  readonly recording: Recording;
+  /** Packet chunks shared by all playouts. */
+  readonly chunks: ChunkCache;
+  readonly info: SdpInfo;
+  readonly origin: string;
+  readonly pathName: string | undefined;
+  readonly log: Logger;
+  /** Called once when the playback closes (the cache releases the recording). */
+  readonly onClose: () => void;
+  readonly now?: () => number;
+}
+
+export class RecordingPlayback extends EventEmitter implements MediaSource {
+  readonly kind = 'recording' as const;
+  readonly id: string;
+  readonly origin: string;
+  readonly pathName: string | undefined;
+  readonly info: SdpInfo;
+  readonly shared = false;
+  readonly recordingId: string;
+  private readonly rec: Recording;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly subscribers = new Set<SourceSubscriber>();
+  private cursors: TrackCursor[] = [];
+  private refs = 0;
+  private closedFlag = false;
+  private timer: NodeJS.Timeout | undefined;
+  private mode: 'ready' | 'playing' | 'paused' | 'ended' = 'ready';
+  /** npt where the clock started and the wall time (ms) it started at. */
+  private startNpt = 0;
+  private wallStart = 0;
+  private endNpt: number | undefined;
+  private pausedAt = 0;
+  private lastSr = -Infinity;
+  private generation = 0;
+  packetsSent = 0;
+
+  constructor(private readonly opts: PlaybackOptions) {
+    super();
+    this.id = opts.id;
+    this.recordingId = opts.recordingId;
+    this.rec = opts.recording;
+    this.info = opts.info;
+    this.origin = opts.origin;
+    this.pathName = opts.pathName;
+    this.log = opts.log;
+    this.now = opts.now ?? (() => performance.now());
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  get viewerCount(): number {
+    return this.subscribers.size;
+  }
+
+  retain(): void {
+    this.refs++;
+  }
+
+  release(): void {
+    this.refs = Math.max(0, this.refs - 1);
+    if (this.refs === 0) this.close();
+  }
+
+  subscribe(sub: SourceSubscriber): void {
+    this.subscribers.add(sub);
+  }
+
+  unsubscribe(sub: SourceSubscriber): void {
+    this.subscribers.delete(sub);
+  }
+
+  ensureSetup(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private get duration(): number {
+    return this.rec.meta.durationSec ?? this.rec.durationSec;
+  }
+
+  async play(range: string | undefined): Promise<PlayStart> {
+    if (this.closedFlag) throw new Error('playback closed');
+    if (range === undefined && this.mode === 'paused') return this.resume();
+    if (range === undefined && this.mode === 'playing') return this.position();
+    const { start, end } = parseNptRange(range);
+    this.stopClock();
+    const gen = ++this.generation;
+    this.closeReaders();
+    const encodings = this.info.tracks.map((t) => t.encoding);
+    const plan = await planSeek(this.rec, encodings, start);
+    if (gen !== this.generation || this.closedFlag) throw new Error('superseded by another PLAY');
+    this.openReaders(plan);
+    this.endNpt = end;
+    this.startNpt = plan.npt;
+    await Promise.all(this.cursors.map((c) => this.fill(c)));
+    this.log.info(
+      {
+        event: 'playout.start',
+        playback: this.id,
+        recording: this.recordingId,
+        asked: start,
+        npt: round(plan.npt),
+        keyframe: plan.keyframe,
+      },
+      'playing from recording',
+    );
+    this.startClock(plan.npt);
+    return {
+      range: `npt=${plan.npt.toFixed(3)}-${(end ?? this.duration).toFixed(3)}`,
+      tracks: plan.tracks.map((t) => ({
+        ...(t.seq === undefined ? {} : { seq: t.seq }),
+        ...(t.rtptime === undefined ? {} : { rtptime: t.rtptime }),
+      })),
+    };
+  }
+
+  pause(): Promise<void> {
+    if (this.mode === 'playing') {
+      this.pausedAt = this.clockNpt();
+      this.stopClock();
+      this.mode = 'paused';
+    }
+    return Promise.resolve();
+  }
+
+  private resume(): PlayStart {
+    this.startClock(this.pausedAt);
+    return this.position();
+  }
+
+  /** RTP-Info and Range for where playback is now. */
+  private position(): PlayStart {
+    const npt = this.mode === 'playing' ? this.clockNpt() : this.pausedAt;
+    return {
+      range: `npt=${npt.toFixed(3)}-${(this.endNpt ?? this.duration).toFixed(3)}`,
+      tracks: this.cursors.map((c) => {
+        const next = c.peek();
+        if (!next) return {};
+        return {
+          seq: next.ext & 0xffff,
+          rtptime: tsAdd(next.ts, Math.round((npt - next.npt) * c.clockRate)),
+        };
+      }),
+    };
+  }
+
+  // ---- reading ----
+
+  private openReaders(plan: SeekPlan): void {
+    this.cursors = plan.tracks.map((t, i) => {
+      const track = this.rec.track(i);
+      const last = track.lastExt;
+      const reader =
+        t.ext === undefined || last === undefined
+          ? undefined
+          : new ChunkReader(this.opts.chunks, track, t.ext, last);
+      return new TrackCursor(i, track.clockRate, reader, t.ssrc, t.rtptime);
+    });
+  }
+
+  /** Readers hold no file handles (the chunk cache reads whole chunks): just drop them. */
+  private closeReaders(): void {
+    this.cursors = [];
+  }
+
+  private fill(c: TrackCursor): Promise<void> {
+    return c.fill(this.endNpt, (err) =>
+      this.log.error(
+        { event: 'recording.error', recording: this.recordingId, reason: err.message },
+        'recording read failed during playout',
+      ),
+    );
+  }
+
+  // ---- the clock ----
+
+  private clockNpt(): number {
+    return this.startNpt + (this.now() - this.wallStart) / 1000;
+  }
+
+  private startClock(npt: number): void {
+    this.startNpt = npt;
+    this.wallStart = this.now();
+    this.mode = 'playing';
+    this.lastSr = -Infinity;
+    this.pump();
+  }
+
+  private stopClock(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Sends everything due, then sleeps until the next packet is. */
+  private pump(): void {
+    this.timer = undefined;
+    if (this.mode !== 'playing' || this.closedFlag) return;
+    const horizon = this.clockNpt() + LEAD_MS / 1000;
+    for (;;) {
+      let best: TrackCursor | undefined;
+      let bestDue = Infinity;
+      for (const c of this.cursors) {
+        const due = c.nextDue();
+        if (due !== undefined && due < bestDue) {
+          best = c;
+          bestDue = due;
+        }
+      }
+      if (!best || bestDue > horizon) break;
+      const p = best.peek();
+      if (!p) break;
+      best.head++;
+      best.maxNpt = bestDue;
+      this.send(best, p.packet);
+    }
+    for (const c of this.cursors) if (c.low) void this.refill(c);
+    if (this.now() - this.lastSr >= SR_INTERVAL_MS) this.sendReports();
+    this.endTracks();
+    if (this.cursors.every((c) => c.byeSent)) {
+      this.mode = 'ended';
+      this.log.info(
+        {
+          event: 'playout.end',
+          playback: this.id,
+          recording: this.recordingId,
+          packets: this.packetsSent,
+        },
+        'playout reached the end',
+      );
+      return;
+    }
+    let next = Infinity;
+    for (const c of this.cursors) next = Math.min(next, c.nextDue() ?? Infinity);
+    const wait =
+      next === Infinity
+        ? MAX_SLEEP_MS
+        : Math.min(MAX_SLEEP_MS, Math.max(1, (next - this.clockNpt()) * 1000 - LEAD_MS));
+    this.timer = setTimeout(() => this.pump(), wait);
+  }
+
+  private refill(c: TrackCursor): Promise<void> {
+    const wasEmpty = c.available === 0;
+    return this.fill(c).then(() => {
+      // A starved track: send what arrived at once rather than at the next tick.
+      if (wasEmpty && this.mode === 'playing' && c.available > 0 && this.timer) {
+        clearTimeout(this.timer);
+        this.pump();
+      }
+    });
+  }
+
+  private send(c: TrackCursor, packet: Buffer): void {
+    c.packets++;
+    c.octets += packet.length - 12;
+    this.packetsSent++;
+    for (const sub of this.subscribers) sub.onRtp(c.index, packet);
+  }
+
+  /** RTCP BYE for each track that has nothing left to send. */
+  private endTracks(): void {
+    for (const c of this.cursors) {
+      if (c.byeSent || !c.eof || c.filling || c.available > 0) continue;
+      c.byeSent = true;
+      if (c.ssrc === undefined) continue;
+      const bye = byePacket(c.ssrc, 'end of recording');
+      for (const sub of this.subscribers) sub.onRtcp(c.index, bye);
+    }
+  }
+
+  /**
+   * Sender reports pair "now" with the RTP time being played now: the media clock, or, when the
+   * playout has fallen behind it (an overloaded core), where the slowest track really is.
+   */
+  private sendReports(): void {
+    this.lastSr = this.now();
+    let slowest = Infinity;
+    for (const c of this.cursors)
+      if (!c.byeSent && c.maxNpt > -Infinity) slowest = Math.min(slowest, c.maxNpt);
+    const npt = Math.min(this.clockNpt(), slowest + BEHIND_SLACK_SEC);
+    const ntp = ntpFromMs(Date.now());
+    for (const c of this.cursors) {
+      if (c.ssrc === undefined || c.rtptimeAtStart === undefined || c.byeSent) continue;
+      const sr = serializeRtcp([
+        {
+          type: 'sr',
+          ssrc: c.ssrc,
+          ntpSec: ntp.sec,
+          ntpFrac: ntp.frac,
+          rtpTimestamp: tsAdd(c.rtptimeAtStart, Math.round((npt - this.startNpt) * c.clockRate)),
+          packetCount: c.packets >>> 0,
+          octetCount: c.octets >>> 0,
+          reports: [],
+        },
+        { type: 'sdes', chunks: [{ ssrc: c.ssrc, items: [{ type: 1, text: CNAME }] }] },
+      ]);
+      for (const sub of this.subscribers) sub.onRtcp(c.index, sr);
+    }
+  }
+
+  close(): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    this.stopClock();
+    this.generation++;
+    this.closeReaders();
+    for (const sub of [...this.subscribers]) sub.onSourceClosed(undefined);
+    this.subscribers.clear();
+    this.opts.onClose();
+    this.emit('closed');
+  }
+}
+
+function parseNptRange(range: string | undefined): { start: number; end: number | undefined } {
+  if (range === undefined) return { start: 0, end: undefined };
+  try {
+    const r = parseRange(range);
+    if (r.unit !== 'npt') return { start: 0, end: undefined };
+    const start = typeof r.start === 'number' ? r.start : 0;
+    const end = typeof r.end === 'number' ? r.end : undefined;
+    return { start, end };
+  } catch {
+    return { start: 0, end: undefined };
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,42 @@
+/**
+ * What a viewer session plays from: an upstream source (source.ts: legs to the origin, shared
+ * when live) or a playback of a recording (serve/playout.ts: one per viewer, no upstream).
+ * The front end and the RTSP method handlers only see this interface.
+ */
+import type { SdpInfo } from '../protocol/sdp/sdp.js';
+import type { CanonicalStart } from './timeline.js';
+
+export interface SourceSubscriber {
+  readonly id: string;
+  onRtp(track: number, packet: Buffer): void;
+  onRtcp(track: number, packet: Buffer): void;
+  onSourceClosed(reason: Error | undefined): void;
+}
+
+/** Where a viewer joins: RTP-Info values per track (canonical space) and the Range answered. */
+export type PlayStart = CanonicalStart;
+
+export interface MediaSource {
+  /** 'upstream': legs to the origin; 'recording': played out from disk. */
+  readonly kind: 'upstream' | 'recording';
+  readonly id: string;
+  readonly origin: string;
+  readonly pathName: string | undefined;
+  readonly info: SdpInfo;
+  /** Shared by every viewer (live content); else one per viewer. */
+  readonly shared: boolean;
+  readonly closed: boolean;
+  readonly viewerCount: number;
+  retain(): void;
+  release(): void;
+  subscribe(sub: SourceSubscriber): void;
+  unsubscribe(sub: SourceSubscriber): void;
+  ensureSetup(): Promise<void>;
+  /** Starts (or resumes, with no range) media; resolves with the RTP-Info / Range to answer. */
+  play(range: string | undefined): Promise<PlayStart>;
+  pause(): Promise<void>;
+  /** Ends it now (viewers are told); idempotent. */
+  close(reason?: Error): void;
+  /** 'closed' once the source (or playback) has ended. */
+  once(name: 'closed', listener: () => void): unknown;
+}

@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { planSeek } from '../../../src/serve/playout-seek.js';
+import { openRecording } from '../../../src/store/reader.js';
+import { RecordingWriter } from '../../../src/store/writer.js';
+import { sampleMeta, tempDir } from '../store/helpers.js';
+
+const V0 = 1_000_000; // video rtptime at npt 0
+const A0 = 5_000; // audio rtptime at npt 0
+
+function packet(seq: number, ts: number, payload: number[], pt: number): Buffer {
+  const b = Buffer.alloc(12 + payload.length);
+  b[0] = 0x80;
+  b[1] = pt;
+  b.writeUInt16BE(seq & 0xffff, 2);
+  b.writeUInt32BE(ts >>> 0, 4);
+  b.writeUInt32BE(pt === 96 ? 0xaaaa : 0xbbbb, 8);
+  Buffer.from(payload).copy(b, 12);
+  return b;
+}
+
+/**
+ * 10 s of H.264 at 25 fps, a keyframe every `gop` frames sent as SPS, PPS, FU-A start (IDR),
+ * FU-A end; other frames one P-slice packet. Audio (8 kHz) one packet per 40 ms.
+ */
+async function makeRecording(gop: number, frames = 250): Promise<string> {
+  const dir = join(await tempDir(), 'rec');
+  const meta = sampleMeta(2);
+  meta.tracks = meta.tracks.map((t, i) => ({ ...t, startRtpTime: i === 0 ? V0 : A0 }));
+  const w = await RecordingWriter.create(dir, { ...meta, durationSec: 10 }, { flushIntervalMs: 0 });
+  let v = 70_000; // ext, wraps the 16-bit seq on the way
+  let a = 100;
+  for (let f = 0; f < frames; f++) {
+    const ts = V0 + f * 3600;
+    const nals =
+      f % gop === 0
+        ? [
+            [0x67, 1],
+            [0x68, 2],
+            [0x7c, 0x85, 3],
+            [0x7c, 0x45, 4],
+          ]
+        : [[0x41, 5]];
+    for (const n of nals) w.append(0, v, packet(v++, ts, n, 96), 0);
+    w.append(1, a, packet(a++, A0 + f * 320, [0x11, f & 0xff], 97), 0);
+  }
+  await w.close('complete');
+  return dir;
+}
+
+describe('planSeek: keyframes far back', () => {
+  it('reads back step by step up to 12 s; beyond that it starts at the asked time', async () => {
+    const rec = await openRecording(await makeRecording(1000, 500));
+    const near = await planSeek(rec, ['H264', undefined], 11);
+    expect(near.keyframe).toBe(true);
+    expect(near.npt).toBe(0);
+    expect(near.tracks[0]?.ext).toBe(70_000);
+    const far = await planSeek(rec, ['H264', undefined], 19);
+    expect(far.keyframe).toBe(false);
+    expect(far.npt).toBe(19);
+  });
+});
+
+describe('planSeek', () => {
+  it('moves back to the keyframe (with its SPS/PPS) at or before the asked time', async () => {
+    const rec = await openRecording(await makeRecording(25));
+    const plan = await planSeek(rec, ['H264', 'MPEG4-GENERIC'], 6.5);
+    expect(plan.keyframe).toBe(true);
+    expect(plan.npt).toBeCloseTo(6, 9);
+    const [video, audio] = plan.tracks;
+    // Frame 150 is a keyframe: its SPS is the first packet sent.
+    const spsExt = 70_000 + 150 + 3 * 6; // 6 keyframes before it with 3 extra packets each
+    expect(video?.ext).toBe(spsExt);
+    expect(video?.seq).toBe(spsExt & 0xffff);
+    expect(video?.rtptime).toBe(V0 + 6 * 90000);
+    expect(video?.ssrc).toBe(0xaaaa);
+    expect(audio?.ext).toBe(100 + 150);
+    expect(audio?.rtptime).toBe(A0 + 6 * 8000);
+  });
+
+  it('a target on a keyframe stays; before the start is 0', async () => {
+    const rec = await openRecording(await makeRecording(25));
+    expect((await planSeek(rec, ['H264', undefined], 4)).npt).toBeCloseTo(4, 9);
+    const zero = await planSeek(rec, ['H264', undefined], -3);
+    expect(zero.npt).toBe(0);
+    expect(zero.tracks[0]?.ext).toBe(70_000);
+  });
+
+  it('codecs without known keyframes: start at the packet at or before the time', async () => {
+    const rec = await openRecording(await makeRecording(25));
+    const plan = await planSeek(rec, ['VP8', 'opus'], 6.5);
+    expect(plan.keyframe).toBe(false);
+    expect(plan.npt).toBe(6.5);
+    expect(plan.tracks[1]?.ext).toBe(100 + 162); // 6.48 s
+    expect(plan.tracks[1]?.rtptime).toBe(A0 + 6.5 * 8000);
+  });
+});
