@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { isSeamdError } from '../errors.js';
+import { registerStatus } from '../telemetry/cli-status.js';
 import { registerRecordings } from './cli-recordings.js';
 import { DEFAULT_CONFIG_YAML, defaultConfig, loadConfigFile, LOG_LEVELS } from './config.js';
 import type { Config, LogLevel } from './config.js';
@@ -55,6 +56,7 @@ Examples:
   seamd config check --config seamd.yaml    validate it: prints ok or every problem
   seamd run --config seamd.yaml             start; SIGHUP reloads the file, SIGTERM stops
   seamd recordings list -c seamd.yaml       recordings: duration, completeness, gaps, size
+  seamd status -c seamd.yaml                sources, legs, viewers' loss (needs listen.http)
   seamd recordings export ID -c seamd.yaml -f pcap -o ID.pcap
                                             for Wireshark: tshark -r ID.pcap -d udp.port==5000,rtp
 
@@ -69,6 +71,7 @@ const COMMANDS: readonly ((program: Command, ctx: CliContext) => void)[] = [
   registerRun,
   registerConfig,
   registerRecordingsGroup,
+  registerStatusCommand,
 ];
 
 /** Entry point used by bin/seamd.js: `argv` is `process.argv` (node, script, args…). */
@@ -189,6 +192,16 @@ function registerConfig(program: Command, { deps }: CliContext): void {
 
 function registerRecordingsGroup(program: Command, { deps }: CliContext): void {
   registerRecordings(program, {
+    stdout: deps.stdout,
+    readConfig,
+    fail: (code, message) => new CliExit(code, message),
+  });
+}
+
+// ---- seamd status (src/telemetry/cli-status.ts) ----
+
+function registerStatusCommand(program: Command, { deps }: CliContext): void {
+  registerStatus(program, {
     stdout: deps.stdout,
     readConfig,
     fail: (code, message) => new CliExit(code, message),

@@ -9,6 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { DEFAULT_RTSP_LIMITS, type RtspLimits } from '../protocol/rtsp/message.js';
 import { bindUdpPair, type UdpPair } from '../net/udp-pair.js';
+import type { LossModel } from '../seam/loss-model.js';
 import type { SourceRegistry } from '../source/registry.js';
 import { ViewerConnection, type ConnectionHooks } from './connection.js';
 import { handleRequest, type FrontState } from './methods.js';
@@ -54,6 +55,11 @@ export interface FrontOptions {
   readonly maxRequestBytes: number;
   readonly serverHeader: string;
   resolveContext: ResolveContext;
+  /** A viewer's RTCP (receiver reports) for one of its tracks: telemetry intake. */
+  readonly onViewerRtcp?:
+    ((session: ViewerSession, track: number, payload: Buffer) => void) | undefined;
+  /** Loss injected on viewers' UDP RTP before the socket send, per destination (tests, drills). */
+  readonly viewerLossFor?: ((address: string, port: number) => LossModel | undefined) | undefined;
 }
 
 export class FrontEnd implements FrontState {
@@ -84,9 +90,13 @@ export class FrontEnd implements FrontState {
       limits,
       serverHeader: opts.serverHeader,
       handle: (conn, req) => handleRequest(this, conn, req),
-      sendUdpRtp: (p, port, addr) => this.udp?.rtp.send(p, port, addr),
+      sendUdpRtp: opts.viewerLossFor
+        ? (p, port, addr) => {
+            if (!this.viewerLoss(addr, port)?.drop()) this.udp?.rtp.send(p, port, addr);
+          }
+        : (p, port, addr) => this.udp?.rtp.send(p, port, addr),
       sendUdpRtcp: (p, port, addr) => this.udp?.rtcp.send(p, port, addr),
-      onInterleaved: (conn, channel) => this.onViewerRtcp(conn, channel),
+      onInterleaved: (conn, channel, payload) => this.onViewerRtcp(conn, channel, payload),
       onClose: (conn) => this.onConnectionClose(conn),
     };
   }
@@ -97,6 +107,10 @@ export class FrontEnd implements FrontState {
     this.udp.rtcp.on('message', (msg, rinfo) => {
       const s = this.udpPeers.get(`${normalizeAddress(rinfo.address)}:${rinfo.port}`);
       s?.touch();
+      if (s && this.opts.onViewerRtcp) {
+        for (const [index, t] of s.tracks)
+          if (t.kind === 'udp' && t.rtcpPort === rinfo.port) this.opts.onViewerRtcp(s, index, msg);
+      }
     });
     // Players punch NAT holes with a packet to our RTP port; nothing to do with it.
     this.udp.rtp.on('message', () => undefined);
@@ -293,12 +307,23 @@ export class FrontEnd implements FrontState {
     );
   }
 
-  private onViewerRtcp(conn: ViewerConnection, channel: number): void {
+  private onViewerRtcp(conn: ViewerConnection, channel: number, payload: Buffer): void {
     for (const s of conn.sessions.values()) {
-      for (const t of s.tracks.values()) {
+      for (const [index, t] of s.tracks) {
         if (t.kind === 'tcp' && (t.rtcpChannel === channel || t.rtpChannel === channel)) s.touch();
+        if (t.kind === 'tcp' && t.rtcpChannel === channel)
+          this.opts.onViewerRtcp?.(s, index, payload);
       }
     }
+  }
+
+  private readonly viewerLosses = new Map<string, LossModel | undefined>();
+
+  private viewerLoss(address: string, port: number): LossModel | undefined {
+    const key = `${address}:${port}`;
+    if (!this.viewerLosses.has(key))
+      this.viewerLosses.set(key, this.opts.viewerLossFor?.(normalizeAddress(address), port));
+    return this.viewerLosses.get(key);
   }
 
   /** UDP sessions expire without keepalive; TCP ones live as long as their connection. */

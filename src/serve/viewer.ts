@@ -4,7 +4,7 @@
  * down the viewer's own RTSP connection (TCP interleaved).
  */
 import { randomBytes } from 'node:crypto';
-import type { Source, SourceSubscriber } from '../source/source.js';
+import type { MediaSource, SourceSubscriber } from '../source/media-source.js';
 import type { ViewerTransport } from './negotiate.js';
 
 /** What a session needs from the connection it is bound to and from the UDP media sockets. */
@@ -33,6 +33,9 @@ export class ViewerSession implements SourceSubscriber {
   bytesSent = 0;
   packetsDropped = 0;
   lastActivity = Date.now();
+  /** The first PLAY and the first media packet sent after it (Date.now()): the join time. */
+  playAt: number | undefined;
+  firstPacketAt: number | undefined;
   /** Packets that arrived between the upstream PLAY and our PLAY answer: sent right after it. */
   private backlog: Array<[number, Buffer, boolean]> = [];
   private onClosed: ((reason: string) => void) | undefined;
@@ -40,7 +43,7 @@ export class ViewerSession implements SourceSubscriber {
   constructor(
     readonly connectionId: string,
     readonly remoteAddress: string,
-    readonly source: Source,
+    readonly source: MediaSource,
     /** Presentation URL as the viewer named it (no trailing slash). */
     readonly viewerBase: string,
     private readonly out: ViewerOutput,
@@ -63,6 +66,7 @@ export class ViewerSession implements SourceSubscriber {
   /** Media is held from now until `started()`, then flushed in order. */
   starting(): void {
     this.state = 'starting';
+    this.playAt ??= Date.now();
     this.backlog = [];
   }
 
@@ -108,6 +112,7 @@ export class ViewerSession implements SourceSubscriber {
       this.out.sendUdpRtp(packet, t.rtpPort, t.address);
     }
     if (!rtcp) {
+      if (this.packetsSent === 0) this.firstPacketAt = Date.now();
       this.packetsSent++;
       this.bytesSent += packet.length;
     }

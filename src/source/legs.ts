@@ -13,7 +13,7 @@ import { rtpSeq, rtpTimestamp } from '../protocol/rtp/rtp.js';
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
 import { LossMonitor } from '../seam/loss-monitor.js';
 import type { LossModel } from '../seam/loss-model.js';
-import { LegPolicy, type PolicyDecision } from '../seam/policy.js';
+import { LegPolicy } from '../seam/policy.js';
 import { Seamer, type SeamEvent } from '../seam/seamer.js';
 import type { Leg } from '../upstream/leg.js';
 import { incompatible, optsFor, playWithFallback } from './leg-play.js';
@@ -50,6 +50,30 @@ const TICK_MS = 100;
 /** Silence from every leg that, at the end of an on-demand range, means the stream is over. */
 const END_SILENCE_MS = 2000;
 const POLICY_EVERY_TICKS = 5;
+
+export interface LegSnapshot {
+  readonly id: string;
+  readonly url: string;
+  readonly transport: 'udp' | 'tcp' | 'unknown';
+  readonly lossPct: number;
+  readonly jitterMs: number;
+  readonly packets: number;
+  readonly bytes: number;
+  readonly aligned: boolean;
+  readonly playing: boolean;
+  /** Viewers get this leg's sender reports. */
+  readonly clock: boolean;
+}
+
+/** Why a leg is opened: a policy decision, or a telemetry rule (`rule`). */
+interface OpenRequest {
+  readonly reason: string;
+  readonly lossPct: number;
+  readonly threshold: number;
+  readonly legsNow: number;
+  readonly trigger?: string | undefined;
+  readonly rule?: string | undefined;
+}
 
 export interface LegSetEvents {
   packet: [track: number, packet: Buffer];
@@ -100,7 +124,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
     this.rtcp = new RtcpRelay({
       tracks: tracks.length,
       seamer: this.seamer,
-      clockLeg: () => this.primary?.leg.id,
+      clockLeg: () => this.clockLeg()?.leg.id,
       activeLegs: () => [...this.entries.values()].filter((e) => e.playing).map((e) => e.leg.id),
       emit: (track, packet) => this.emit('rtcp', track, packet),
     });
@@ -135,6 +159,67 @@ export class LegSet extends EventEmitter<LegSetEvents> {
     return this.seamer.canonicalSsrc(track);
   }
 
+  /**
+   * What telemetry reads of the legs (read-only): per leg its URL, transport, window loss and
+   * jitter (worst track), packets and bytes since it opened, alignment, and which one is the
+   * RTCP clock leg.
+   */
+  legSnapshots(): LegSnapshot[] {
+    const now = this.now();
+    const clock = this.clockLeg();
+    return [...this.entries.values()].map((e) => {
+      const stats = e.monitors.map((m) => m.stats(now));
+      const seam = this.seamer.legStats(e.leg.id);
+      return {
+        id: e.leg.id,
+        url: e.url,
+        transport: e.leg.transport ?? 'unknown',
+        lossPct: Math.max(0, ...stats.map((st) => st.lossPct)),
+        jitterMs: Math.max(0, ...stats.map((st) => st.jitterMs)),
+        packets: stats.reduce((n, st) => n + st.packets, 0),
+        bytes: stats.reduce((n, st) => n + st.bytes, 0),
+        aligned: seam ? seam.aligned.every(Boolean) : false,
+        playing: e.playing,
+        clock: e === clock,
+      };
+    });
+  }
+
+  /** Legs being opened right now (not in legSnapshots yet). */
+  get openingCount(): number {
+    return this.opening;
+  }
+
+  /** Opens one more leg to `url` (a telemetry decision); logged as `leg.open` with the rule. */
+  openLegTo(
+    url: string,
+    why: { reason: string; rule: string; lossPct: number; threshold: number },
+  ): void {
+    void this.openLeg({ ...why, legsNow: this.entries.size + this.opening }, url);
+  }
+
+  /** Closes a leg (a telemetry decision), even the first one: the clock moves to another. */
+  closeLegById(id: string, reason: string): boolean {
+    const e = this.entries.get(id);
+    if (!e || this.entries.size < 2) return false;
+    this.closeLeg(e, reason, legLoss(e, this.now()));
+    return true;
+  }
+
+  /** The RTCP clock leg: the lowest-numbered playing leg aligned on every track, else primary. */
+  private clockLeg(): LegEntry | undefined {
+    let best: LegEntry | undefined;
+    for (const e of this.entries.values()) {
+      if (
+        !e.playing ||
+        !(e === this.primary || this.seamer.legStats(e.leg.id)?.aligned.every(Boolean))
+      )
+        continue;
+      if (!best || e.index < best.index) best = e;
+    }
+    return best ?? this.primary;
+  }
+
   private get primary(): LegEntry | undefined {
     let best: LegEntry | undefined;
     for (const e of this.entries.values()) if (!best || e.index < best.index) best = e;
@@ -153,7 +238,6 @@ export class LegSet extends EventEmitter<LegSetEvents> {
     await Promise.all(
       Array.from({ length: extra }, (_, i) =>
         this.openLeg({
-          action: 'open',
           reason: 'min-legs',
           lossPct: 0,
           threshold: this.opts.seam.openLossPct,
@@ -326,13 +410,14 @@ export class LegSet extends EventEmitter<LegSetEvents> {
     void entry.leg.teardown().catch(() => undefined);
   }
 
-  private async openLeg(d: Extract<PolicyDecision, { action: 'open' }>): Promise<void> {
+  private async openLeg(d: OpenRequest, to?: string): Promise<void> {
     const index = this.nextIndex++;
     const mirrors = this.opts.urls.slice(1);
     const url =
-      mirrors.length > 0
+      to ??
+      (mirrors.length > 0
         ? (mirrors[(index - 1) % mirrors.length] ?? '')
-        : (this.opts.urls[0] ?? '');
+        : (this.opts.urls[0] ?? ''));
     const id = `${this.opts.sourceId}-leg${index + 1}`;
     this.opts.log.info(
       {
@@ -344,6 +429,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
         lossPct: round(d.lossPct),
         threshold: d.threshold,
         trigger: d.trigger,
+        rule: d.rule,
         legs: d.legsNow + 1,
       },
       `opening upstream leg: ${d.reason}`,

@@ -1,0 +1,262 @@
+/**
+ * Telemetry: once a tick (1 s) it collects what the daemon's sources, legs and viewers show
+ * (collect.ts, with viewers' receiver reports from intake.ts), aggregates and classifies it
+ * (aggregate.ts), matches the findings against the rules (rules.ts), keeps the decisions in
+ * force (decisions.ts) and carries out their leg actions (actions.ts). The status API and
+ * /metrics read its last snapshot; the front end asks it `upstreamAllowed` / `recordingOnly`.
+ */
+import type { Logger } from 'pino';
+import { mirrorStep, openLegsStep, type LegControl } from './actions.js';
+import {
+  Aggregator,
+  round,
+  type Finding,
+  type NetworkSummary,
+  type OriginSummary,
+} from './aggregate.js';
+import { Collector, type CollectedSource, type CollectedViewer } from './collect.js';
+import type { TelemetryConfig } from './config.js';
+import { DecisionBook, type Decision } from './decisions.js';
+import { ViewerIntake, type ReportingViewer, type SourceLegs } from './intake.js';
+import { DEFAULT_RULES, RuleSet, type RuleConfig } from './rules.js';
+import { originOfUrl, type Snapshot, type SourceView } from './types.js';
+
+/** What telemetry reads and drives of a source (src/source/source.ts Source). */
+export interface TelemetrySource extends CollectedSource {
+  readonly info: { readonly tracks: ReadonlyArray<{ readonly clockRate: number }> };
+  readonly legs: CollectedSource['legs'] & SourceLegs & LegControl;
+}
+
+/** What telemetry reads of a viewer session (src/serve/viewer.ts ViewerSession). */
+export type TelemetryViewer = CollectedViewer & ReportingViewer;
+
+/** What telemetry reads of the running daemon. */
+export interface TelemetryHost {
+  sources(): Iterable<TelemetrySource>;
+  sessions(): Iterable<TelemetryViewer>;
+}
+
+export interface TelemetryOptions {
+  readonly config: TelemetryConfig;
+  readonly rules: readonly RuleConfig[];
+  readonly log: Logger;
+  readonly now?: () => number;
+  /** Tick period; 0 = no timer, the caller drives `tick()` (tests, benchmarks). */
+  readonly tickMs?: number;
+}
+
+export const TICK_MS = 1000;
+/** Minimum time between two legs decisions open for one source, doubling with each (to 80 s). */
+const OPEN_COOLDOWN_MS = 5000;
+const MAX_BACKOFF_DOUBLINGS = 4;
+
+export class Telemetry {
+  readonly intake: ViewerIntake;
+  private readonly collector: Collector;
+  private aggregator: Aggregator;
+  private rules: RuleSet;
+  private readonly book: DecisionBook;
+  private readonly now: () => number;
+  private readonly log: Logger;
+  private config: TelemetryConfig;
+  private host: TelemetryHost | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private last: Snapshot = { at: 0, sources: [] };
+  private lastFindings: Finding[] = [];
+  private readonly opens = new Map<string, { at: number; attempts: number }>();
+  /** Decisions taken since start, per rule and action (for /metrics). */
+  readonly decisionCounts = new Map<string, number>();
+  failovers = 0;
+
+  constructor(opts: TelemetryOptions) {
+    this.config = opts.config;
+    this.log = opts.log;
+    this.now = opts.now ?? (() => Date.now());
+    this.intake = new ViewerIntake(opts.config.windowSec * 1000, this.now);
+    this.collector = new Collector(opts.config, this.intake);
+    this.aggregator = new Aggregator(aggregateOptions(opts.config));
+    this.rules = new RuleSet(opts.rules);
+    this.book = new DecisionBook(opts.config.windowSec * 1000, (level, event, fields, msg) => {
+      if (event === 'telemetry.decision') {
+        const key = `${String(fields.rule)}|${String(fields.action)}`;
+        this.decisionCounts.set(key, (this.decisionCounts.get(key) ?? 0) + 1);
+      }
+      this.log[level]({ event, ...fields }, msg);
+    });
+    this.tickMs = opts.tickMs ?? TICK_MS;
+  }
+
+  private readonly tickMs: number;
+
+  start(host: TelemetryHost): void {
+    this.host = host;
+    if (this.tickMs <= 0) return;
+    this.timer = setInterval(() => this.tick(), this.tickMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.intake.stop();
+  }
+
+  /** New telemetry settings and rules (SIGHUP); the figures collected so far are kept. */
+  update(config: TelemetryConfig, rules: readonly RuleConfig[]): void {
+    this.config = config;
+    this.collector.update(config);
+    this.rules = new RuleSet(rules);
+    this.book.setHold(config.windowSec * 1000);
+    this.aggregator = new Aggregator(aggregateOptions(config));
+  }
+
+  /** A viewer's RTCP (front end hook). */
+  onViewerRtcp(session: ReportingViewer, track: number, payload: Buffer): void {
+    this.intake.onViewerRtcp(session, track, payload);
+  }
+
+  /** An upstream session to `url` failed or delivered media (daemon's leg factory). */
+  noteUpstream(url: string, ok: boolean): void {
+    this.aggregator.noteUpstream(originOfUrl(url), ok, this.now());
+  }
+
+  /** False while a refuse-upstream decision covers this origin (URL, host:port or host). */
+  upstreamAllowed(origin: string): boolean {
+    return this.book.upstreamAllowed(origin);
+  }
+
+  /** True while a recording-only decision covers this path or origin. */
+  recordingOnly(path: string | undefined, origin: string): boolean {
+    return this.book.recordingOnly(path, origin);
+  }
+
+  get snapshot(): Snapshot {
+    return this.last;
+  }
+
+  get findings(): readonly Finding[] {
+    return this.lastFindings;
+  }
+
+  get decisions(): Decision[] {
+    return this.book.decisions;
+  }
+
+  get maxLabelValues(): number {
+    return this.config.maxLabelValues;
+  }
+
+  origins(): OriginSummary[] {
+    return this.aggregator.origins(this.now());
+  }
+
+  networks(): NetworkSummary[] {
+    return this.aggregator.networks();
+  }
+
+  /** One round: collect, aggregate, classify, decide, act. Public for tests. */
+  tick(): void {
+    const host = this.host;
+    if (!host) return;
+    const now = this.now();
+    const sources = [...host.sources()];
+    const sessions = [...host.sessions()];
+    for (const s of sources) this.intake.watch(s);
+    this.intake.prune(new Set(sessions.map((s) => s.id)), new Set(sources.map((s) => s.id)));
+    const snap = this.collector.collect(now, sources, sessions);
+    this.last = snap;
+    this.aggregator.add(snap);
+    const findings = this.aggregator.classify(now);
+    this.lastFindings = findings;
+    const matches: Array<{ finding: Finding; rule: RuleConfig }> = [];
+    for (const finding of findings) {
+      const rule = this.rules.match(finding);
+      if (!rule) continue;
+      // The built-in rule only speaks when it can do something: a source with a mirror.
+      if (rule === DEFAULT_RULES[0] && !this.hasAlternative(snap, finding)) continue;
+      matches.push({ finding, rule });
+    }
+    const byId = new Map(sources.map((s) => [s.id, s]));
+    for (const d of this.book.apply(now, matches)) this.act(d, snap, byId, now);
+    for (const id of this.opens.keys()) if (!byId.has(id)) this.opens.delete(id);
+  }
+
+  private hasAlternative(snap: Snapshot, f: Finding): boolean {
+    const bad = f.originHosts[0] ?? '';
+    return snap.sources.some(
+      (s) =>
+        f.sources.includes(s.id) && [s.origin, ...s.mirrors].some((u) => originOfUrl(u) !== bad),
+    );
+  }
+
+  private act(d: Decision, snap: Snapshot, byId: Map<string, TelemetrySource>, now: number): void {
+    const { rule, finding } = d;
+    if (rule.action !== 'mirror' && rule.action !== 'open-legs') return;
+    if (finding.trouble === 'last-mile') return; // more legs do not help a last mile
+    const why = {
+      rule: rule.name,
+      lossPct: round(finding.lossPct),
+      threshold: rule.match.minLossPct ?? this.config.lossyPct,
+    };
+    for (const view of snap.sources) {
+      const source = byId.get(view.id);
+      if (!source || !finding.sources.includes(view.id) || source.closed) continue;
+      const open = this.opens.get(view.id) ?? { at: -Infinity, attempts: 0 };
+      const backoff = 2 ** Math.min(Math.max(0, open.attempts - 1), MAX_BACKOFF_DOUBLINGS);
+      const cooled = now - open.at >= OPEN_COOLDOWN_MS * backoff;
+      if (rule.action === 'open-legs') {
+        if (cooled && openLegsStep(view, source.legs, rule.legs ?? view.legs.length + 1, why))
+          this.opens.set(view.id, { at: now, attempts: open.attempts + 1 });
+        continue;
+      }
+      const bad = finding.originHosts[0] ?? '';
+      const step = mirrorStep(
+        view,
+        cooled
+          ? source.legs
+          : {
+              openLegTo: () => undefined,
+              closeLegById: (id, r) => source.legs.closeLegById(id, r),
+            },
+        bad,
+        why,
+        this.config,
+        open.attempts,
+      );
+      if (step.kind === 'opened' && cooled)
+        this.opens.set(view.id, { at: now, attempts: open.attempts + 1 });
+      if (step.kind === 'failover') this.logFailover(view, rule, finding, bad, step);
+    }
+  }
+
+  private logFailover(
+    view: SourceView,
+    rule: RuleConfig,
+    finding: Finding,
+    from: string,
+    step: Extract<ReturnType<typeof mirrorStep>, { kind: 'failover' }>,
+  ): void {
+    this.failovers++;
+    this.log.warn(
+      {
+        event: 'source.failover',
+        source: view.id,
+        path: view.path,
+        rule: rule.name,
+        trouble: finding.trouble,
+        from,
+        fromLossPct: round(finding.lossPct),
+        to: step.to,
+        toLossPct: step.toLossPct,
+        threshold: this.config.cleanPct,
+        closed: step.closed.map((c) => c.id),
+        legs: view.legs.length - step.closed.length,
+      },
+      `failover: ${from} lost ${round(finding.lossPct)}%, now served from ${step.to} (rule ${rule.name})`,
+    );
+  }
+}
+
+function aggregateOptions(c: TelemetryConfig) {
+  return { windowMs: c.windowSec * 1000, lossyPct: c.lossyPct, cleanPct: c.cleanPct };
+}
