@@ -7,9 +7,9 @@
  * the command line must be a plain directory name: no `/` or `\`, not `.`/`..`, no leading `.`,
  * no control characters (exit 2 otherwise), so a command can never reach outside the directory.
  *
- * `rm` refuses a recording whose directory holds a `.lock` file: a running daemon will hold one
- * while it writes the recording. The check and the removal are not atomic; removing a stale lock
- * by hand is the operator's decision.
+ * `rm` refuses a recording whose directory holds a `.lock` file of a running process: a daemon
+ * holds one while it writes or plays the recording. A stale lock (its pid is gone, e.g. after a
+ * SIGKILL) does not block `rm`. The check and the removal are not atomic.
  *
  * cli.ts registers this group; everything the commands touch outside the file system (output,
  * config loading, the exit code) comes through RecordingsCommandContext.
@@ -24,7 +24,9 @@ import {
   type ExportResult,
   type Recording,
 } from '../store/index.js';
+import { readLock } from '../store/lock.js';
 import type { Config } from './config.js';
+import { registerRepairCommand } from '../repair/cli-repair.js';
 import { formatBytes, formatInspect, formatList, plural } from './recordings-format.js';
 import {
   errorText,
@@ -99,7 +101,8 @@ export function registerRecordings(program: Command, ctx: RecordingsCommandConte
       const dir = recordingsDir(ctx, opts.config);
       const recDir = await existingRecording(ctx, dir, id);
       const rec = await openOrFail(ctx, id, recDir);
-      const report = inspectRecording(id, rec, await exists(join(recDir, LOCK_FILE)));
+      const held = await readLock(recDir).catch(() => undefined);
+      const report = inspectRecording(id, rec, held !== undefined && !held.stale);
       ctx.stdout(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatInspect(report));
     });
 
@@ -181,10 +184,11 @@ export function registerRecordings(program: Command, ctx: RecordingsCommandConte
     .action(async (id: string, opts: { config?: string }) => {
       const dir = recordingsDir(ctx, opts.config);
       const recDir = await existingRecording(ctx, dir, id);
-      if (await exists(join(recDir, LOCK_FILE))) {
+      const held = await readLock(recDir).catch(() => undefined);
+      if (held && !held.stale) {
         throw ctx.fail(
           EXIT_FAILURE,
-          `seamd: recording "${id}" is in use (${join(recDir, LOCK_FILE)} exists): not removed`,
+          `seamd: recording "${id}" is in use by pid ${held.pid} (${join(recDir, LOCK_FILE)}): not removed`,
         );
       }
       try {
@@ -194,6 +198,8 @@ export function registerRecordings(program: Command, ctx: RecordingsCommandConte
       }
       ctx.stdout(`removed recording "${id}" (${recDir})\n`);
     });
+
+  registerRepairCommand(group, ctx);
 }
 
 // ---- the work ----

@@ -1,0 +1,125 @@
+/**
+ * `seamd recordings repair ID`: repairs one recording by hand, in this process, against the
+ * origin named in its meta.json (with the config's `repair:` and `upstream:` settings). Refused
+ * while another live process holds the recording's `.lock` (a daemon writing or playing it);
+ * the command holds the lock itself while it works. Exit 0 when the recording is whole
+ * afterwards, 1 otherwise (failed, gone, still missing packets, in use).
+ */
+import { lstat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { createLogger } from '../daemon/log.js';
+import { LOG_LEVELS } from '../daemon/config-schema.js';
+import { badRecordingId, type RecordingsCommandContext } from '../daemon/cli-recordings.js';
+import { acquireLock, readLock, releaseLock } from '../store/lock.js';
+import { repairLegFactory, repairOptionsFrom } from './legs.js';
+import { repairRecording, type RepairReport } from './repairer.js';
+
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+function kb(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
+}
+
+/** The summary `repair` prints. */
+export function formatRepair(r: RepairReport): string {
+  const ratio = r.bytesFilled > 0 ? (r.bytesFetched / r.bytesFilled).toFixed(2) : '-';
+  const lines = [
+    `recording ${r.id}: ${r.status}${r.reason !== undefined ? ` (${r.reason})` : ''}`,
+    `completeness: ${r.before.percent}% -> ${r.after.percent}% ` +
+      `(missing ${r.before.missing} -> ${r.after.missing} packets, gaps ${r.before.gaps} -> ${r.after.gaps})`,
+    `filled:       ${r.packetsFilled} packets (${kb(r.bytesFilled)}) in ${r.passes} pass(es), ${r.spans} span(s)`,
+    `fetched:      ${kb(r.bytesFetched)} (ratio ${ratio}), Speed ${r.speed}, ${r.legs} leg(s), ` +
+      `${(r.wallMs / 1000).toFixed(1)} s`,
+  ];
+  return lines.join('\n') + '\n';
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function registerRepairCommand(group: Command, ctx: RecordingsCommandContext): void {
+  group
+    .command('repair')
+    .summary('re-fetch the missing spans of a recording from its origin (refused while locked)')
+    .description(
+      'Repair a recording in this process: fetch only its missing spans from the origin in its ' +
+        'meta.json (Range requests, repair.* settings of the config) until nothing is missing. ' +
+        'Refused while another process holds its .lock file (a daemon writing or playing it). ' +
+        'Exit 0 when the recording is whole afterwards, 1 otherwise.',
+    )
+    .argument('<id>', 'recording ID (its directory name)')
+    .addOption(new Option('-c, --config <file>', 'YAML config file (recordings.dir, repair.*)'))
+    .addOption(new Option('--speed <n>', 'Speed to ask of the origin (overrides repair.speed)'))
+    .addOption(
+      new Option('--log-level <level>', 'log lines on stderr').choices(LOG_LEVELS).default('warn'),
+    )
+    .option('--json', 'print the report as JSON')
+    .action(
+      async (
+        id: string,
+        opts: { config?: string; speed?: string; logLevel: string; json?: boolean },
+      ) => {
+        const config = ctx.readConfig(opts.config);
+        const why = badRecordingId(id);
+        if (why !== undefined) {
+          throw ctx.fail(EXIT_USAGE, `seamd: invalid recording ID ${JSON.stringify(id)}: ${why}`);
+        }
+        const base = resolve((ctx.cwd ?? (() => process.cwd()))(), config.recordings.dir);
+        const dir = join(base, id);
+        if (!(await exists(join(dir, 'meta.json')))) {
+          throw ctx.fail(EXIT_FAILURE, `seamd: no recording "${id}" in ${base}`);
+        }
+        const options = repairOptionsFrom(config);
+        if (opts.speed !== undefined) {
+          const s = Number(opts.speed);
+          if (!(s >= 1 && s <= 64)) throw ctx.fail(EXIT_USAGE, 'seamd: --speed must be 1 to 64');
+          options.speed = s;
+        }
+        const held = await readLock(dir);
+        if (held && !held.stale && held.pid !== process.pid) {
+          throw ctx.fail(
+            EXIT_FAILURE,
+            `seamd: recording "${id}" is in use by pid ${held.pid} on ${held.host} ` +
+              `(${join(dir, '.lock')}): not repaired`,
+          );
+        }
+        const log = createLogger({
+          level: opts.logLevel,
+          pretty: false,
+          destination: process.stderr,
+        });
+        let report: RepairReport;
+        try {
+          await acquireLock(dir);
+        } catch (err) {
+          throw ctx.fail(
+            EXIT_FAILURE,
+            `seamd: ${err instanceof Error ? err.message : String(err)}`,
+          );
+        }
+        try {
+          report = await repairRecording(dir, id, options, {
+            createLeg: repairLegFactory(config, log),
+            log,
+          });
+        } catch (err) {
+          throw ctx.fail(
+            EXIT_FAILURE,
+            `seamd: repair of "${id}" failed: ${err instanceof Error ? err.message : String(err)}`,
+          );
+        } finally {
+          await releaseLock(dir).catch(() => undefined);
+        }
+        ctx.stdout(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatRepair(report));
+        if (report.status !== 'repaired') throw ctx.fail(EXIT_FAILURE, '');
+      },
+    );
+}
