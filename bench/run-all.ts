@@ -3,26 +3,34 @@
  * sockets or timers left over from the previous one), passes their tables through, and ends
  * with a short summary and one combined `BENCH_JSON` line.
  *
- * Run: node --import tsx bench/run-all.ts [--quick] [--only relay-pps,packet-parse,sequencer]
+ * Run: node --import tsx bench/run-all.ts [--quick] [--only relay-pps,packet-parse,sequencer,playout]
  *        [--relay-args "--viewers 1,10 --rounds 3"] [--parse-args "--reps 5"]
+ *        [--playout-args "--viewers 1,10 --runs 3"]
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { fixed, JSON_PREFIX, parseArgs, printJson, si, table } from './lib/common.js';
 
-const BENCHES = ['relay-pps', 'packet-parse', 'sequencer'] as const;
+const BENCHES = ['relay-pps', 'packet-parse', 'sequencer', 'playout', 'repair'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 const opts = parseArgs(
   process.argv.slice(2),
-  { only: BENCHES.join(','), quick: false, 'relay-args': '', 'parse-args': '' },
+  {
+    only: BENCHES.join(','),
+    quick: false,
+    'relay-args': '',
+    'parse-args': '',
+    'playout-args': '',
+  },
   'run-all: every benchmark in sequence (child processes), then a summary',
   {
     only: 'comma-separated benchmarks to run',
     quick: 'one round / repetition each (faster, noisier)',
     'relay-args': 'extra options for relay-pps.ts',
     'parse-args': 'extra options for packet-parse.ts',
+    'playout-args': 'extra options for playout.ts',
   },
 );
 
@@ -31,17 +39,33 @@ interface SequencerJson {
   delayUs: { firstArrival: { median: number; p99: number } };
 }
 
+const QUICK: Record<BenchName, string[]> = {
+  'relay-pps': ['--rounds', '1'],
+  'packet-parse': ['--reps', '1'],
+  sequencer: ['--reps', '1'],
+  playout: ['--rounds', '1', '--runs', '3', '--seconds', '2'],
+  repair: ['--cases', 'bern10'],
+};
+
+const EXTRA: Partial<Record<BenchName, 'relay-args' | 'parse-args' | 'playout-args'>> = {
+  'relay-pps': 'relay-args',
+  'packet-parse': 'parse-args',
+  playout: 'playout-args',
+};
+
 function argsFor(name: BenchName): string[] {
-  const quick = opts.quick ? (name === 'relay-pps' ? ['--rounds', '1'] : ['--reps', '1']) : [];
-  const extra =
-    name === 'relay-pps' ? opts['relay-args'] : name === 'packet-parse' ? opts['parse-args'] : '';
+  const quick = opts.quick ? QUICK[name] : [];
+  const key = EXTRA[name];
+  const extra = key ? opts[key] : '';
   return [...quick, ...extra.split(/\s+/).filter((a) => a !== '')];
 }
 
 /** Runs one benchmark; resolves with its parsed BENCH_JSON line (undefined if none). */
 function run(name: BenchName): Promise<{ code: number; json: unknown }> {
   const file = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...argsFor(name)], {
+  // playout.ts forces a GC before its memory readings.
+  const node = name === 'playout' ? ['--expose-gc'] : [];
+  const child = spawn(process.execPath, [...node, '--import', 'tsx', file, ...argsFor(name)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let json: unknown;
@@ -65,6 +89,26 @@ function run(name: BenchName): Promise<{ code: number; json: unknown }> {
 interface RelayJson {
   ratios?: Record<string, { deliveredPps: number; outPerCpuS: number; extraUsPerInPacket: number }>;
   results?: Array<{ mode: string; viewers: number; outPerCpuS: number; deliveredPps: number }>;
+}
+
+interface PlayoutJson {
+  throughput?: {
+    results?: Array<{
+      mode: string;
+      viewers: number;
+      outPerCpuS: number;
+      onTime: number;
+      heapPerViewer: number;
+      externalPerViewer: number;
+      rssPerViewer: number;
+    }>;
+    ratios?: Record<string, { outPerCpuS: number }>;
+  };
+  join?: { results?: Array<{ case: string; playToFirstMs: number; describeToFirstMs: number }> };
+}
+
+interface RepairJson {
+  results?: Array<{ name: string; ratio: number; floorRatio: number; seconds: number }>;
 }
 
 interface ParseJson {
@@ -98,6 +142,48 @@ function summary(all: Partial<Record<BenchName, unknown>>): string[][] {
       'merge delay, first arrival',
       `median ${fixed(seq.delayUs.firstArrival.median)} µs, p99 ${fixed(seq.delayUs.firstArrival.p99)} µs`,
       '-',
+    ]);
+  }
+  const playout = all.playout as PlayoutJson | undefined;
+  for (const [viewers, r] of Object.entries(playout?.throughput?.ratios ?? {})) {
+    const s = playout?.throughput?.results?.find(
+      (x) => x.mode === 'seamd' && String(x.viewers) === viewers,
+    );
+    rows.push([
+      `playout ${viewers} viewer(s): out/CPU-s (on time)`,
+      `${si(s?.outPerCpuS ?? NaN)} (${fixed((s?.onTime ?? NaN) * 100, 0)}%)`,
+      `${fixed(r.outPerCpuS)} x bare`,
+    ]);
+  }
+  const most = playout?.throughput?.results
+    ?.filter((x) => x.mode === 'seamd')
+    .sort((a, b) => b.viewers - a.viewers)[0];
+  if (most) {
+    const k = (b: number): string => `${fixed(b / 1024, 0)} KiB`;
+    rows.push([
+      `playout memory per viewer (${most.viewers} viewers)`,
+      `heap ${k(most.heapPerViewer)}, ext ${k(most.externalPerViewer)}, RSS ${k(most.rssPerViewer)}`,
+      '-',
+    ]);
+  }
+  const joins = playout?.join?.results ?? [];
+  const via = joins.find((j) => j.case === 'origin via seamd');
+  for (const j of joins) {
+    if (!j.case.startsWith('cache')) continue;
+    rows.push([
+      `PLAY→1st packet, ${j.case} (DESCRIBE→1st)`,
+      `${fixed(j.playToFirstMs, 1)} ms (${fixed(j.describeToFirstMs, 1)} ms)`,
+      via
+        ? `origin via seamd: ${fixed(via.playToFirstMs, 1)} ms (${fixed(via.describeToFirstMs, 1)} ms)`
+        : '-',
+    ]);
+  }
+  const repair = all.repair as RepairJson | undefined;
+  for (const r of repair?.results ?? []) {
+    rows.push([
+      `repair, ${r.name}: fetched / missing bytes`,
+      `${fixed(r.ratio)} (${fixed(r.seconds, 1)} s)`,
+      `floor ${fixed(r.floorRatio)}`,
     ]);
   }
   const parse = all['packet-parse'] as ParseJson | undefined;

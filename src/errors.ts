@@ -45,7 +45,11 @@ export type ErrorCode =
   | 'STORE_CORRUPT'
   | 'STORE_VERSION'
   | 'STORE_IO'
-  | 'STORE_INVALID';
+  | 'STORE_INVALID'
+  | 'STORE_LOCKED'
+  // repair of recordings
+  | 'REPAIR_GONE'
+  | 'REPAIR_FAILED';
 
 export class SeamdError extends Error {
   readonly code: ErrorCode;

@@ -6,8 +6,21 @@
  */
 import { z } from 'zod';
 import { parseAllowEntry, type AllowEntry } from './allowlist.js';
+import {
+  ruleSchema,
+  RULE_KEYS,
+  RULE_MATCH_KEYS,
+  rulesProblems,
+  telemetryShape,
+  type TelemetryConfig,
+} from '../telemetry/config.js';
+import type { RuleConfig } from '../telemetry/rules.js';
+import { repairProblems, repairShape, type RepairConfig } from '../repair/config.js';
 
 export type { AllowEntry } from './allowlist.js';
+export type { TelemetryConfig } from '../telemetry/config.js';
+export type { RuleConfig } from '../telemetry/rules.js';
+export type { RepairConfig } from '../repair/config.js';
 
 export interface HostPort {
   /** Bind address without brackets (`0.0.0.0`, `::`, `127.0.0.1`, `localhost`). */
@@ -71,7 +84,16 @@ export interface Config {
   readonly paths: Readonly<Record<string, PathConfig>>;
   readonly transparent: { readonly allow: readonly AllowEntry[] };
   /** As written; a relative dir is relative to the daemon's working directory. */
-  readonly recordings: { readonly dir: string };
+  readonly recordings: {
+    readonly dir: string;
+    readonly enabled: boolean;
+    readonly live: boolean;
+    /** Bytes; 0 = no quota. */
+    readonly quota: number;
+    readonly revalidate: boolean;
+    readonly revalidateTimeoutMs: number;
+  };
+  readonly serve: { readonly minCompleteness: number };
   readonly upstream: {
     readonly transport: UpstreamTransport;
     readonly udpTimeoutMs: number;
@@ -87,6 +109,12 @@ export interface Config {
     readonly maxRequestBytes: number;
   };
   readonly seam: SeamConfig;
+  /** Viewer reports, aggregation windows, metric label bounds (src/telemetry/). */
+  readonly telemetry: TelemetryConfig;
+  /** Ordered decision rules, first match wins (empty = the built-in default-mirror rule). */
+  readonly rules: readonly RuleConfig[];
+  /** Re-fetching recordings' missing spans (src/repair/). */
+  readonly repair: RepairConfig;
   readonly log: { readonly level: LogLevel; readonly pretty: boolean | 'auto' };
 }
 
@@ -236,7 +264,46 @@ const listenShape = {
   http: hostPort({}).nullable().default(null),
 };
 const transparentShape = { allow: section(z.array(allowEntry), []) };
-const recordingsShape = { dir: z.string().min(1).default('./recordings') };
+const SIZE = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/;
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  B: 1,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+  KiB: 2 ** 10,
+  MiB: 2 ** 20,
+  GiB: 2 ** 30,
+  TiB: 2 ** 40,
+};
+/** Bytes: a number, or text like `500MiB` / `20GB`. */
+export function parseSize(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isInteger(v) && v >= 0 ? v : undefined;
+  if (typeof v !== 'string') return undefined;
+  const m = SIZE.exec(v.trim());
+  if (!m) return undefined;
+  return Math.round(Number(m[1]) * (SIZE_UNITS[m[2] ?? 'B'] ?? 1));
+}
+const size = z.unknown().transform((v, ctx): number => {
+  const n = parseSize(v);
+  if (n === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a size like 500MiB, 20GB or a number of bytes (got ${show(v)})`,
+    });
+    return z.NEVER;
+  }
+  return n;
+});
+const recordingsShape = {
+  dir: z.string().min(1).default('./recordings'),
+  enabled: z.boolean().default(true),
+  live: z.boolean().default(true),
+  quota: size.default(0),
+  revalidate: z.boolean().default(true),
+  revalidateTimeoutMs: int(100, 60_000).default(2000),
+};
+const serveShape = { minCompleteness: pct.default(100) };
 const upstreamShape = {
   transport: z.enum(UPSTREAM_TRANSPORTS).default('auto'),
   udpTimeoutMs: int(100, 600_000).default(3000),
@@ -264,9 +331,13 @@ const configShape = {
   paths: section(z.record(pathName, pathEntry)),
   transparent: section(z.strictObject(transparentShape)),
   recordings: section(z.strictObject(recordingsShape)),
+  serve: section(z.strictObject(serveShape)),
   upstream: section(z.strictObject(upstreamShape)),
   limits: section(z.strictObject(limitsShape)),
   seam: section(z.strictObject(seamShape)),
+  telemetry: section(z.strictObject(telemetryShape)),
+  rules: section(z.array(ruleSchema), []),
+  repair: section(z.strictObject(repairShape)),
   log: section(z.strictObject(logShape)),
 };
 
@@ -274,9 +345,12 @@ const SECTION_KEYS: Readonly<Record<string, readonly string[]>> = {
   listen: Object.keys(listenShape),
   transparent: Object.keys(transparentShape),
   recordings: Object.keys(recordingsShape),
+  serve: Object.keys(serveShape),
   upstream: Object.keys(upstreamShape),
   limits: Object.keys(limitsShape),
   seam: Object.keys(seamShape),
+  telemetry: Object.keys(telemetryShape),
+  repair: Object.keys(repairShape),
   log: Object.keys(logShape),
 };
 
@@ -288,6 +362,8 @@ export function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (first === 'paths' && path.length === 2) return ['origin', 'mirrors', 'upstream', 'seam'];
   if (first === 'paths' && path.length === 3 && third === 'upstream') return ['transport'];
   if (first === 'paths' && path.length === 3 && third === 'seam') return Object.keys(seamFields);
+  if (first === 'rules' && path.length === 2) return RULE_KEYS;
+  if (first === 'rules' && path.length === 3 && third === 'match') return RULE_MATCH_KEYS;
   if (first === 'upstream' && second === 'credentials' && path.length === 3) {
     return ['username', 'password'];
   }
@@ -310,6 +386,16 @@ export const configSchema = z
       for (const message of seamProblems(mergeSeam(c.seam, p.seam))) {
         ctx.addIssue({ code: 'custom', path: ['paths', name, 'seam'], message });
       }
+    }
+    for (const { index, message } of rulesProblems(c.rules)) {
+      ctx.addIssue({ code: 'custom', path: ['rules', index, 'name'], message });
+    }
+    if (c.telemetry.cleanPct >= c.telemetry.lossyPct) {
+      const message = `cleanPct (${c.telemetry.cleanPct}) must be < lossyPct (${c.telemetry.lossyPct})`;
+      ctx.addIssue({ code: 'custom', path: ['telemetry'], message });
+    }
+    for (const message of repairProblems(c.repair)) {
+      ctx.addIssue({ code: 'custom', path: ['repair'], message });
     }
   })
   .transform((c): Config => ({

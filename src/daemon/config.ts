@@ -42,6 +42,21 @@ transparent:
 recordings:
   # Where seamed recordings are kept (relative to the working directory).
   dir: ./recordings
+  # Record what seamd relays: file-backed content once per content (later viewers are served
+  # from disk); live content as an archive (never served as a cache hit).
+  enabled: true
+  live: true
+  # Byte quota over all recordings ("500MiB", "20GB", or a number); 0 = no limit. Over it,
+  # the least recently used recordings are deleted (never one being written or played).
+  quota: 0
+  # Before serving from disk, DESCRIBE the origin (this long at most) to check the content is
+  # unchanged; an origin that does not answer does not stop the recording being served.
+  revalidate: true
+  revalidateTimeoutMs: 2000
+
+serve:
+  # Serve file-backed content from its recording when at least this % of it is on disk.
+  minCompleteness: 100
 
 upstream:
   # udp | tcp | auto (udp first, tcp on 461 or when no media arrives within udpTimeoutMs)
@@ -80,6 +95,56 @@ seam:
   alignRun: 8
   # A hole no leg filled within this many ms is reported as a gap.
   gapTimeoutMs: 1000
+
+telemetry:
+  # Viewers' receiver reports and the legs' loss, averaged over this sliding window (seconds)
+  # per source, per origin (host:port) and per viewer network.
+  windowSec: 10
+  # Viewer networks: addresses folded to these prefix lengths (IPv4, IPv6).
+  viewerPrefixV4: 24
+  viewerPrefixV6: 56
+  # Most values one /metrics label takes (sources, legs, origins, networks); the rest: "other".
+  maxLabelValues: 50
+  # Window loss % at which legs or a network's viewers are in trouble...
+  lossyPct: 2
+  # ...and below which a stream is clean.
+  cleanPct: 0.5
+
+# Decisions on trouble, in order; the first rule whose every match key holds wins.
+# Empty = one built-in rule: upstream trouble -> bring in a mirror.
+rules: []
+  # - name: cams-lossy-origin
+  #   match:
+  #     path: "cam*" # path name glob
+  #     origin: 10.0.0.5 # host, host:port or *.example.net
+  #     network: 10.1.0.0/16 # viewer network (CIDR)
+  #     trouble: upstream # upstream | last-mile | origin-wide
+  #     minLossPct: 5
+  #   action: mirror # open-legs (with legs: N) | mirror | recording-only | refuse-upstream | log
+
+repair:
+  # Re-fetch only the missing spans of recordings (Range requests) until they are whole.
+  # immediate: as soon as a recording with gaps is finished, found at start, or asked for by a
+  # viewer | off-peak: the same, but only inside the offPeak windows | manual: only by hand
+  # (seamd recordings repair ID)
+  schedule: immediate
+  # Times of day (local time), e.g. ["01:00-06:00", "22:30-23:30"]
+  offPeak: []
+  # Repair legs open at once (all recordings), and a cap on their bandwidth in kbit/s (0 = none):
+  # Speed is lowered first, then the number of legs.
+  maxConcurrentLegs: 2
+  maxBandwidthKbps: 0
+  # Gaps closer than this many seconds are fetched as one span; longest span per leg.
+  coalesceSec: 1
+  maxSpanSec: 30
+  # Speed asked of the origin (1 = real time); tcp | udp | auto for repair legs.
+  speed: 4
+  transport: tcp
+  # Passes in a row that find nothing before giving up, and the wait between them (doubling).
+  retryAttempts: 3
+  retryBackoffSec: 5
+  # Path names or rtsp:// URLs to record and repair before anyone asks.
+  prefetch: []
 
 log:
   # trace | debug | info | warn | error | fatal

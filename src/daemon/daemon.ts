@@ -2,12 +2,20 @@
  * Assembles seamd from a validated config: the source registry (upstream legs) and the RTSP
  * front end. `reload` swaps the path map and allowlist without touching running sessions.
  */
+import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
+import { RecordingCache } from '../serve/cache.js';
+import { sourceKey } from '../serve/resolve.js';
+import { Recorder } from '../source/recorder.js';
+import { RecordingCatalog } from '../store/catalog.js';
+import { RepairService } from '../repair/service.js';
 import type { LossModel } from '../seam/loss-model.js';
 import { Leg } from '../upstream/leg.js';
 import { SourceRegistry, type SourceRequest } from '../source/registry.js';
 import { FrontEnd } from '../serve/front.js';
 import type { PathTarget, ResolveContext } from '../serve/resolve.js';
+import { Telemetry } from '../telemetry/engine.js';
+import { observeLeg, startOperatorHttp } from '../telemetry/runtime.js';
 import { Allowlist } from './allowlist.js';
 import type { Config } from './config.js';
 
@@ -23,14 +31,28 @@ export interface DaemonHandle {
 
 /** The running daemon with its parts, for tests and (later) the status API. */
 export interface Daemon extends DaemonHandle {
-  readonly addresses: { rtsp: { host: string; port: number }; rtp: number; rtcp: number };
+  readonly addresses: {
+    rtsp: { host: string; port: number };
+    rtp: number;
+    rtcp: number;
+    /** The operators' HTTP listener (/metrics, /api/status); null when listen.http is null. */
+    http: { host: string; port: number } | null;
+  };
   readonly front: FrontEnd;
+  /** Viewer reports, aggregation, decisions (`upstreamAllowed`, `recordingOnly`). */
+  readonly telemetry: Telemetry;
   readonly registry: SourceRegistry;
+  /** The recordings directory (undefined when recordings.enabled is false). */
+  readonly catalog: RecordingCatalog | undefined;
+  /** Repair of recordings' gaps (undefined when recordings.enabled is false). */
+  readonly repair: RepairService | undefined;
 }
 
 /** How long a live source with no viewers keeps its upstream session. */
 const LIVE_LINGER_MS = 5000;
 const CONNECT_TIMEOUT_MS = 5000;
+/** How often growing recordings are measured against the quota. */
+const QUOTA_CHECK_MS = 30_000;
 
 export function resolveContextFrom(config: Config): ResolveContext {
   const paths = new Map<string, PathTarget>();
@@ -70,6 +92,8 @@ function credentialsFor(
 export interface DaemonDeps {
   /** Drop packets behind a leg's socket: per source request and leg index (0 = first leg). */
   readonly lossFor?: (req: SourceRequest, legIndex: number) => LossModel | undefined;
+  /** Drop viewers' UDP RTP before the socket send, per destination address and port. */
+  readonly viewerLossFor?: (address: string, port: number) => LossModel | undefined;
 }
 
 export async function startDaemon(
@@ -78,9 +102,10 @@ export async function startDaemon(
   deps: DaemonDeps = {},
 ): Promise<Daemon> {
   let config = initial;
+  const telemetry = new Telemetry({ config: config.telemetry, rules: config.rules, log });
   const createLeg = (id: string, url: string, req: SourceRequest): Leg => {
     const credentials = credentialsFor(config, url);
-    return new Leg({
+    const leg = new Leg({
       id,
       url,
       transport: req.transport,
@@ -91,13 +116,75 @@ export async function startDaemon(
       log,
       ...(credentials ? { credentials } : {}),
     });
+    observeLeg(telemetry, leg);
+    return leg;
   };
+  let catalog: RecordingCatalog | undefined;
+  if (config.recordings.enabled) {
+    catalog = new RecordingCatalog({
+      dir: resolvePath(config.recordings.dir),
+      log,
+      quotaBytes: config.recordings.quota,
+      keyOf: sourceKey,
+    });
+    await catalog.open();
+    await catalog.enforceQuota();
+  }
+  const recorders = new Set<Recorder>();
+  const cat = catalog;
+  const repair = cat ? new RepairService({ config: () => config, catalog: cat, log }) : undefined;
+  const cache = cat
+    ? new RecordingCache({
+        catalog: cat,
+        log,
+        minCompleteness: () => config.serve.minCompleteness,
+        revalidate: () => config.recordings.revalidate,
+        revalidateTimeoutMs: () => config.recordings.revalidateTimeoutMs,
+        onIncomplete: (id) => void repair?.request(id, 'viewer asked for it'),
+        describe: (req) => {
+          const leg = createLeg(`revalidate-${Date.now().toString(36)}`, req.origin, req);
+          return {
+            result: leg.describe().then((d) => d.info),
+            cancel: () => leg.close(),
+          };
+        },
+      })
+    : undefined;
   const registry = new SourceRegistry({
     log,
     createLeg,
     lingerMs: LIVE_LINGER_MS,
     ...(deps.lossFor ? { lossFor: deps.lossFor } : {}),
+    ...(cache ? { cache } : {}),
+    upstreamPolicy: (req) => {
+      if (!telemetry.upstreamAllowed(req.origin)) {
+        return { allowed: false, why: 'origin refused by a telemetry rule (down)' };
+      }
+      if (telemetry.recordingOnly(req.pathName, req.origin)) {
+        return { allowed: false, why: 'recording-only by a telemetry rule' };
+      }
+      return { allowed: true };
+    },
+    onSourceOpened: (src) => {
+      if (!cat) return;
+      const r = Recorder.attach(src, {
+        catalog: cat,
+        log,
+        recordLive: config.recordings.live,
+        onFinished: (id, state, live) => {
+          if (state === 'partial' && !live) repair?.request(id, 'recorded with gaps');
+        },
+      });
+      if (!r) return;
+      recorders.add(r);
+      src.once('closed', () => void r.done.finally(() => recorders.delete(r)));
+    },
   });
+  const quotaTimer = setInterval(
+    () => void cat?.refreshSizes().catch(() => undefined),
+    QUOTA_CHECK_MS,
+  );
+  quotaTimer.unref();
   const front = new FrontEnd({
     log,
     registry,
@@ -109,8 +196,23 @@ export async function startDaemon(
     maxRequestBytes: config.limits.maxRequestBytes,
     serverHeader: 'seamd/0.1',
     resolveContext: resolveContextFrom(config),
+    onViewerRtcp: (session, track, payload) => telemetry.onViewerRtcp(session, track, payload),
+    viewerLossFor: deps.viewerLossFor,
   });
   const bound = await front.start();
+  telemetry.start({
+    sources: () => registry.sources,
+    sessions: () => front.viewerSessions.values(),
+  });
+  let operatorHttp: Awaited<ReturnType<typeof startOperatorHttp>> | undefined;
+  try {
+    if (config.listen.http)
+      operatorHttp = await startOperatorHttp(telemetry, config.listen.http, log);
+  } catch (err) {
+    telemetry.stop();
+    await front.stop();
+    throw err;
+  }
   log.info(
     {
       event: 'daemon.start',
@@ -121,21 +223,40 @@ export async function startDaemon(
     },
     'seamd started',
   );
+  repair?.start();
+  // Background repair: every incomplete recording of file-backed content, until it is perfect.
+  if (cat && repair && config.repair.schedule !== 'manual') {
+    for (const e of cat.list()) {
+      const m = e.meta;
+      if (!m || e.error || m.live || m.state === 'complete' || m.repair?.status === 'gone')
+        continue;
+      repair.request(e.id, 'incomplete at start');
+    }
+  }
   let stopping: Promise<void> | undefined;
   return {
-    addresses: bound,
+    addresses: { ...bound, http: operatorHttp?.address ?? null },
     front,
+    telemetry,
     registry,
+    catalog,
+    repair,
     stop() {
       stopping ??= (async () => {
+        clearInterval(quotaTimer);
+        await repair?.stop();
+        telemetry.stop();
+        await operatorHttp?.stop();
         await front.stop();
         await registry.stop();
+        await Promise.all([...recorders].map((r) => r.done));
       })();
       return stopping;
     },
     reload(next: Config) {
       config = next;
       front.setResolveContext(resolveContextFrom(next));
+      telemetry.update(next.telemetry, next.rules);
     },
   };
 }

@@ -44,7 +44,38 @@ export const LOG_EVENTS = {
   'leg.unknown_channel': 'an interleaved frame on a channel no track uses was ignored (debug)',
   'seam.gap': 'a hole no leg filled within gapTimeoutMs (track, canonical range)',
   'leg.transport': 'an upstream leg switched transport (UDP refused or silent → TCP interleaved)',
+  'recordings.open': 'the recordings directory was scanned at start: count, unreadable ones, bytes',
+  'recording.start': 'a source is being recorded: recording id, origin, live (archive) or file',
+  'recording.finish':
+    'a recording was closed: state (complete or partial), reason, packets, completeness %',
+  'recording.skip': 'a source is not recorded: why (playback does not start at 0, ...)',
+  'recording.recover':
+    'an interrupted recording (crash) was recovered at start: torn bytes cut, now partial',
+  'recording.error': 'a recording cannot be read or written: id, error code, reason',
+  'recording.evict': 'a recording was deleted: quota (least recently used) or superseded',
+  'cache.hit': 'a viewer is served from a recording: recording, completeness, revalidation',
+  'cache.miss': 'a recording exists but was not used: why (content changed at the origin)',
+  'playout.start': 'a playout from disk started: asked npt, start npt, moved to a keyframe',
+  'playout.end': 'a playout reached the end of the recording (BYE sent): packets',
+  'repair.request':
+    'a repair of a recording was asked for (recording, reason) and what the schedule made of it',
+  'repair.start': 'a repair began: recording, completeness %, missing packets, gaps, Speed, legs',
+  'gap.repaired':
+    'a span of a recording was filled: recording, track, packets, npt span, bytes fetched/written',
+  'repair.span':
+    'one repair leg ended: per track wanted, filled, uncertain timestamps, leg packets (debug)',
+  'repair.error': 'a repair leg failed: recording, Range, error code (the span is retried)',
+  'repair.done':
+    'a repair ended: status (repaired, pending, failed, gone), completeness before/after, bytes',
+  'repair.prefetch': 'content in repair.prefetch was recorded before anyone asked (or failed)',
   'upstream.error': 'the origin refused, timed out or answered nonsense: URL, status, error code',
+  'telemetry.decision':
+    'a telemetry rule matched trouble (upstream, last-mile, origin-wide): rule, numbers, action',
+  'telemetry.clear': 'trouble a decision was taken for is over (not seen for telemetry.windowSec)',
+  'source.failover':
+    "a source's legs to a lossy origin were closed: a clean mirror leg serves it (rule, loss %)",
+  'http.listen': "the operators' HTTP listener (/metrics, /api/status) is up: host and port",
+  'http.error': 'an operator HTTP request failed unexpectedly (500; a bug: report it)',
   'transparent.refused':
     'a Request-URI named a host not in transparent.allow: host, resolved address',
 } as const satisfies Readonly<Record<string, string>>;

@@ -34,7 +34,15 @@ const DEFAULTS: Config = {
   },
   paths: {},
   transparent: { allow: [] },
-  recordings: { dir: './recordings' },
+  recordings: {
+    dir: './recordings',
+    enabled: true,
+    live: true,
+    quota: 0,
+    revalidate: true,
+    revalidateTimeoutMs: 2000,
+  },
+  serve: { minCompleteness: 100 },
   upstream: {
     transport: 'auto',
     udpTimeoutMs: 3000,
@@ -49,6 +57,28 @@ const DEFAULTS: Config = {
     maxRequestBytes: 65536,
   },
   seam: SEAM_DEFAULTS,
+  telemetry: {
+    windowSec: 10,
+    viewerPrefixV4: 24,
+    viewerPrefixV6: 56,
+    maxLabelValues: 50,
+    lossyPct: 2,
+    cleanPct: 0.5,
+  },
+  rules: [],
+  repair: {
+    schedule: 'immediate',
+    offPeak: [],
+    maxConcurrentLegs: 2,
+    maxBandwidthKbps: 0,
+    coalesceSec: 1,
+    maxSpanSec: 30,
+    speed: 4,
+    transport: 'tcp',
+    retryAttempts: 3,
+    retryBackoffSec: 5,
+    prefetch: [],
+  },
   log: { level: 'info', pretty: 'auto' },
 };
 
@@ -148,7 +178,15 @@ log:
           },
         ],
       },
-      recordings: { dir: '/var/lib/seamd' },
+      recordings: {
+        dir: '/var/lib/seamd',
+        enabled: true,
+        live: true,
+        quota: 0,
+        revalidate: true,
+        revalidateTimeoutMs: 2000,
+      },
+      serve: { minCompleteness: 100 },
       upstream: {
         transport: 'udp',
         udpTimeoutMs: 500,
@@ -163,6 +201,9 @@ log:
         maxRequestBytes: 0,
       },
       seam: SEAM_DEFAULTS,
+      telemetry: DEFAULTS.telemetry,
+      rules: [],
+      repair: DEFAULTS.repair,
       log: { level: 'debug', pretty: false },
     };
     expect(parseConfigText(text, 'x.yaml')).toEqual(expected);
@@ -189,6 +230,15 @@ log:
     expect(cfg.paths.a?.upstream.transport).toBe('tcp');
   });
 
+  it('recordings.quota takes sizes with units or a byte count', () => {
+    const q = (v: string) => parseConfigText(`recordings: { quota: ${v} }`, 'x').recordings.quota;
+    expect(q('0')).toBe(0);
+    expect(q('1234')).toBe(1234);
+    expect(q('500MiB')).toBe(500 * 2 ** 20);
+    expect(q('"1.5 GB"')).toBe(1.5e9);
+    expect(q('2TiB')).toBe(2 * 2 ** 40);
+  });
+
   it('log.pretty accepts true, false and auto', () => {
     expect(parseConfigText('log: { pretty: true }', 'x').log.pretty).toBe(true);
     expect(parseConfigText('log: { pretty: auto }', 'x').log.pretty).toBe('auto');
@@ -212,6 +262,14 @@ log:
 
 describe('bad files name the key and the reason', () => {
   it.each([
+    [
+      'recordings: { quota: 5 parsecs }',
+      'seamd.yaml: recordings.quota: expected a size like 500MiB, 20GB or a number of bytes (got "5 parsecs") (line 1)',
+    ],
+    [
+      'serve: { minCompleteness: 101 }',
+      'seamd.yaml: serve.minCompleteness: must be at most 100 (got 101) (line 1)',
+    ],
     ['lisen: {}', 'seamd.yaml: unknown key "lisen" at top level (did you mean "listen"?) (line 1)'],
     ['bogus: 1', 'seamd.yaml: unknown key "bogus" at top level (line 1)'],
     [
