@@ -18,10 +18,20 @@ import { Seamer, type SeamEvent } from '../seam/seamer.js';
 import type { Leg } from '../upstream/leg.js';
 import { incompatible, optsFor, playWithFallback } from './leg-play.js';
 import { RtcpRelay } from './rtcp-relay.js';
-import { logSeamEvent } from './seam-log.js';
+import {
+  legLoss,
+  policyConfig,
+  round,
+  snapshotOf,
+  type LegEntry,
+  type LegSnapshot,
+  type OpenRequest,
+} from './leg-entry.js';
+import { logLegClose, logSeamEvent } from './seam-log.js';
 import { Timeline, type CanonicalStart } from './timeline.js';
 
 export type { CanonicalStart } from './timeline.js';
+export type { LegSnapshot } from './leg-entry.js';
 
 export interface LegSetOptions {
   readonly sourceId: string;
@@ -36,44 +46,10 @@ export interface LegSetOptions {
   readonly now?: () => number;
 }
 
-interface LegEntry {
-  readonly leg: Leg;
-  readonly index: number;
-  readonly url: string;
-  readonly openedAt: number;
-  readonly monitors: LossMonitor[];
-  readonly loss: LossModel | undefined;
-  playing: boolean;
-}
-
 const TICK_MS = 100;
 /** Silence from every leg that, at the end of an on-demand range, means the stream is over. */
 const END_SILENCE_MS = 2000;
 const POLICY_EVERY_TICKS = 5;
-
-export interface LegSnapshot {
-  readonly id: string;
-  readonly url: string;
-  readonly transport: 'udp' | 'tcp' | 'unknown';
-  readonly lossPct: number;
-  readonly jitterMs: number;
-  readonly packets: number;
-  readonly bytes: number;
-  readonly aligned: boolean;
-  readonly playing: boolean;
-  /** Viewers get this leg's sender reports. */
-  readonly clock: boolean;
-}
-
-/** Why a leg is opened: a policy decision, or a telemetry rule (`rule`). */
-interface OpenRequest {
-  readonly reason: string;
-  readonly lossPct: number;
-  readonly threshold: number;
-  readonly legsNow: number;
-  readonly trigger?: string | undefined;
-  readonly rule?: string | undefined;
-}
 
 export interface LegSetEvents {
   packet: [track: number, packet: Buffer];
@@ -167,22 +143,14 @@ export class LegSet extends EventEmitter<LegSetEvents> {
   legSnapshots(): LegSnapshot[] {
     const now = this.now();
     const clock = this.clockLeg();
-    return [...this.entries.values()].map((e) => {
-      const stats = e.monitors.map((m) => m.stats(now));
-      const seam = this.seamer.legStats(e.leg.id);
-      return {
-        id: e.leg.id,
-        url: e.url,
-        transport: e.leg.transport ?? 'unknown',
-        lossPct: Math.max(0, ...stats.map((st) => st.lossPct)),
-        jitterMs: Math.max(0, ...stats.map((st) => st.jitterMs)),
-        packets: stats.reduce((n, st) => n + st.packets, 0),
-        bytes: stats.reduce((n, st) => n + st.bytes, 0),
-        aligned: seam ? seam.aligned.every(Boolean) : false,
-        playing: e.playing,
-        clock: e === clock,
-      };
-    });
+    return [...this.entries.values()].map((e) =>
+      snapshotOf(
+        e,
+        now,
+        this.seamer.legStats(e.leg.id)?.aligned.every(Boolean) ?? false,
+        e === clock,
+      ),
+    );
   }
 
   /** Legs being opened right now (not in legSnapshots yet). */
@@ -285,17 +253,13 @@ export class LegSet extends EventEmitter<LegSetEvents> {
     const legs = [...this.entries.values()];
     for (const e of legs) {
       const contributed = this.detach(e)?.contributed ?? 0;
-      this.opts.log.info(
-        {
-          event: 'leg.close',
-          source: this.opts.sourceId,
-          leg: e.leg.id,
-          reason: 'source closed',
-          contributed,
-          legs: 0,
-        },
-        'closing upstream leg: source closed',
-      );
+      logLegClose(this.opts.log, 'info', 'closing upstream leg: source closed', {
+        source: this.opts.sourceId,
+        leg: e.leg.id,
+        reason: 'source closed',
+        contributed,
+        legs: 0,
+      });
     }
     await Promise.all(legs.map((e) => e.leg.teardown().catch(() => undefined)));
   }
@@ -370,18 +334,14 @@ export class LegSet extends EventEmitter<LegSetEvents> {
   private onLegClosed(entry: LegEntry, reason: Error | undefined): void {
     const detached = this.detach(entry);
     if (!detached || this.mode === 'closed') return;
-    this.opts.log.warn(
-      {
-        event: 'leg.close',
-        source: this.opts.sourceId,
-        leg: entry.leg.id,
-        reason: reason ? `lost: ${reason.message}` : 'closed',
-        lossPct: round(legLoss(entry, this.now())),
-        contributed: detached.contributed,
-        legs: this.entries.size,
-      },
-      'upstream leg ended',
-    );
+    logLegClose(this.opts.log, 'warn', 'upstream leg ended', {
+      source: this.opts.sourceId,
+      leg: entry.leg.id,
+      reason: reason ? `lost: ${reason.message}` : 'closed',
+      lossPct: round(legLoss(entry, this.now())),
+      contributed: detached.contributed,
+      legs: this.entries.size,
+    });
     if (this.entries.size === 0 && this.opening === 0) {
       this.mode = 'closed';
       if (this.timer) clearInterval(this.timer);
@@ -392,21 +352,17 @@ export class LegSet extends EventEmitter<LegSetEvents> {
   private closeLeg(entry: LegEntry, reason: string, lossPct: number): void {
     const detached = this.detach(entry);
     if (!detached) return;
-    this.opts.log.info(
-      {
-        event: 'leg.close',
-        source: this.opts.sourceId,
-        leg: entry.leg.id,
-        url: entry.url,
-        reason,
-        lossPct: round(lossPct),
-        threshold: this.opts.seam.closeLossPct,
-        mergedLossPct: round(this.mergedLossPct()),
-        contributed: detached.contributed,
-        legs: this.entries.size,
-      },
-      `closing upstream leg: ${reason}`,
-    );
+    logLegClose(this.opts.log, 'info', `closing upstream leg: ${reason}`, {
+      source: this.opts.sourceId,
+      leg: entry.leg.id,
+      url: entry.url,
+      reason,
+      lossPct: round(lossPct),
+      threshold: this.opts.seam.closeLossPct,
+      mergedLossPct: round(this.mergedLossPct()),
+      contributed: detached.contributed,
+      legs: this.entries.size,
+    });
     void entry.leg.teardown().catch(() => undefined);
   }
 
@@ -448,16 +404,12 @@ export class LegSet extends EventEmitter<LegSetEvents> {
       const entry = this.attach(leg, url, index);
       if (this.mode === 'playing') await this.startLeg(entry, this.resumeRange());
     } catch (err) {
-      this.opts.log.warn(
-        {
-          event: 'leg.close',
-          source: this.opts.sourceId,
-          leg: id,
-          url,
-          reason: `open failed: ${(err as Error).message}`,
-        },
-        'extra upstream leg could not be opened',
-      );
+      logLegClose(this.opts.log, 'warn', 'extra upstream leg could not be opened', {
+        source: this.opts.sourceId,
+        leg: id,
+        url,
+        reason: `open failed: ${(err as Error).message}`,
+      });
       leg.close(err instanceof Error ? err : undefined);
     } finally {
       this.opening--;
@@ -536,23 +488,4 @@ export class LegSet extends EventEmitter<LegSetEvents> {
       }
     }
   }
-}
-
-function legLoss(e: LegEntry, now: number): number {
-  return Math.max(0, ...e.monitors.map((m) => m.stats(now).lossPct));
-}
-
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
-}
-
-function policyConfig(s: SeamConfig) {
-  return {
-    minLegs: s.minLegs,
-    maxLegs: s.maxLegs,
-    openLossPct: s.openLossPct,
-    closeLossPct: s.closeLossPct,
-    holdMs: s.holdSec * 1000,
-    openCooldownMs: s.openCooldownSec * 1000,
-  };
 }

@@ -1,4 +1,4 @@
-/** One log line per Seamer decision that operators care about (alignment, gaps). */
+/** One log line per Seamer decision that operators care about (alignment, gaps), and leg closes. */
 import type { Logger } from 'pino';
 import type { SeamEvent } from '../seam/seamer.js';
 
@@ -31,4 +31,14 @@ export function logSeamEvent(log: Logger, source: string, ev: SeamEvent): void {
     case 'packet':
       break;
   }
+}
+
+/** A `leg.close` line: a leg closed by a decision, lost, or never opened. */
+export function logLegClose(
+  log: Logger,
+  level: 'info' | 'warn',
+  msg: string,
+  fields: Record<string, unknown>,
+): void {
+  log[level]({ event: 'leg.close', ...fields }, msg);
 }

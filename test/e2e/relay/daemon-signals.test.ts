@@ -62,9 +62,11 @@ ${extra}`;
     const played = await viewer;
     expect(played.stderr).toBe('');
     expect(played.code).toBe(0);
-    expect(seamd.lines.filter((l) => l.event === 'viewer.leave').map((l) => l.reason)).toEqual([
-      'teardown',
-    ]);
+    // The viewer left once, by itself: ffmpeg sends TEARDOWN without waiting for the answer and
+    // closes, so which of the two seamd sees first is a race. Never dropped by the reloads.
+    const leaves = seamd.lines.filter((l) => l.event === 'viewer.leave').map((l) => l.reason);
+    expect(leaves).toHaveLength(1);
+    expect(['teardown', 'disconnect']).toContain(leaves[0]);
 
     seamd.child.kill('SIGTERM');
     expect(await seamd.exited).toBe(0);
