@@ -157,7 +157,7 @@ export class RepairService {
       return;
     }
     this.current = id;
-    entry.writing = true; // no playout from it, no quota eviction while it changes
+    this.o.catalog.beginWrite(id); // no playout from it, no quota eviction while it changes
     try {
       await acquireLock(entry.dir);
       const config = this.o.config();

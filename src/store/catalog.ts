@@ -277,6 +277,17 @@ export class RecordingCatalog {
     return { entry, writer };
   }
 
+  /**
+   * Marks a recording as being changed by someone else than a recorder (repair): not served, not
+   * evicted, until finished(id). False when it is already being written.
+   */
+  beginWrite(id: string): boolean {
+    const e = this.entries.get(id);
+    if (!e || e.writing) return false;
+    e.writing = true;
+    return true;
+  }
+
   /** The writer of `id` closed: refresh it, drop superseded copies, apply the quota. */
   async finished(id: string): Promise<void> {
     const e = this.entries.get(id);
