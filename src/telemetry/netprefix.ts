@@ -3,34 +3,13 @@
  * `2001:db8:12:3400::/56`), and CIDR matching for rules. Telemetry aggregates viewers by
  * network so a last mile in trouble shows as one network, and metric labels stay bounded.
  */
-import { parseIPv4, parseIPv6 } from '../daemon/allowlist.js';
+import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../net/ip.js';
 import { normalizeAddress } from '../net/address.js';
 
 const ALL_ONES_128 = (1n << 128n) - 1n;
 
 function mask128(prefix: number): bigint {
   return prefix <= 0 ? 0n : (ALL_ONES_128 << BigInt(128 - Math.min(128, prefix))) & ALL_ONES_128;
-}
-
-function formatV4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
-/** RFC 5952 text: lower case, the longest run (2+) of zero groups as `::`. */
-export function formatV6(value: bigint): string {
-  const words: number[] = [];
-  for (let i = 7; i >= 0; i--) words.push(Number((value >> BigInt(i * 16)) & 0xffffn));
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8;) {
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen) [best, bestLen] = [i, j - i];
-    i = j === i ? i + 1 : j;
-  }
-  const hex = words.map((w) => w.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }
 
 /**
@@ -43,12 +22,12 @@ export function networkOf(address: string, v4Prefix: number, v6Prefix: number): 
   if (v4 !== undefined) {
     const len = Math.max(0, Math.min(32, v4Prefix));
     const masked = len === 0 ? 0 : (v4 & (0xffffffff << (32 - len))) >>> 0;
-    return `${formatV4(masked)}/${len}`;
+    return `${formatIPv4(masked)}/${len}`;
   }
   const v6 = parseIPv6(a);
   if (v6 === undefined) return 'unknown';
   const len = Math.max(0, Math.min(128, v6Prefix));
-  return `${formatV6(v6 & mask128(len))}/${len}`;
+  return `${formatIPv6(v6 & mask128(len))}/${len}`;
 }
 
 export interface Cidr {
