@@ -59,9 +59,9 @@ export interface RecordingsCommandContext {
 export function registerRecordings(program: Command, ctx: RecordingsCommandContext): void {
   const group = program
     .command('recordings')
-    .summary('list, inspect, export or remove recordings')
+    .summary('list, inspect, export, remove or repair recordings')
     .description(
-      'List, inspect, export or remove the recordings in recordings.dir (from --config, else ' +
+      'List, inspect, export, remove or repair the recordings in recordings.dir (from --config, else ' +
         'the embedded default; a relative directory is relative to the working directory). ' +
         'A recording is a subdirectory holding meta.json; its name is the recording ID.',
     );
@@ -174,10 +174,11 @@ export function registerRecordings(program: Command, ctx: RecordingsCommandConte
 
   group
     .command('rm')
-    .summary('delete a recording (refused while its directory holds a .lock file)')
+    .summary('delete a recording (refused while a running process holds its .lock)')
     .description(
-      'Delete a recording directory. Refused when it holds a .lock file (a daemon writing ' +
-        'the recording keeps one there); a recording that cannot be opened can be removed.',
+      'Delete a recording directory. Refused while a running process holds its .lock file ' +
+        '(a daemon writing, playing or repairing the recording); a stale lock left by a process ' +
+        'that is gone does not count. A recording that cannot be opened can be removed.',
     )
     .argument('<id>', 'recording ID (its directory name)')
     .addOption(configOption())

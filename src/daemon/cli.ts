@@ -48,7 +48,9 @@ export class CliExit extends Error {
 const DESCRIPTION = `seamd is a transparent RTSP/RTP proxy that sits close to the viewers. Players point \
 rtsp:// URLs at it; it relays them to the origin server, shares one upstream session among the \
 viewers of live content, and when packets get lost upstream it opens extra upstream sessions \
-(to the origin or its mirrors) and merges them into one stream with fewer gaps.`;
+(to the origin or its mirrors) and merges them into one stream with fewer gaps. It records \
+what it relays and serves later viewers of the same content from disk, repairing the gaps of \
+a recording from the origin until it is a perfect copy.`;
 
 const EXAMPLES = `
 Examples:

@@ -471,7 +471,7 @@ describe('help', () => {
   it('seamd --help mentions the recordings commands', async () => {
     const h = harness();
     expect(await h.run('--help')).toBe(0);
-    expect(h.out()).toMatch(/recordings\s+list, inspect, export or remove recordings/);
+    expect(h.out()).toMatch(/recordings\s+list, inspect, export, remove or repair recordings/);
     expect(h.out()).toContain('seamd recordings list -c seamd.yaml');
     const r = harness();
     expect(await r.run('recordings', '--help')).toBe(0);
