@@ -10,7 +10,8 @@ import { Recorder } from '../source/recorder.js';
 import { RecordingCatalog } from '../store/catalog.js';
 import { RepairService } from '../repair/service.js';
 import type { LossModel } from '../seam/loss-model.js';
-import { Leg } from '../upstream/leg.js';
+import type { Leg } from '../upstream/leg.js';
+import { upstreamLeg } from './upstream-leg.js';
 import { SourceRegistry, type SourceRequest } from '../source/registry.js';
 import { FrontEnd } from '../serve/front.js';
 import type { PathTarget, ResolveContext } from '../serve/resolve.js';
@@ -50,7 +51,6 @@ export interface Daemon extends DaemonHandle {
 
 /** How long a live source with no viewers keeps its upstream session. */
 const LIVE_LINGER_MS = 5000;
-const CONNECT_TIMEOUT_MS = 5000;
 /** How often growing recordings are measured against the quota. */
 const QUOTA_CHECK_MS = 30_000;
 
@@ -74,20 +74,6 @@ export function resolveContextFrom(config: Config): ResolveContext {
   };
 }
 
-function credentialsFor(
-  config: Config,
-  origin: string,
-): { username: string; password: string } | undefined {
-  try {
-    const url = new URL(origin);
-    const host = url.hostname.toLowerCase();
-    const port = url.port === '' ? '554' : url.port;
-    return config.upstream.credentials[`${host}:${port}`] ?? config.upstream.credentials[host];
-  } catch {
-    return undefined;
-  }
-}
-
 /** Injection points for tests and drills (never set by the CLI). */
 export interface DaemonDeps {
   /** Drop packets behind a leg's socket: per source request and leg index (0 = first leg). */
@@ -104,18 +90,7 @@ export async function startDaemon(
   let config = initial;
   const telemetry = new Telemetry({ config: config.telemetry, rules: config.rules, log });
   const createLeg = (id: string, url: string, req: SourceRequest): Leg => {
-    const credentials = credentialsFor(config, url);
-    const leg = new Leg({
-      id,
-      url,
-      transport: req.transport,
-      udpTimeoutMs: config.upstream.udpTimeoutMs,
-      connectTimeoutMs: CONNECT_TIMEOUT_MS,
-      requestTimeoutMs: config.upstream.requestTimeoutMs,
-      userAgent: config.upstream.userAgent,
-      log,
-      ...(credentials ? { credentials } : {}),
-    });
+    const leg = upstreamLeg(config, log, id, url, req.transport);
     observeLeg(telemetry, leg);
     return leg;
   };

@@ -1,0 +1,46 @@
+/**
+ * An upstream leg built from the config: timeouts and User-Agent from `upstream`, credentials
+ * from `upstream.credentials` when the URL carries none. Used for viewers' sources and for
+ * repair legs (which choose their own transport).
+ */
+import type { Logger } from 'pino';
+import { Leg } from '../upstream/leg.js';
+import type { Config, UpstreamTransport } from './config-schema.js';
+
+const CONNECT_TIMEOUT_MS = 5000;
+
+/** `upstream.credentials` for an origin URL: `host:port` first, then `host`. */
+export function credentialsFor(
+  config: Config,
+  origin: string,
+): { username: string; password: string } | undefined {
+  try {
+    const url = new URL(origin);
+    const host = url.hostname.toLowerCase();
+    const port = url.port === '' ? '554' : url.port;
+    return config.upstream.credentials[`${host}:${port}`] ?? config.upstream.credentials[host];
+  } catch {
+    return undefined;
+  }
+}
+
+export function upstreamLeg(
+  config: Config,
+  log: Logger,
+  id: string,
+  url: string,
+  transport: UpstreamTransport,
+): Leg {
+  const credentials = credentialsFor(config, url);
+  return new Leg({
+    id,
+    url,
+    transport,
+    udpTimeoutMs: config.upstream.udpTimeoutMs,
+    connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    requestTimeoutMs: config.upstream.requestTimeoutMs,
+    userAgent: config.upstream.userAgent,
+    log,
+    ...(credentials ? { credentials } : {}),
+  });
+}
