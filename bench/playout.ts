@@ -30,9 +30,7 @@
  * (`node --expose-gc --import tsx ...` for a real GC before memory readings; without it the
  * flag is set at run time through v8.setFlagsFromString, which the output says.)
  */
-import { createSocket, type Socket } from 'node:dgram';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +56,7 @@ import {
   spreadPct,
   table,
 } from './lib/common.js';
+import { cpuTimes, pinTo, udpBind } from './lib/host.js';
 import { Child, type ReceiverCommand, type ReceiverEvent } from './lib/ipc.js';
 
 const opts = parseArgs(
@@ -119,44 +118,6 @@ const FAKE_ORIGIN = 'rtsp://127.0.0.1:9/playout-bench';
 const PATH = 'rec';
 
 // ---------------------------------------------------------------------------------------------
-// Helpers (same as relay-pps.ts)
-
-function cpuTimes(cpu: number | undefined): { busy: number; total: number } | undefined {
-  try {
-    const name = cpu === undefined ? 'cpu' : `cpu${cpu}`;
-    const line = readFileSync('/proc/stat', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith(`${name} `));
-    if (!line) return undefined;
-    const v = line.trim().split(/\s+/).slice(1, 9).map(Number);
-    const total = v.reduce((a, b) => a + b, 0);
-    const idle = (v[3] ?? 0) + (v[4] ?? 0);
-    return { busy: total - idle, total };
-  } catch {
-    return undefined;
-  }
-}
-
-function pinTo(pid: number, cpu: number): boolean {
-  try {
-    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function udpBind(): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, '127.0.0.1', () => {
-      s.off('error', reject);
-      s.on('error', () => undefined);
-      resolve(s);
-    });
-  });
-}
 
 /** A GC to call before memory readings, and how it was obtained. */
 function findGc(): { gc: (() => void) | undefined; how: string } {

@@ -17,9 +17,7 @@
  *
  * Run: node --import tsx bench/relay-pps.ts [--seconds 1] [--viewers 1,10] [--rounds 5] [--help]
  */
-import { createSocket, type Socket } from 'node:dgram';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
@@ -38,6 +36,7 @@ import {
   spreadPct,
   table,
 } from './lib/common.js';
+import { cpuTimes, pinTo, udpBind } from './lib/host.js';
 import {
   Child,
   type OriginCommand,
@@ -108,44 +107,6 @@ let snapId = 0;
 
 let relayCpu: number | undefined;
 let seamNote = '';
-
-/** Busy and total jiffies of one CPU (or all) from /proc/stat; undefined off Linux. */
-function cpuTimes(cpu: number | undefined): { busy: number; total: number } | undefined {
-  try {
-    const name = cpu === undefined ? 'cpu' : `cpu${cpu}`;
-    const line = readFileSync('/proc/stat', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith(`${name} `));
-    if (!line) return undefined;
-    const v = line.trim().split(/\s+/).slice(1, 9).map(Number);
-    const total = v.reduce((a, b) => a + b, 0);
-    const idle = (v[3] ?? 0) + (v[4] ?? 0);
-    return { busy: total - idle, total };
-  } catch {
-    return undefined;
-  }
-}
-
-function pinTo(pid: number, cpu: number): boolean {
-  try {
-    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function udpBind(): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, '127.0.0.1', () => {
-      s.off('error', reject);
-      s.on('error', () => undefined);
-      resolve(s);
-    });
-  });
-}
 
 /** Blasts, waits the warm-up, then measures one window. */
 async function measure(
