@@ -226,6 +226,8 @@ export class Recorder implements SourceTap {
         'recording could not be closed cleanly',
       );
     }
+    // The catalog knows before the log says so: a viewer right after `recording.finish` is served.
+    await this.opts.catalog.finished(entry.id);
     this.opts.log.info(
       {
         event: 'recording.finish',
@@ -238,7 +240,6 @@ export class Recorder implements SourceTap {
       },
       `recording finished (${state})`,
     );
-    await this.opts.catalog.finished(entry.id);
     this.opts.onFinished?.(entry.id, state, this.src.info.live);
   }
 }
