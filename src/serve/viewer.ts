@@ -3,7 +3,7 @@
  * and its session timer. Media goes only to the address the RTSP request came from (UDP) or
  * down the viewer's own RTSP connection (TCP interleaved).
  */
-import { randomBytes } from 'node:crypto';
+import { randomToken } from '../net/token.js';
 import type { MediaSource, SourceSubscriber } from '../source/media-source.js';
 import type { ViewerTransport } from './negotiate.js';
 
@@ -17,9 +17,9 @@ export interface ViewerOutput {
 
 export type ViewerState = 'ready' | 'starting' | 'playing' | 'paused' | 'closed';
 
-/** 128 random bits, base64url: unguessable and within RFC 2326's session-id characters. */
+/** At least 128 random bits in letters and digits only (see `randomToken` for why). */
 export function newSessionId(): string {
-  return randomBytes(16).toString('base64url').replace(/-/g, '$').replace(/_/g, '.');
+  return randomToken(128);
 }
 
 const MAX_STARTING_BACKLOG = 4096;
