@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { parseAllowEntry, type AllowEntry } from './allowlist.js';
+import { parseSelfName, type SelfName } from '../serve/self.js';
 import {
   ruleSchema,
   RULE_KEYS,
@@ -79,6 +80,8 @@ export interface Config {
     /** Even port: RTP on `port`, RTCP on `port + 1`; 0 = any free even pair. */
     readonly rtp: HostPort;
     readonly http: HostPort | null;
+    /** Other names and addresses players use for seamd (`host` = any port, `host:port`). */
+    readonly names: readonly SelfName[];
   };
   /** Path name (`[A-Za-z0-9._-]+`) → mapping. */
   readonly paths: Readonly<Record<string, PathConfig>>;
@@ -256,12 +259,23 @@ const credentialsKey = z.string().refine((k) => CREDENTIALS_KEY.test(k) && !RESE
   error: (iss) => `credentials key must be host or host:port (got ${show(iss.input)})`,
 });
 
+const selfName = z.string().transform((text, ctx): SelfName => {
+  const name = parseSelfName(text);
+  if (name !== undefined) return name;
+  ctx.addIssue({
+    code: 'custom',
+    message: `must be a host name or address, with an optional :port (got ${show(text)})`,
+  });
+  return z.NEVER;
+});
+
 const credentials = z.strictObject({ username: z.string().min(1), password: z.string() });
 
 const listenShape = {
   rtsp: hostPort({}).default({ host: '0.0.0.0', port: 8554 }),
   rtp: hostPort({ even: true }).default({ host: '0.0.0.0', port: 8000 }),
   http: hostPort({}).nullable().default(null),
+  names: section(z.array(selfName), []),
 };
 const transparentShape = { allow: section(z.array(allowEntry), []) };
 const SIZE = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/;

@@ -23,6 +23,11 @@ listen:
   rtp: 0.0.0.0:8000
   # host:port for /metrics and /api/status; null = off
   http: null
+  # Other names and addresses players use for seamd ("proxy.isp.net" = any port,
+  # "proxy.isp.net:554" = that port only). Only Request-URIs naming seamd (these, its listen
+  # and interface addresses with its RTSP port, localhost) use the path map; any other host is
+  # transparent.
+  names: []
 
 # Path name -> origin. Players ask for rtsp://<seamd host>:<port>/<name>.
 # Names use letters, digits, ".", "_" and "-".

@@ -15,6 +15,7 @@ import { upstreamLeg } from './upstream-leg.js';
 import { SourceRegistry, type SourceRequest } from '../source/registry.js';
 import { FrontEnd } from '../serve/front.js';
 import type { PathTarget, ResolveContext } from '../serve/resolve.js';
+import { SelfHosts } from '../serve/self.js';
 import { Telemetry } from '../telemetry/engine.js';
 import { observeLeg, startOperatorHttp } from '../telemetry/runtime.js';
 import { Allowlist } from './allowlist.js';
@@ -68,7 +69,7 @@ export function resolveContextFrom(config: Config): ResolveContext {
   return {
     paths,
     allow: new Allowlist(config.transparent.allow),
-    selfHosts: new Set<string>(),
+    selfHosts: new SelfHosts(config.listen.names),
     defaultTransport: config.upstream.transport,
     defaultSeam: config.seam,
   };

@@ -6,6 +6,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import { DEFAULT_RTSP_LIMITS, type RtspLimits } from '../protocol/rtsp/message.js';
 import { bindUdpPair, type UdpPair } from '../net/udp-pair.js';
@@ -21,6 +22,7 @@ import {
   type ResolveContext,
   type Resolution,
 } from './resolve.js';
+import { LOOPBACK_HOSTS, SelfHosts } from './self.js';
 import type { ViewerSession } from './viewer.js';
 
 /** How long a transparent request waits for DNS before it is refused (403). */
@@ -77,7 +79,7 @@ export class FrontEnd implements FrontState {
   private readonly udpPeers = new Map<string, ViewerSession>();
   private readonly hooks: ConnectionHooks;
   private expiryTimer: NodeJS.Timeout | undefined;
-  private selfHosts = new Set<string>();
+  private selfHosts = new SelfHosts();
   private port = 0;
 
   constructor(private opts: FrontOptions) {
@@ -126,11 +128,13 @@ export class FrontEnd implements FrontState {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : this.opts.rtsp.port;
     this.port = port;
-    this.selfHosts = new Set(
-      ['localhost', '127.0.0.1', '::1', this.opts.rtsp.host.toLowerCase()].map(
-        (h) => `${h}:${port}`,
-      ),
-    );
+    this.selfHosts = new SelfHosts();
+    for (const h of [...LOOPBACK_HOSTS, this.opts.rtsp.host]) this.selfHosts.add(h, port);
+    if (isWildcard(this.opts.rtsp.host)) {
+      for (const list of Object.values(networkInterfaces())) {
+        for (const a of list ?? []) this.selfHosts.add(a.address.replace(/%.*$/, ''), port);
+      }
+    }
     this.expiryTimer = setInterval(() => this.expireSessions(), 1000);
     this.expiryTimer.unref();
     this.log.info(
@@ -191,9 +195,7 @@ export class FrontEnd implements FrontState {
     this.perAddress.set(address, count + 1);
     const conn = new ViewerConnection(socket, this.hooks);
     this.connections.add(conn);
-    for (const local of [conn.localAddress, normalizeAddress(conn.localAddress)]) {
-      if (local) this.selfHosts.add(`${local.toLowerCase()}:${this.port}`);
-    }
+    if (conn.localAddress) this.selfHosts.add(conn.localAddress, this.port);
     this.log.debug(
       { event: 'conn.open', conn: conn.id, remote: address, port: conn.remotePort },
       'connection opened',
@@ -215,7 +217,7 @@ export class FrontEnd implements FrontState {
   async resolve(uri: string, conn: ViewerConnection): Promise<Resolution> {
     const ctx: ResolveContext = {
       ...this.opts.resolveContext,
-      selfHosts: new Set([...this.opts.resolveContext.selfHosts, ...this.selfHosts]),
+      selfHosts: this.opts.resolveContext.selfHosts.merge(this.selfHosts),
     };
     let result = resolveTarget(uri, ctx);
     const url = parseRtspUrl(uri);
@@ -344,4 +346,9 @@ export class FrontEnd implements FrontState {
     await closed;
     this.udp?.close();
   }
+}
+
+/** Listening on every address (`0.0.0.0`, `::`): each interface address names seamd. */
+function isWildcard(host: string): boolean {
+  return host === '' || host === '0.0.0.0' || host === '::' || host === '[::]';
 }

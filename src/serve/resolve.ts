@@ -1,16 +1,19 @@
 /**
  * Which origin a viewer's Request-URI names (DESIGN decision 7: never an open proxy).
  *
- * 1. Path map: the first path segment is a configured path name → `paths.<name>.origin`
- *    (anything after the name, e.g. `/trackID=1`, stays with the viewer's URL).
- * 2. Transparent: the URI names another host (an operator redirected port-554 traffic to
- *    seamd) → relayed to that host only when the allowlist admits it.
- * 3. Anything else: 404 (seamd's own host, unknown path) or 403 (a host not on the allowlist).
+ * 1. The URI names seamd itself (see `self.ts`): the first path segment must be a configured
+ *    path name → `paths.<name>.origin` (a `/trackID=N` suffix stays with the viewer's URL);
+ *    any other path is 404.
+ * 2. Any other host is transparent (an operator redirected port-554 traffic to seamd): relayed
+ *    to that host only when the allowlist admits it, else 403, whatever its path. The path map
+ *    never answers for another host: a player asking its own camera for `/stream1` must not get
+ *    the operator's `stream1`.
  *
  * Pure: DNS answers come in as an argument.
  */
 import type { Allowlist } from '../daemon/allowlist.js';
 import type { SeamConfig } from '../daemon/config-schema.js';
+import type { SelfHosts } from './self.js';
 
 export interface PathTarget {
   readonly name: string;
@@ -23,8 +26,8 @@ export interface PathTarget {
 export interface ResolveContext {
   readonly paths: ReadonlyMap<string, PathTarget>;
   readonly allow: Allowlist;
-  /** `host:port` pairs that mean seamd itself (its listen address, localhost, ...). */
-  readonly selfHosts: ReadonlySet<string>;
+  /** Hosts that mean seamd itself: only URIs naming one of these use the path map. */
+  readonly selfHosts: SelfHosts;
   /** Upstream transport for transparent targets (`upstream.transport`). */
   readonly defaultTransport: 'udp' | 'tcp' | 'auto';
   /** Seaming settings for transparent targets (the global `seam` section). */
@@ -80,37 +83,40 @@ export function resolveTarget(
   if (!url) return { ok: false, status: 400, reason: 'Request-URI is not an rtsp:// URL' };
   const viewerBase = presentationUrl(url);
   const host = hostOf(url);
-  const first = decodeSegment(url.pathname.split('/')[1] ?? '');
-  const mapped = first === undefined ? undefined : ctx.paths.get(first);
-  if (mapped) {
+  const port = url.port === '' ? 554 : Number(url.port);
+  const self =
+    ctx.selfHosts.has(host, port) ||
+    (resolvedAddress !== undefined && ctx.selfHosts.has(resolvedAddress, port));
+  if (self) {
+    const segment = url.pathname.split('/')[1] ?? '';
+    const first = decodeSegment(segment);
+    const mapped = first === undefined ? undefined : ctx.paths.get(first);
+    if (!mapped) return { ok: false, status: 404, reason: `no path named "${first ?? segment}"` };
     // Only the path name itself (plus an optional track suffix) names the mapped content.
-    const rest = url.pathname.slice(1 + (url.pathname.split('/')[1] ?? '').length);
-    if (rest === '' || rest === '/' || TRACK_SUFFIX.test(rest)) {
-      return {
-        ok: true,
-        kind: 'path',
-        viewerBase,
-        origin: mapped.origin,
-        mirrors: mapped.mirrors,
-        transport: mapped.transport,
-        seam: mapped.seam,
-        pathName: mapped.name,
-      };
+    const rest = url.pathname.slice(1 + segment.length);
+    if (rest !== '' && rest !== '/' && !TRACK_SUFFIX.test(rest)) {
+      return { ok: false, status: 404, reason: `no such content under path "${mapped.name}"` };
     }
-    return { ok: false, status: 404, reason: `no such content under path "${mapped.name}"` };
-  }
-  if (ctx.selfHosts.has(`${host}:${url.port === '' ? '554' : url.port}`)) {
-    return { ok: false, status: 404, reason: `no path named "${first ?? ''}"` };
+    return {
+      ok: true,
+      kind: 'path',
+      viewerBase,
+      origin: mapped.origin,
+      mirrors: mapped.mirrors,
+      transport: mapped.transport,
+      seam: mapped.seam,
+      pathName: mapped.name,
+    };
   }
   if (!ctx.allow.allows(host, resolvedAddress)) {
     return { ok: false, status: 403, reason: `host ${host} is not in transparent.allow` };
   }
-  const port = url.port === '' ? '' : `:${url.port}`;
+  const portSuffix = url.port === '' ? '' : `:${url.port}`;
   return {
     ok: true,
     kind: 'transparent',
     viewerBase,
-    origin: `rtsp://${url.hostname.toLowerCase()}${port}${url.pathname.replace(TRACK_SUFFIX, '')}${url.search}`,
+    origin: `rtsp://${url.hostname.toLowerCase()}${portSuffix}${url.pathname.replace(TRACK_SUFFIX, '')}${url.search}`,
     mirrors: [],
     transport: ctx.defaultTransport,
     seam: ctx.defaultSeam,

@@ -31,6 +31,7 @@ const DEFAULTS: Config = {
     rtsp: { host: '0.0.0.0', port: 8554 },
     rtp: { host: '0.0.0.0', port: 8000 },
     http: null,
+    names: [],
   },
   paths: {},
   transparent: { allow: [] },
@@ -148,6 +149,7 @@ log:
         rtsp: { host: '::', port: 554 },
         rtp: { host: '0.0.0.0', port: 0 },
         http: { host: '127.0.0.1', port: 9090 },
+        names: [],
       },
       paths: {
         cam1: {

@@ -8,6 +8,7 @@ import {
   type PathTarget,
   type ResolveContext,
 } from '../../../src/serve/resolve.js';
+import { parseSelfName, SelfHosts } from '../../../src/serve/self.js';
 
 const paths = new Map<string, PathTarget>([
   [
@@ -24,7 +25,10 @@ const paths = new Map<string, PathTarget>([
 const ctx: ResolveContext = {
   paths,
   allow: new Allowlist(['origin.example', '10.0.0.0/8']),
-  selfHosts: new Set(['127.0.0.1:8554', 'localhost:8554']),
+  selfHosts: new SelfHosts([{ host: 'seamd.isp.net' }, { host: 'proxy.example', port: 554 }])
+    .add('127.0.0.1', 8554)
+    .add('localhost', 8554)
+    .add('::1', 8554),
   defaultTransport: 'auto',
   defaultSeam: defaultConfig().seam,
 };
@@ -35,6 +39,9 @@ describe('resolveTarget', () => {
     ['rtsp://127.0.0.1:8554/cam1/', 'rtsp://127.0.0.1:8554/cam1'],
     ['rtsp://127.0.0.1:8554/cam1/trackID=1', 'rtsp://127.0.0.1:8554/cam1'],
     ['rtsp://seamd.isp.net/cam1?x=1', 'rtsp://seamd.isp.net/cam1'],
+    ['rtsp://SEAMD.isp.net.:9000/cam1', 'rtsp://SEAMD.isp.net.:9000/cam1'],
+    ['rtsp://proxy.example/cam1', 'rtsp://proxy.example/cam1'],
+    ['rtsp://[::1]:8554/cam1/trackID=0', 'rtsp://[::1]:8554/cam1'],
   ])('path map: %s', (uri, base) => {
     const r = resolveTarget(uri, ctx);
     expect(r).toMatchObject({
@@ -52,6 +59,44 @@ describe('resolveTarget', () => {
       ok: false,
       status: 404,
     });
+  });
+
+  it.each([
+    // A transparent request whose path happens to equal a path name: never the path map.
+    ['rtsp://10.77.0.9:8554/cam1', 'transparent', 'rtsp://10.77.0.9:8554/cam1'],
+    ['rtsp://origin.example/cam1', 'transparent', 'rtsp://origin.example/cam1'],
+    // seamd's address on another port is another server
+    ['rtsp://127.0.0.1:9999/cam1', 'refused', undefined],
+    ['rtsp://proxy.example:8554/cam1', 'refused', undefined],
+    ['rtsp://evil.example/cam1', 'refused', undefined],
+  ])('another host with a path-map name: %s → %s', (uri, kind, origin) => {
+    const r = resolveTarget(uri, ctx);
+    if (kind === 'refused') expect(r).toMatchObject({ ok: false, status: 403 });
+    else expect(r).toMatchObject({ ok: true, kind: 'transparent', origin, pathName: undefined });
+  });
+
+  it('a host name that DNS points at seamd is seamd', () => {
+    expect(resolveTarget('rtsp://my-box:8554/cam1', ctx, '127.0.0.1')).toMatchObject({
+      ok: true,
+      kind: 'path',
+    });
+    expect(resolveTarget('rtsp://my-box:8554/cam1', ctx, '192.0.2.1')).toMatchObject({
+      ok: false,
+      status: 403,
+    });
+  });
+
+  it.each([
+    ['proxy.isp.net', { host: 'proxy.isp.net' }],
+    ['Proxy.ISP.net:8554', { host: 'proxy.isp.net', port: 8554 }],
+    ['10.0.0.1', { host: '10.0.0.1' }],
+    ['[fd00::1]:554', { host: 'fd00::1', port: 554 }],
+    ['fd00::1', { host: 'fd00::1' }],
+    ['bad name', undefined],
+    ['host:99999', undefined],
+    ['[nothex]:1', undefined],
+  ])('listen.names entry %s', (text, parsed) => {
+    expect(parseSelfName(text)).toEqual(parsed);
   });
 
   it('unknown path on seamd itself is 404', () => {
