@@ -73,6 +73,22 @@ export class UpstreamError extends SeamdError {
   }
 }
 
+/**
+ * The origin could not be had (refused or dropped the connection, did not answer in time, or
+ * failed with a 5xx): a recording of the content is better than an error. A 404/410 from an
+ * origin that answered means the content is gone, and an auth or protocol failure is not
+ * an outage either.
+ */
+export function isOriginUnavailable(err: unknown): boolean {
+  if (!(err instanceof UpstreamError)) return false;
+  if (err.code === 'UPSTREAM_STATUS') return (err.status ?? 0) >= 500;
+  return (
+    err.code === 'UPSTREAM_CONNECT' ||
+    err.code === 'UPSTREAM_TIMEOUT' ||
+    err.code === 'UPSTREAM_CLOSED'
+  );
+}
+
 /** A config file that cannot be used; message names the key and the reason. */
 export class ConfigError extends SeamdError {}
 

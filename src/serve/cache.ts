@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { UpstreamError } from '../errors.js';
 import { parseSdp, type SdpInfo } from '../protocol/sdp/sdp.js';
-import type { SourceRequest } from '../source/registry.js';
+import type { CacheFallback, SourceRequest } from '../source/registry.js';
 import type { RecordingCatalog } from '../store/catalog.js';
 import { ChunkCache } from './chunk-cache.js';
 import { RecordingPlayback } from './playout.js';
@@ -46,11 +46,15 @@ export class RecordingCache {
   constructor(private readonly opts: CacheOptions) {}
 
   /**
-   * A playback of a servable recording for `req`, or undefined (go upstream). `fallback`: no
-   * upstream session may be opened (telemetry decided so): any recording of the content will
-   * do, whatever its completeness, and the origin is not asked.
+   * A playback of a servable recording for `req`, or undefined (go upstream). With `fallback`
+   * (no upstream session may be opened, or the origin could not be had): any recording of the
+   * content will do, the most complete one, whatever its completeness, and the origin is not
+   * asked.
    */
-  async lookup(req: SourceRequest, fallback = false): Promise<RecordingPlayback | undefined> {
+  async lookup(
+    req: SourceRequest,
+    fallback?: CacheFallback,
+  ): Promise<RecordingPlayback | undefined> {
     const { catalog } = this.opts;
     const key = sourceKey(req.origin);
     const best = await catalog.findServable(key, undefined, 0);
@@ -59,7 +63,11 @@ export class RecordingCache {
     const min = fallback ? 0 : this.opts.minCompleteness();
     const any = await catalog.findServable(key, undefined, min);
     if (!any) return undefined;
-    const check: Revalidation = fallback ? { kind: 'skipped' } : await this.revalidate(req);
+    const check: Revalidation = fallback
+      ? fallback.kind === 'origin-unreachable'
+        ? { kind: 'unreachable', reason: fallback.reason }
+        : { kind: 'skipped' }
+      : await this.revalidate(req);
     if (check.kind === 'changed') {
       this.opts.log.info(
         { event: 'cache.miss', origin: req.origin, reason: 'content changed at the origin' },
@@ -91,10 +99,15 @@ export class RecordingCache {
         origin: req.origin,
         path: req.pathName,
         completeness: opened.completeness.percent,
+        ...(fallback
+          ? { fallback: fallback.kind === 'policy' ? 'upstream-refused' : 'origin-unreachable' }
+          : {}),
         revalidated:
           check.kind === 'unreachable' ? `origin unreachable: ${check.reason}` : check.kind,
       },
-      'serving from recording',
+      fallback
+        ? `serving from recording (${opened.completeness.percent}% complete): ${fallback.kind === 'policy' ? fallback.why : `origin unreachable: ${fallback.reason}`}`
+        : 'serving from recording',
     );
     return new RecordingPlayback({
       id,

@@ -10,7 +10,7 @@ import type { SeamConfig } from '../daemon/config-schema.js';
 import type { LossModel } from '../seam/loss-model.js';
 import type { Leg } from '../upstream/leg.js';
 import { sourceKey } from '../serve/resolve.js';
-import { UpstreamError } from '../errors.js';
+import { isOriginUnavailable, UpstreamError } from '../errors.js';
 import type { MediaSource } from './media-source.js';
 import { Source } from './source.js';
 
@@ -22,6 +22,11 @@ export interface SourceRequest {
   readonly seam: SeamConfig;
 }
 
+/** Why a request may be served from any recording of its content. */
+export type CacheFallback =
+  | { readonly kind: 'policy'; readonly why: string }
+  | { readonly kind: 'origin-unreachable'; readonly reason: string };
+
 export interface RegistryOptions {
   readonly log: Logger;
   /** Builds (does not open) an upstream leg to `url` (the origin or a mirror). */
@@ -31,7 +36,11 @@ export interface RegistryOptions {
   readonly lingerMs: number;
   /** Recordings that can serve a request instead of the origin (consulted first). */
   readonly cache?: {
-    lookup(req: SourceRequest, fallback?: boolean): Promise<MediaSource | undefined>;
+    /**
+     * `fallback` (no upstream session is allowed, or the origin cannot be had): any recording
+     * of the content will do, whatever its completeness, and the origin is not asked.
+     */
+    lookup(req: SourceRequest, fallback?: CacheFallback): Promise<MediaSource | undefined>;
   };
   /**
    * Whether a new upstream session may be opened for `req` (telemetry decisions): 'allow', or
@@ -69,7 +78,10 @@ export class SourceRegistry {
     const existing = this.live.get(key);
     if (existing && !existing.closed) return this.hold(existing);
     const policy = this.opts.upstreamPolicy?.(req) ?? { allowed: true };
-    const cached = await this.opts.cache?.lookup(req, !policy.allowed);
+    const cached = await this.opts.cache?.lookup(
+      req,
+      policy.allowed ? undefined : { kind: 'policy', why: policy.why },
+    );
     if (!cached && !policy.allowed) {
       throw new UpstreamError(
         'UPSTREAM_STATUS',
@@ -77,16 +89,7 @@ export class SourceRegistry {
         { status: 503 },
       );
     }
-    if (cached) {
-      if (this.stopped) {
-        cached.release();
-        throw new Error('seamd is stopping');
-      }
-      this.playbacks.add(cached);
-      cached.once('closed', () => this.playbacks.delete(cached));
-      cached.retain();
-      return cached;
-    }
+    if (cached) return this.adopt(cached);
     const inflight = this.pending.get(key);
     if (inflight) {
       const src = await inflight.catch(() => undefined);
@@ -97,9 +100,29 @@ export class SourceRegistry {
     try {
       const src = await opening;
       return this.hold(src);
+    } catch (err) {
+      // A copy beats an error: the origin is down or failing, so the best recording of the
+      // content is served whatever its completeness (the cache logs why).
+      if (!isOriginUnavailable(err) || this.stopped) throw err;
+      const reason = err instanceof Error ? err.message : String(err);
+      const copy = await this.opts.cache?.lookup(req, { kind: 'origin-unreachable', reason });
+      if (!copy) throw err;
+      return this.adopt(copy);
     } finally {
       if (this.pending.get(key) === opening) this.pending.delete(key);
     }
+  }
+
+  /** A playback from a recording becomes the viewer's source. */
+  private adopt(cached: MediaSource): MediaSource {
+    if (this.stopped) {
+      cached.release();
+      throw new Error('seamd is stopping');
+    }
+    this.playbacks.add(cached);
+    cached.once('closed', () => this.playbacks.delete(cached));
+    cached.retain();
+    return cached;
   }
 
   private async open(key: string, req: SourceRequest): Promise<Source> {

@@ -99,7 +99,10 @@ describe('RecordingCache.lookup', () => {
     });
     expect(await cache.lookup(req)).toBeUndefined();
     const before = asked();
-    expect((await cache.lookup(req, true))?.kind).toBe('recording');
+    expect((await cache.lookup(req, { kind: 'policy', why: 'rule' }))?.kind).toBe('recording');
+    expect(
+      (await cache.lookup(req, { kind: 'origin-unreachable', reason: 'ECONNREFUSED' }))?.kind,
+    ).toBe('recording');
     expect(asked()).toBe(before); // fallback: the origin is not asked
   });
 });

@@ -9,19 +9,24 @@ const req = { origin: 'rtsp://origin.example/movie', pathName: 'movie' } as Sour
 function registry(opts: {
   allowed: boolean;
   recording: MediaSource | undefined;
-  asked: boolean[];
+  asked: string[];
   legs: string[];
+  /** What the origin does when a leg is opened (default: drops the connection). */
+  originError?: UpstreamError;
+  /** Recording only for fallback lookups (a normal lookup finds it below minCompleteness). */
+  onlyFallback?: boolean;
 }) {
   return new SourceRegistry({
     log: pino({ level: 'silent' }),
     lingerMs: 0,
     createLeg: (id) => {
       opts.legs.push(id);
-      throw new UpstreamError('UPSTREAM_CLOSED', 'test: no origin');
+      throw opts.originError ?? new UpstreamError('UPSTREAM_CLOSED', 'test: no origin');
     },
     cache: {
-      lookup: (_req, fallback = false) => {
-        opts.asked.push(fallback);
+      lookup: (_req, fallback) => {
+        opts.asked.push(fallback?.kind ?? 'normal');
+        if (opts.onlyFallback && !fallback) return Promise.resolve(undefined);
         return Promise.resolve(opts.recording);
       },
     },
@@ -45,18 +50,18 @@ const fakePlayback = (): MediaSource & { refs: number } => {
 
 describe('SourceRegistry: upstream refused by telemetry', () => {
   it('serves any recording (the cache is asked in fallback mode), opens no leg', async () => {
-    const asked: boolean[] = [];
+    const asked: string[] = [];
     const legs: string[] = [];
     const rec = fakePlayback();
     const got = await registry({ allowed: false, recording: rec, asked, legs }).acquire(req);
     expect(got).toBe(rec);
     expect(rec.refs).toBe(1);
-    expect(asked).toEqual([true]);
+    expect(asked).toEqual(['policy']);
     expect(legs).toEqual([]);
   });
 
   it('no recording: 503 without touching the origin', async () => {
-    const asked: boolean[] = [];
+    const asked: string[] = [];
     const legs: string[] = [];
     const err = await registry({ allowed: false, recording: undefined, asked, legs })
       .acquire(req)
@@ -68,12 +73,76 @@ describe('SourceRegistry: upstream refused by telemetry', () => {
   });
 
   it('allowed: the cache is asked normally, then the origin', async () => {
-    const asked: boolean[] = [];
+    const asked: string[] = [];
     const legs: string[] = [];
     await registry({ allowed: true, recording: undefined, asked, legs })
       .acquire(req)
       .catch(() => undefined);
-    expect(asked).toEqual([false]);
+    expect(asked).toEqual(['normal', 'origin-unreachable']);
     expect(legs).toHaveLength(1);
+  });
+});
+
+describe('SourceRegistry: a copy beats an error', () => {
+  it.each([
+    ['connection refused', new UpstreamError('UPSTREAM_CONNECT', 'ECONNREFUSED')],
+    ['no answer in time', new UpstreamError('UPSTREAM_TIMEOUT', 'timeout')],
+    ['connection dropped', new UpstreamError('UPSTREAM_CLOSED', 'closed')],
+    ['503', new UpstreamError('UPSTREAM_STATUS', 'busy', { status: 503 })],
+    ['500', new UpstreamError('UPSTREAM_STATUS', 'broken', { status: 500 })],
+  ])(
+    'origin fails (%s): the best recording is served, whatever its completeness',
+    async (_n, e) => {
+      const asked: string[] = [];
+      const legs: string[] = [];
+      const rec = fakePlayback();
+      const got = await registry({
+        allowed: true,
+        recording: rec,
+        asked,
+        legs,
+        originError: e,
+        onlyFallback: true,
+      }).acquire(req);
+      expect(got).toBe(rec);
+      expect(rec.refs).toBe(1);
+      expect(asked).toEqual(['normal', 'origin-unreachable']);
+      expect(legs).toHaveLength(1);
+    },
+  );
+
+  it.each([
+    ['404: the content is gone', new UpstreamError('UPSTREAM_STATUS', 'nf', { status: 404 })],
+    ['410: the content is gone', new UpstreamError('UPSTREAM_STATUS', 'gone', { status: 410 })],
+    ['auth failure', new UpstreamError('UPSTREAM_AUTH', 'denied', { status: 401 })],
+    ['a protocol error', new UpstreamError('UPSTREAM_PROTOCOL', 'nonsense')],
+  ])('origin answers (%s): its error stands, no fallback', async (_n, e) => {
+    const asked: string[] = [];
+    const err = await registry({
+      allowed: true,
+      recording: fakePlayback(),
+      asked,
+      legs: [],
+      originError: e,
+      onlyFallback: true,
+    })
+      .acquire(req)
+      .catch((x: unknown) => x);
+    expect(err).toBe(e);
+    expect(asked).toEqual(['normal']);
+  });
+
+  it('no recording at all: the origin error stands', async () => {
+    const e = new UpstreamError('UPSTREAM_CONNECT', 'ECONNREFUSED');
+    const err = await registry({
+      allowed: true,
+      recording: undefined,
+      asked: [],
+      legs: [],
+      originError: e,
+    })
+      .acquire(req)
+      .catch((x: unknown) => x);
+    expect(err).toBe(e);
   });
 });
