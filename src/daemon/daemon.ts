@@ -5,7 +5,7 @@
 import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 import { RecordingCache } from '../serve/cache.js';
-import { sourceKey } from '../serve/resolve.js';
+import { sourceKey } from '../upstream/url.js';
 import { Recorder } from '../source/recorder.js';
 import { RecordingCatalog } from '../store/catalog.js';
 import { RepairService } from '../repair/service.js';

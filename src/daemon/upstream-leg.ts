@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { Leg } from '../upstream/leg.js';
+import { credentialsKeys } from '../upstream/url.js';
 import type { Config, UpstreamTransport } from './config-schema.js';
 
 const CONNECT_TIMEOUT_MS = 5000;
@@ -14,14 +15,11 @@ export function credentialsFor(
   config: Config,
   origin: string,
 ): { username: string; password: string } | undefined {
-  try {
-    const url = new URL(origin);
-    const host = url.hostname.toLowerCase();
-    const port = url.port === '' ? '554' : url.port;
-    return config.upstream.credentials[`${host}:${port}`] ?? config.upstream.credentials[host];
-  } catch {
-    return undefined;
+  for (const key of credentialsKeys(origin)) {
+    const found = config.upstream.credentials[key];
+    if (found) return found;
   }
+  return undefined;
 }
 
 export function upstreamLeg(

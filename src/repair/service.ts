@@ -21,7 +21,7 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../daemon/config-schema.js';
-import { sourceKey } from '../serve/resolve.js';
+import { sourceKey } from '../upstream/url.js';
 import type { RecordingCatalog } from '../store/catalog.js';
 import { acquireLock, readLock } from '../store/lock.js';
 import type { Leg } from '../upstream/leg.js';

@@ -15,7 +15,7 @@ import type { CacheFallback, SourceRequest } from '../source/registry.js';
 import type { RecordingCatalog } from '../store/catalog.js';
 import { ChunkCache } from './chunk-cache.js';
 import { RecordingPlayback } from './playout.js';
-import { sourceKey } from './resolve.js';
+import { sourceKey } from '../upstream/url.js';
 
 export interface CacheOptions {
   readonly catalog: RecordingCatalog;

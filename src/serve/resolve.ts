@@ -131,10 +131,3 @@ function decodeSegment(segment: string): string | undefined {
     return undefined;
   }
 }
-
-/** Origin URL as a sharing key: scheme and host lower-cased, default port, no userinfo. */
-export function sourceKey(origin: string): string {
-  const url = new URL(origin);
-  const port = url.port === '' || url.port === '554' ? '' : `:${url.port}`;
-  return `rtsp://${url.hostname.toLowerCase()}${port}${url.pathname.replace(/\/+$/, '')}${url.search}`;
-}

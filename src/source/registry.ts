@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { SeamConfig } from '../daemon/config-schema.js';
 import type { LossModel } from '../seam/loss-model.js';
 import type { Leg } from '../upstream/leg.js';
-import { sourceKey } from '../serve/resolve.js';
+import { sourceKey } from '../upstream/url.js';
 import { isOriginUnavailable, UpstreamError } from '../errors.js';
 import type { MediaSource } from './media-source.js';
 import { Source } from './source.js';

@@ -6,7 +6,8 @@
  * a surviving leg); `open-legs` opens legs up to the rule's count.
  */
 import { round } from './aggregate.js';
-import { originOfUrl, type SourceView } from './types.js';
+import { originOfUrl } from '../upstream/url.js';
+import type { SourceView } from './types.js';
 
 /** What actions need of a source's LegSet (src/source/legs.ts). */
 export interface LegControl {

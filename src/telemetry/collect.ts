@@ -6,13 +6,8 @@
 import type { LegSnapshot } from '../source/legs.js';
 import type { ViewerIntake } from './intake.js';
 import { networkOf } from './netprefix.js';
-import {
-  originOfUrl,
-  type LegView,
-  type Snapshot,
-  type SourceView,
-  type ViewerView,
-} from './types.js';
+import { originOfUrl } from '../upstream/url.js';
+import { type LegView, type Snapshot, type SourceView, type ViewerView } from './types.js';
 
 /** What the collector reads of a source (src/source/source.ts Source). */
 export interface CollectedSource {

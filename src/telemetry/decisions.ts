@@ -8,7 +8,7 @@
 import type { Finding } from './aggregate.js';
 import { round } from './aggregate.js';
 import { originMatches, type RuleConfig } from './rules.js';
-import { originOfUrl } from './types.js';
+import { originOfUrl } from '../upstream/url.js';
 
 export interface Decision {
   readonly key: string;

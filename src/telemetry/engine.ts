@@ -19,7 +19,8 @@ import type { TelemetryConfig } from './config.js';
 import { DecisionBook, type Decision } from './decisions.js';
 import { ViewerIntake, type ReportingViewer, type SourceLegs } from './intake.js';
 import { DEFAULT_RULES, RuleSet, type RuleConfig } from './rules.js';
-import { originOfUrl, type Snapshot, type SourceView } from './types.js';
+import { originOfUrl } from '../upstream/url.js';
+import type { Snapshot, SourceView } from './types.js';
 
 /** What telemetry reads and drives of a source (src/source/source.ts Source). */
 export interface TelemetrySource extends CollectedSource {

@@ -71,19 +71,6 @@ export interface Snapshot {
   readonly sources: readonly SourceView[];
 }
 
-/**
- * The origin an rtsp:// URL names, as `host:port` (lower case, port 554 when not written,
- * IPv6 in brackets): two servers on one machine are two origins. '' when unparseable.
- */
-export function originOfUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname.toLowerCase()}:${u.port === '' ? '554' : u.port}`;
-  } catch {
-    return '';
-  }
-}
-
 /** `host:port` → host (brackets removed). */
 export function hostPart(origin: string): string {
   const i = origin.lastIndexOf(':');

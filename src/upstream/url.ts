@@ -1,4 +1,8 @@
-/** Origin URL helpers: userinfo credentials, wire-safe URLs, control URL matching. */
+/**
+ * Origin URLs, the one home for them: parsing for dialing, the sharing key of a source, the
+ * `host:port` an origin is counted under, the credentials lookup keys, wire-safe URLs and
+ * control URL matching. Default port 554; IPv6 hosts bracketed wherever a port may follow.
+ */
 import { UpstreamError } from '../errors.js';
 
 export interface Credentials {
@@ -55,6 +59,52 @@ export function parseOriginUrl(raw: string): OriginUrl {
     url: stripUserinfo(raw),
     credentials,
   };
+}
+
+/** `host` as it goes before `:port`: IPv6 in brackets, lower case. */
+function hostForPort(u: URL): string {
+  const h = u.hostname.toLowerCase();
+  return h.includes(':') && !h.startsWith('[') ? `[${h}]` : h;
+}
+
+/**
+ * Origin URL as a sharing key (one source per key): scheme and host lower-cased, the default
+ * port dropped, no userinfo, no trailing slash. Throws TypeError on a URL that does not parse.
+ */
+export function sourceKey(origin: string): string {
+  const u = new URL(origin);
+  const port = u.port === '' || u.port === String(DEFAULT_RTSP_PORT) ? '' : `:${u.port}`;
+  return `rtsp://${hostForPort(u)}${port}${u.pathname.replace(/\/+$/, '')}${u.search}`;
+}
+
+/**
+ * The origin a URL names, as `host:port` (default port written, IPv6 bracketed): two servers
+ * on one machine are two origins. '' when the URL does not parse.
+ */
+export function originOfUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${hostForPort(u)}:${u.port === '' ? DEFAULT_RTSP_PORT : u.port}`;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Keys under which `upstream.credentials` may hold a URL's credentials, most specific first:
+ * `host:port` then `host` (IPv6 both bracketed and bare for the host alone).
+ */
+export function credentialsKeys(url: string): string[] {
+  try {
+    const u = new URL(url);
+    const host = hostForPort(u);
+    const bare = host.replace(/^\[|\]$/g, '');
+    const keys = [`${host}:${u.port === '' ? DEFAULT_RTSP_PORT : u.port}`, host];
+    if (bare !== host) keys.push(bare);
+    return keys;
+  } catch {
+    return [];
+  }
 }
 
 /** `rtsp://user:pw@host/x` → `rtsp://host/x`, keeping the rest of the text as written. */

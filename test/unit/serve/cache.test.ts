@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../../src/errors.js';
 import { parseSdp, type SdpInfo } from '../../../src/protocol/sdp/sdp.js';
 import { RecordingCache } from '../../../src/serve/cache.js';
-import { sourceKey } from '../../../src/serve/resolve.js';
+import { sourceKey } from '../../../src/upstream/url.js';
 import type { SourceRequest } from '../../../src/source/registry.js';
 import { RecordingCatalog } from '../../../src/store/catalog.js';
 import { RecordingWriter } from '../../../src/store/writer.js';

@@ -4,7 +4,6 @@ import { defaultConfig } from '../../../src/daemon/config.js';
 import {
   presentationUrl,
   resolveTarget,
-  sourceKey,
   type PathTarget,
   type ResolveContext,
 } from '../../../src/serve/resolve.js';
@@ -134,12 +133,8 @@ describe('resolveTarget', () => {
   );
 });
 
-describe('presentationUrl / sourceKey', () => {
+describe('presentationUrl', () => {
   it('drops userinfo, query and track suffix', () => {
     expect(presentationUrl(new URL('rtsp://u:p@h:1/a/b/trackID=3?x'))).toBe('rtsp://h:1/a/b');
-  });
-  it('normalizes default port, case and userinfo for sharing', () => {
-    expect(sourceKey('rtsp://user:pw@Origin.Example:554/live/')).toBe('rtsp://origin.example/live');
-    expect(sourceKey('rtsp://origin.example:8554/live')).toBe('rtsp://origin.example:8554/live');
   });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/daemon/log.js';
-import { sourceKey } from '../../../src/serve/resolve.js';
+import { sourceKey } from '../../../src/upstream/url.js';
 import { RecordingCatalog } from '../../../src/store/catalog.js';
 import { completenessOf } from '../../../src/store/completeness.js';
 import { readMeta, writeMeta, type NewRecordingMeta } from '../../../src/store/meta.js';
