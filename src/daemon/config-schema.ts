@@ -5,6 +5,7 @@
  * worded by config.ts, which also adds the file name, key path and line.
  */
 import { z } from 'zod';
+import type { SeamConfig } from '../seam/config.js';
 import { parseAllowEntry, type AllowEntry } from './allowlist.js';
 import { parseSelfName, type SelfName } from '../serve/self.js';
 import {
@@ -19,6 +20,7 @@ import type { RuleConfig } from '../telemetry/rules.js';
 import { repairProblems, repairShape, type RepairConfig } from '../repair/config.js';
 
 export type { AllowEntry } from './allowlist.js';
+export type { SeamConfig } from '../seam/config.js';
 export type { TelemetryConfig } from '../telemetry/config.js';
 export type { RuleConfig } from '../telemetry/rules.js';
 export type { RepairConfig } from '../repair/config.js';
@@ -35,28 +37,6 @@ export type UpstreamTransport = (typeof UPSTREAM_TRANSPORTS)[number];
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-
-/** Seaming: when to open and close extra upstream legs and how to merge them. */
-export interface SeamConfig {
-  /** Legs always open (2 = SMPTE 2022-7 style redundancy for premium content). */
-  readonly minLegs: number;
-  readonly maxLegs: number;
-  /** Open one more leg when a leg's loss over the window reaches this. */
-  readonly openLossPct: number;
-  /** Close extra legs once the merged stream stayed at or under this for holdSec. */
-  readonly closeLossPct: number;
-  readonly holdSec: number;
-  /** Minimum time between two opens (a new leg's loss window must fill first). */
-  readonly openCooldownSec: number;
-  /** Sliding window for loss figures. */
-  readonly windowSec: number;
-  /** 0 = forward at first arrival; >0 = hold and sort for players that cannot reorder. */
-  readonly reorderWindowMs: number;
-  /** Consecutive payload-hash matches that confirm a leg's alignment. */
-  readonly alignRun: number;
-  /** A hole no leg filled within this is reported as a gap. */
-  readonly gapTimeoutMs: number;
-}
 
 export interface PathConfig {
   /** rtsp:// URL of the origin, as written. */

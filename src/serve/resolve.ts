@@ -12,7 +12,7 @@
  * Pure: DNS answers come in as an argument.
  */
 import type { Allowlist } from '../daemon/allowlist.js';
-import type { SeamConfig } from '../daemon/config-schema.js';
+import type { SeamConfig } from '../seam/config.js';
 import type { SelfHosts } from './self.js';
 
 export interface PathTarget {

@@ -2,7 +2,7 @@
  * One upstream leg as the LegSet keeps it (its loss monitors, whether it plays), what telemetry
  * reads of it, and the small pure helpers around them.
  */
-import type { SeamConfig } from '../daemon/config-schema.js';
+import type { SeamConfig } from '../seam/config.js';
 import type { LossModel } from '../seam/loss-model.js';
 import type { LossMonitor } from '../seam/loss-monitor.js';
 import type { Leg } from '../upstream/leg.js';

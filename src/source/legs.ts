@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { SeamConfig } from '../daemon/config-schema.js';
+import type { SeamConfig } from '../seam/config.js';
 import { rtpSeq, rtpTimestamp } from '../protocol/rtp/rtp.js';
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
 import { LossMonitor } from '../seam/loss-monitor.js';

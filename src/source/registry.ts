@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { SeamConfig } from '../daemon/config-schema.js';
+import type { SeamConfig } from '../seam/config.js';
 import type { LossModel } from '../seam/loss-model.js';
 import type { Leg } from '../upstream/leg.js';
 import { sourceKey } from '../upstream/url.js';

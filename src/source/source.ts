@@ -8,7 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { SeamConfig } from '../daemon/config-schema.js';
+import type { SeamConfig } from '../seam/config.js';
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
 import type { LossModel } from '../seam/loss-model.js';
 import type { Leg } from '../upstream/leg.js';
