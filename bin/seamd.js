@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Thin launcher: the compiled CLI lives in dist/ (built by `npm ci` through the prepare script).
-import { main } from '../dist/daemon/cli.js';
+import { main } from '../dist/cli/main.js';
 
 // `seamd --help | head` closes the pipe early: that is not an error worth a stack trace.
 process.stdout.on('error', (err) => {

@@ -10,7 +10,7 @@ export interface Running {
 }
 
 export function runCli(args: string[]): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/daemon/cli.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

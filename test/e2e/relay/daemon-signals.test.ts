@@ -81,7 +81,7 @@ ${extra}`;
     writeFileSync(cfg, 'paths:\n  cam1: { origin: http://example.net/x }\nlisen: {}\n');
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/daemon/cli.ts', 'run', '--config', cfg],
+      ['--import', 'tsx', 'src/cli/main.ts', 'run', '--config', cfg],
       { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';

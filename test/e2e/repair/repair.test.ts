@@ -20,7 +20,7 @@ import { startSeamd, type LogLine, type Seamd } from '../../helpers/seamd.js';
 import { bernoulli, gilbertElliottForMean } from '../../../src/seam/loss-model.js';
 import { openRecording } from '../../../src/store/reader.js';
 import { readMeta, RecordingWriter } from '../../../src/store/index.js';
-import { runCli } from '../../../src/daemon/cli.js';
+import { runCli } from '../../../src/cli/main.js';
 import { repairRecording, DEFAULT_REPAIR_OPTIONS } from '../../../src/repair/repairer.js';
 import { quietLog, tcpLeg } from './helpers.js';
 

@@ -4,7 +4,7 @@
  * viewer, and unknown paths / other methods get 404 / 405.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/daemon/cli.js';
+import { runCli } from '../../../src/cli/main.js';
 import type { StatusDocument } from '../../../src/telemetry/status.js';
 import { startOrigin, type Origin } from '../../helpers/origin.js';
 import { playAll } from '../../helpers/raw-client.js';

@@ -2,12 +2,12 @@
  * The operators' HTTP listener on a real socket, and `seamd status` reading it (table and JSON).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/daemon/cli.js';
+import { runCli } from '../../../src/cli/main.js';
 import { Aggregator } from '../../../src/telemetry/aggregate.js';
-import { statusUrlFor } from '../../../src/telemetry/cli-status.js';
+import { statusUrlFor } from '../../../src/cli/status.js';
 import { OperatorHttp } from '../../../src/telemetry/http.js';
 import { buildStatus, viewerId, type StatusDocument } from '../../../src/telemetry/status.js';
-import { formatStatus } from '../../../src/telemetry/status-format.js';
+import { formatStatus } from '../../../src/cli/status-format.js';
 import { memoryLog } from '../daemon/helpers.js';
 import { leg, source, viewer } from './fixtures.js';
 

@@ -2,7 +2,7 @@
  * `seamd status` as a table (pure): per source a header line, its legs and its viewers, then
  * origins, viewer networks and the decisions in force. Missing figures print as `-`.
  */
-import type { StatusDocument } from './status.js';
+import type { StatusDocument } from '../telemetry/status.js';
 
 /** Left-aligned columns, two spaces apart; each row the same length as the header. */
 export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {

@@ -1,6 +1,6 @@
 /**
  * The `seamd` command line. Each command group registers itself from one function in COMMANDS;
- * add later groups (`status`) the same way. The `recordings` group lives in cli-recordings.ts.
+ * add later groups (`status`) the same way. The `recordings` group lives in recordings.ts.
  *
  * Exit codes: 0 ok, 1 runtime failure (could not start, stop failed), 2 invalid config or
  * command line. Everything the process touches (output, exit, daemon start, signals) comes
@@ -11,17 +11,21 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { isSeamdError } from '../errors.js';
-import { registerStatus } from '../telemetry/cli-status.js';
-import { registerRecordings } from './cli-recordings.js';
-import { DEFAULT_CONFIG_YAML, defaultConfig, loadConfigFile, LOG_LEVELS } from './config.js';
-import type { Config, LogLevel } from './config.js';
-import { startDaemon, type DaemonHandle } from './daemon.js';
-import { installSignalHandlers, type SignalHandlerOptions } from './lifecycle.js';
-import { createLogger, logEvent } from './log.js';
+import { registerStatus } from './status.js';
+import { registerRecordings } from './recordings.js';
+import {
+  DEFAULT_CONFIG_YAML,
+  defaultConfig,
+  loadConfigFile,
+  LOG_LEVELS,
+} from '../daemon/config.js';
+import type { Config, LogLevel } from '../daemon/config.js';
+import { startDaemon, type DaemonHandle } from '../daemon/daemon.js';
+import { installSignalHandlers, type SignalHandlerOptions } from '../daemon/lifecycle.js';
+import { createLogger, logEvent } from '../daemon/log.js';
+import { CliExit, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit.js';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+export { CliExit, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit.js';
 
 export interface CliDeps {
   stdout: (text: string) => void;
@@ -32,17 +36,6 @@ export interface CliDeps {
   installSignalHandlers: (opts: SignalHandlerOptions) => () => void;
   /** Where `run` writes logs; default stdout. */
   logDestination: NodeJS.WritableStream | undefined;
-}
-
-/** Thrown by command actions to end with an exit code (and an optional line for stderr). */
-export class CliExit extends Error {
-  constructor(
-    readonly exitCode: number,
-    message = '',
-  ) {
-    super(message);
-    this.name = 'CliExit';
-  }
 }
 
 const DESCRIPTION = `seamd is a transparent RTSP/RTP proxy that sits close to the viewers. Players point \
@@ -190,7 +183,7 @@ function registerConfig(program: Command, { deps }: CliContext): void {
     });
 }
 
-// ---- seamd recordings list | inspect | export | rm (cli-recordings.ts) ----
+// ---- seamd recordings list | inspect | export | rm | repair (recordings.ts, repair.ts) ----
 
 function registerRecordingsGroup(program: Command, { deps }: CliContext): void {
   registerRecordings(program, {
@@ -200,7 +193,7 @@ function registerRecordingsGroup(program: Command, { deps }: CliContext): void {
   });
 }
 
-// ---- seamd status (src/telemetry/cli-status.ts) ----
+// ---- seamd status (status.ts) ----
 
 function registerStatusCommand(program: Command, { deps }: CliContext): void {
   registerStatus(program, {
@@ -241,7 +234,7 @@ function withDefaults(deps: Partial<CliDeps>): CliDeps {
 
 function packageVersion(): string {
   try {
-    // src/daemon/cli.ts and dist/daemon/cli.js are both two levels below package.json.
+    // src/cli/main.ts and dist/cli/main.js are both two levels below package.json.
     const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
     const pkg = JSON.parse(text) as { version?: unknown };
     return typeof pkg.version === 'string' ? pkg.version : '0.0.0';

@@ -6,11 +6,10 @@
  */
 import type { Command } from 'commander';
 import type { Config } from '../daemon/config-schema.js';
+import { EXIT_FAILURE, EXIT_USAGE } from './exit.js';
 import { formatStatus } from './status-format.js';
-import type { StatusDocument } from './status.js';
+import type { StatusDocument } from '../telemetry/status.js';
 
-const EXIT_FAILURE = 1;
-const EXIT_USAGE = 2;
 const FETCH_TIMEOUT_MS = 5000;
 
 export interface StatusCommandContext {

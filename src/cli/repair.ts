@@ -5,18 +5,19 @@
  * the command holds the lock itself while it works. Exit 0 when the recording is whole
  * afterwards, 1 otherwise (failed, gone, still missing packets, in use).
  */
-import { lstat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { createLogger } from '../daemon/log.js';
 import { LOG_LEVELS } from '../daemon/config-schema.js';
-import { badRecordingId, type RecordingsCommandContext } from '../daemon/cli-recordings.js';
+import { EXIT_FAILURE, EXIT_USAGE } from './exit.js';
+import {
+  existingRecording,
+  recordingsDirOf,
+  type RecordingsCommandContext,
+} from './recording-dir.js';
 import { acquireLock, readLock, releaseLock } from '../store/lock.js';
-import { repairLegFactory, repairOptionsFrom } from './legs.js';
-import { repairRecording, type RepairReport } from './repairer.js';
-
-const EXIT_FAILURE = 1;
-const EXIT_USAGE = 2;
+import { repairLegFactory, repairOptionsFrom } from '../repair/legs.js';
+import { repairRecording, type RepairReport } from '../repair/repairer.js';
 
 function kb(bytes: number): string {
   return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
@@ -34,15 +35,6 @@ export function formatRepair(r: RepairReport): string {
       `${(r.wallMs / 1000).toFixed(1)} s`,
   ];
   return lines.join('\n') + '\n';
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function registerRepairCommand(group: Command, ctx: RecordingsCommandContext): void {
@@ -68,15 +60,7 @@ export function registerRepairCommand(group: Command, ctx: RecordingsCommandCont
         opts: { config?: string; speed?: string; logLevel: string; json?: boolean },
       ) => {
         const config = ctx.readConfig(opts.config);
-        const why = badRecordingId(id);
-        if (why !== undefined) {
-          throw ctx.fail(EXIT_USAGE, `seamd: invalid recording ID ${JSON.stringify(id)}: ${why}`);
-        }
-        const base = resolve((ctx.cwd ?? (() => process.cwd()))(), config.recordings.dir);
-        const dir = join(base, id);
-        if (!(await exists(join(dir, 'meta.json')))) {
-          throw ctx.fail(EXIT_FAILURE, `seamd: no recording "${id}" in ${base}`);
-        }
+        const dir = await existingRecording(ctx, recordingsDirOf(ctx, config), id);
         const options = repairOptionsFrom(config);
         if (opts.speed !== undefined) {
           const s = Number(opts.speed);

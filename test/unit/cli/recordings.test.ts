@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/daemon/cli.js';
-import { formatBytes, formatDuration, formatPercent } from '../../../src/daemon/cli-recordings.js';
+import { runCli } from '../../../src/cli/main.js';
+import { formatBytes, formatDuration, formatPercent } from '../../../src/cli/recordings.js';
 import { RecordingWriter, type NewRecordingMeta } from '../../../src/store/index.js';
 
 const execFileP = promisify(execFile);

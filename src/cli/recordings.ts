@@ -11,11 +11,11 @@
  * holds one while it writes or plays the recording. A stale lock (its pid is gone, e.g. after a
  * SIGKILL) does not block `rm`. The check and the removal are not atomic.
  *
- * cli.ts registers this group; everything the commands touch outside the file system (output,
+ * main.ts registers this group; everything the commands touch outside the file system (output,
  * config loading, the exit code) comes through RecordingsCommandContext.
  */
-import { lstat, readdir, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import {
   exportPcap,
@@ -25,8 +25,16 @@ import {
   type Recording,
 } from '../store/index.js';
 import { readLock } from '../store/lock.js';
-import type { Config } from './config.js';
-import { registerRepairCommand } from '../repair/cli-repair.js';
+import { EXIT_FAILURE, EXIT_USAGE } from './exit.js';
+import {
+  badRecordingId,
+  existingRecording,
+  exists,
+  META_FILE,
+  recordingsDirOf,
+  type RecordingsCommandContext,
+} from './recording-dir.js';
+import { registerRepairCommand } from './repair.js';
 import { formatBytes, formatInspect, formatList, plural } from './recordings-format.js';
 import {
   errorText,
@@ -39,21 +47,7 @@ import {
 export { LOCK_FILE } from './recordings-report.js';
 export * from './recordings-format.js';
 
-/** Exit codes, as in cli.ts. */
-const EXIT_FAILURE = 1;
-const EXIT_USAGE = 2;
-
-const META_FILE = 'meta.json';
-
-export interface RecordingsCommandContext {
-  stdout: (text: string) => void;
-  /** Loads the config file (or the embedded default when undefined); throws to end the command. */
-  readConfig: (path: string | undefined) => Config;
-  /** The error to throw to end the command with `code` and `message` on stderr. */
-  fail: (code: number, message: string) => Error;
-  /** Base of a relative recordings.dir. Default process.cwd(). */
-  cwd?: () => string;
-}
+export type { RecordingsCommandContext } from './recording-dir.js';
 
 // ---- what the commands print ----
 export function registerRecordings(program: Command, ctx: RecordingsCommandContext): void {
@@ -206,40 +200,7 @@ export function registerRecordings(program: Command, ctx: RecordingsCommandConte
 // ---- the work ----
 
 function recordingsDir(ctx: RecordingsCommandContext, configPath: string | undefined): string {
-  const config = ctx.readConfig(configPath);
-  return resolve((ctx.cwd ?? (() => process.cwd()))(), config.recordings.dir);
-}
-
-/** Why `id` is not a plain directory name, or undefined when it is one. */
-export function badRecordingId(id: string): string | undefined {
-  if (id === '') return 'is empty';
-  if (id === '.' || id === '..') return 'is not a directory name';
-  if (/[/\\]/.test(id)) return 'must not contain / or \\';
-  if (id.startsWith('.')) return 'must not start with "."';
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(id)) return 'must not contain control characters';
-  return undefined;
-}
-
-/** The recording's directory; fails (exit 2) on a path trick, (exit 1) when there is none. */
-async function existingRecording(
-  ctx: RecordingsCommandContext,
-  dir: string,
-  id: string,
-): Promise<string> {
-  const why = badRecordingId(id);
-  if (why !== undefined) {
-    throw ctx.fail(EXIT_USAGE, `seamd: invalid recording ID ${JSON.stringify(id)}: ${why}`);
-  }
-  const recDir = join(dir, id);
-  try {
-    // lstat: a symlink named like a recording is not followed (rm would only unlink it).
-    const st = await lstat(recDir);
-    if (st.isDirectory() && (await exists(join(recDir, META_FILE)))) return recDir;
-  } catch {
-    // missing: reported below
-  }
-  throw ctx.fail(EXIT_FAILURE, `seamd: no recording "${id}" in ${dir}`);
+  return recordingsDirOf(ctx, ctx.readConfig(configPath));
 }
 
 async function openOrFail(
@@ -255,16 +216,6 @@ async function openOrFail(
 }
 
 // ---- helpers ----
-
-/** Whether anything (even a dangling symlink) is at `path`. */
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Every recording in `dir`, sorted by ID; one that cannot be opened has state 'error'. */
 export async function listRecordings(

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main, runCli, type CliDeps } from '../../../src/daemon/cli.js';
+import { main, runCli, type CliDeps } from '../../../src/cli/main.js';
 import { DEFAULT_CONFIG_YAML, type Config } from '../../../src/daemon/config.js';
 import type { DaemonHandle } from '../../../src/daemon/daemon.js';
 import type { SignalHandlerOptions } from '../../../src/daemon/lifecycle.js';
@@ -183,8 +183,8 @@ describe('help and usage', () => {
 });
 
 describe('as a process', () => {
-  it('node --import tsx src/daemon/cli.ts config check: exit status and output', () => {
-    const cli = fileURLToPath(new URL('../../../src/daemon/cli.ts', import.meta.url));
+  it('node --import tsx src/cli/main.ts config check: exit status and output', () => {
+    const cli = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
     const cwd = fileURLToPath(new URL('../../../', import.meta.url));
     const opts = { cwd, encoding: 'utf8' as const };
     const ok = spawnSync(
