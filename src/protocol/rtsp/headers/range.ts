@@ -69,7 +69,8 @@ function utcKey(t: string): string | undefined {
     return undefined;
   }
   if (Number(hh) > 23 || Number(mm) > 59 || Number(ss) > 59) return undefined;
-  return `${y}${mo}${d}${hh}${mm}${ss}.${frac.padEnd(20, '0')}`;
+  // Trailing zeros dropped, then padded: equal instants get equal keys, and keys compare as text.
+  return `${y}${mo}${d}${hh}${mm}${ss}.${frac.replace(/0+$/, '').padEnd(20, '0')}`;
 }
 
 /** `start "-" [ end ]` with a start required (RFC 2326 §3.5, §3.7), end not before start. */

@@ -79,6 +79,11 @@ describe('Range', () => {
       'smpte-30-drop=0:0:0:29.99-99:59:59',
     ],
     ['smpte=1:2:3.4-', { unit: 'smpte', raw: '1:2:3.4-' }, 'smpte=1:2:3.4-'],
+    [
+      'clock=20240101T000000.000000000000000000000Z-20240101T000000Z',
+      { unit: 'clock', raw: '20240101T000000.000000000000000000000Z-20240101T000000Z' },
+      'clock=20240101T000000.000000000000000000000Z-20240101T000000Z',
+    ],
   ];
   for (const [input, want, formatted] of good) {
     it(`parses and formats ${input}`, () => {
