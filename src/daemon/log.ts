@@ -37,6 +37,8 @@ export const LOG_EVENTS = {
   'leg.keepalive': 'a keepalive to the origin failed (the session may expire)',
   'leg.bad_rtcp': 'an RTCP packet from the origin did not parse and was dropped (debug)',
   'leg.bad_rtp_info': "the origin's RTP-Info did not parse; RTP-Info is only a hint (debug)",
+  'leg.ignored_params':
+    "parameters of the origin's Transport, Session or RTP-Info answer were left out (debug)",
   'leg.foreign_datagram': 'a UDP datagram from another address than the origin was dropped (debug)',
   'leg.rtcp_send': 'a receiver report could not be sent upstream (debug)',
   'leg.server_request': 'the origin sent a request (e.g. OPTIONS) and was answered (debug)',

@@ -1,7 +1,7 @@
 /**
  * RTSP methods as seamd answers them to players (RFC 2326 §10). Each handler turns a request
- * into a reply; status codes carry what seamd cannot do (400, 403, 404, 405, 454, 455, 459, 460,
- * 461, 501, 502, 504).
+ * into a reply; status codes carry what seamd cannot do (400, 403, 404, 405, 454, 455, 457, 459,
+ * 460, 461, 501, 502, 504).
  */
 import type { Logger } from 'pino';
 import { UpstreamError } from '../errors.js';

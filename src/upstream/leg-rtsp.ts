@@ -2,6 +2,7 @@
  * Stateless RTSP helpers of a leg: turning origin answers into typed errors, reading the
  * SETUP answer's Transport and Session, building PLAY headers and mapping RTP-Info to tracks.
  */
+import type { Logger } from 'pino';
 import { UpstreamError } from '../errors.js';
 import type { RtspResponse } from '../protocol/rtsp/message.js';
 import {
@@ -37,6 +38,36 @@ export interface PlayResult {
   status: number;
 }
 
+/**
+ * Told what the liberal parse of an origin's answer left out: the header, its value and one
+ * description per parameter ignored (an empty or malformed optional value, an unused one).
+ */
+export type OnIgnored = (header: string, value: string, ignored: string[]) => void;
+
+/** Parameters of the origin's answers that were left out: worth knowing (debug), not a fault. */
+export function logIgnored(
+  log: Logger,
+  id: string,
+  header: string,
+  value: string,
+  ignored: string[],
+): void {
+  const fields = { event: 'leg.ignored_params', id, header, value, ignored };
+  log.debug(fields, `parameters of the origin's ${header} left out`);
+}
+
+function parseReporting<T>(
+  header: string,
+  value: string,
+  parse: (v: string, ignored: string[]) => T,
+  onIgnored: OnIgnored | undefined,
+): T {
+  const ignored: string[] = [];
+  const out = parse(value, ignored);
+  if (ignored.length > 0) onIgnored?.(header, value, ignored);
+  return out;
+}
+
 export function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
@@ -62,19 +93,21 @@ export function statusError(method: string, uri: string, res: RtspResponse): Ups
 
 /**
  * The first spec of a SETUP answer's Transport (undefined when absent: we then assume what we
- * asked for). Throws UPSTREAM_PROTOCOL when unparseable, UPSTREAM_NO_TRANSPORT when the lower
- * transport is not the one asked for.
+ * asked for). Read liberally: unusable parameters are left out and reported to `onIgnored`.
+ * Throws UPSTREAM_PROTOCOL when the transport id is unreadable, UPSTREAM_NO_TRANSPORT when the
+ * lower transport is not the one asked for.
  */
 export function answeredTransport(
   res: RtspResponse,
   control: string,
   asked: 'UDP' | 'TCP',
+  onIgnored?: OnIgnored,
 ): TransportSpec | undefined {
   const value = res.headers.get('Transport');
   if (value === undefined) return undefined;
   let spec: TransportSpec | undefined;
   try {
-    spec = parseTransport(value)[0];
+    spec = parseReporting('Transport', value, parseTransport, onIgnored)[0];
   } catch (err) {
     throw new UpstreamError(
       'UPSTREAM_PROTOCOL',
@@ -93,11 +126,13 @@ export function answeredTransport(
 
 /**
  * The session of a SETUP answer; keeps `previous` when the answer has no Session header (later
- * SETUPs may omit it). Throws UPSTREAM_PROTOCOL when there is none at all or it is malformed.
+ * SETUPs may omit it). A malformed timeout is left out (reported to `onIgnored`). Throws
+ * UPSTREAM_PROTOCOL when there is no Session at all or its id is malformed.
  */
 export function sessionOf(
   res: RtspResponse,
   previous: { id: string; timeout: number } | undefined,
+  onIgnored?: OnIgnored,
 ): { id: string; timeout: number } {
   const value = res.headers.get('Session');
   if (value === undefined) {
@@ -105,7 +140,7 @@ export function sessionOf(
     throw new UpstreamError('UPSTREAM_PROTOCOL', 'SETUP answered without a Session header');
   }
   try {
-    const s = parseSession(value);
+    const s = parseReporting('Session', value, parseSession, onIgnored);
     return {
       id: s.id,
       timeout: s.timeout ?? previous?.timeout ?? DEFAULT_SESSION_TIMEOUT_S,
@@ -134,11 +169,15 @@ export function controlUris(info: SdpInfo, tracks: readonly number[]): string[] 
   return tracks.map((i) => info.tracks[i]?.control ?? info.aggregateControl);
 }
 
-/** Range and RTP-Info of PLAY answers (RTP-Info URLs mapped to track indexes). */
+/**
+ * Range and RTP-Info of PLAY answers (RTP-Info URLs mapped to track indexes). RTP-Info parameters
+ * left out (unknown, malformed) go to `onIgnored`; a header with no usable entry to onBadRtpInfo.
+ */
 export function playResultOf(
   responses: RtspResponse[],
   info: SdpInfo,
   onBadRtpInfo: (value: string, err: Error) => void,
+  onIgnored?: OnIgnored,
 ): PlayResult {
   const controls = info.tracks.map((t) => t.control);
   const rtpInfo: RtpInfoMapped[] = [];
@@ -147,7 +186,7 @@ export function playResultOf(
     range ??= res.headers.get('Range');
     for (const value of res.headers.getAll('RTP-Info')) {
       try {
-        for (const e of parseRtpInfo(value)) {
+        for (const e of parseReporting('RTP-Info', value, parseRtpInfo, onIgnored)) {
           const idx = matchControlUrl(e.url, controls);
           rtpInfo.push({
             ...e,

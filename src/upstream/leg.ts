@@ -18,10 +18,12 @@ import {
   asError,
   controlUris,
   isOk,
+  logIgnored,
   playHeaders,
   playResultOf,
   sessionOf,
   statusError,
+  type OnIgnored,
   type PlayOptions,
   type PlayResult,
 } from './leg-rtsp.js';
@@ -288,8 +290,8 @@ export class Leg extends EventEmitter<LegEvents> {
     try {
       const asked = `RTP/AVP;unicast;client_port=${pair.rtpPort}-${pair.rtcpPort}`;
       const res = await this.control.call('SETUP', control, { Transport: asked });
-      const spec = this.checked(() => answeredTransport(res, control, 'UDP'));
-      this.session = this.checked(() => sessionOf(res, this.session));
+      const spec = this.checked(() => answeredTransport(res, control, 'UDP', this.onIgnored));
+      this.session = this.checked(() => sessionOf(res, this.session, this.onIgnored));
       const ssrc = spec?.ssrc !== undefined ? { ssrc: spec.ssrc } : {};
       this.media.addUdpTrack({ index, clockRate, ...ssrc }, pair, {
         address,
@@ -306,8 +308,8 @@ export class Leg extends EventEmitter<LegEvents> {
     const asked: [number, number] = [2 * index, 2 * index + 1];
     const transport = `RTP/AVP/TCP;unicast;interleaved=${asked[0]}-${asked[1]}`;
     const res = await this.control.call('SETUP', control, { Transport: transport });
-    const spec = this.checked(() => answeredTransport(res, control, 'TCP'));
-    this.session = this.checked(() => sessionOf(res, this.session));
+    const spec = this.checked(() => answeredTransport(res, control, 'TCP', this.onIgnored));
+    this.session = this.checked(() => sessionOf(res, this.session, this.onIgnored));
     const ssrc = spec?.ssrc !== undefined ? { ssrc: spec.ssrc } : {};
     this.media.addTcpTrack({ index, clockRate, ...ssrc }, spec?.interleaved ?? asked, (ch, p) =>
       this.control.sendFrame(ch, p),
@@ -382,11 +384,18 @@ export class Leg extends EventEmitter<LegEvents> {
       }
       for (const uri of more) responses.push(await this.control.call('PLAY', uri, headers));
     }
-    return playResultOf(responses, info, (value, err) => {
-      const fields = { event: 'leg.bad_rtp_info', id: this.id, value, err: err.message };
-      this.log.warn(fields, 'unreadable RTP-Info');
-    });
+    return playResultOf(
+      responses,
+      info,
+      (value, err) => {
+        const fields = { event: 'leg.bad_rtp_info', id: this.id, value, err: err.message };
+        this.log.warn(fields, 'unreadable RTP-Info');
+      },
+      this.onIgnored,
+    );
   }
+
+  private readonly onIgnored: OnIgnored = (...a) => logIgnored(this.log, this.id, ...a);
 
   private startKeepalive(timeoutS: number): void {
     if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);

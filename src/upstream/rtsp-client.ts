@@ -353,7 +353,8 @@ export class RtspClientConnection extends EventEmitter<RtspClientEvents> {
     const session = res.headers.get('Session');
     if (session !== undefined && res.status >= 200 && res.status < 300) {
       try {
-        const s = parseSession(session);
+        // liberal, as for every answer: a malformed timeout must not lose the session id
+        const s = parseSession(session, []);
         this.sessionId = s.id;
         if (s.timeout !== undefined) this.sessionTimeout = s.timeout;
       } catch {
@@ -382,7 +383,9 @@ export class RtspClientConnection extends EventEmitter<RtspClientEvents> {
     }
     let challenge: AuthChallenge | undefined;
     try {
-      challenge = pickChallenge(parseWwwAuthenticate(res.headers.getAll('WWW-Authenticate')));
+      // liberal: an unreadable challenge line must not hide a usable one on another line
+      const values = res.headers.getAll('WWW-Authenticate');
+      challenge = pickChallenge(parseWwwAuthenticate(values, []));
     } catch {
       challenge = undefined;
     }

@@ -122,6 +122,26 @@ describe('status codes', () => {
     c.close();
   });
 
+  it('457 from seamd itself for a malformed clock/smpte Range; the session then plays', async () => {
+    const c = await client();
+    await setUp(c);
+    const errorsBefore = seamd.events('upstream.error').length;
+    for (const range of [
+      'clock=-',
+      'smpte=aa:00:00-',
+      'smpte=0:0:0-0',
+      'clock=20240101T000000Z-20231231T000000Z',
+    ]) {
+      const r = await c.request('PLAY', seamd.url('file'), { Range: range });
+      expect(r.status, range).toBe(457);
+    }
+    // Still ready (nothing was started upstream): PAUSE is refused, a good PLAY plays.
+    expect((await c.request('PAUSE', seamd.url('file'))).status).toBe(455);
+    expect(seamd.events('upstream.error').length).toBe(errorsBefore);
+    expect((await c.request('PLAY', seamd.url('file'), { Range: 'npt=0-' })).status).toBe(200);
+    c.close();
+  });
+
   it('461 for multicast and unknown profiles, 403 for a destination elsewhere', async () => {
     const c = await client();
     await c.request('DESCRIBE', seamd.url('file'));

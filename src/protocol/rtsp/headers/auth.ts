@@ -129,17 +129,42 @@ function parseChallenges(value: string): AuthChallenge[] {
   return out;
 }
 
-/** All challenges of all WWW-Authenticate values, in order. */
-export function parseWwwAuthenticate(values: string[]): AuthChallenge[] {
-  return values.flatMap(parseChallenges);
+/**
+ * All challenges of all WWW-Authenticate values, in order. With `ignored` (an origin's answer),
+ * a value that does not parse is skipped and described there, so that a good challenge in
+ * another value is still used; without it the first bad value throws HDR_BAD_AUTH.
+ */
+export function parseWwwAuthenticate(values: string[], ignored?: string[]): AuthChallenge[] {
+  return values.flatMap((v) => {
+    try {
+      return parseChallenges(v);
+    } catch (err) {
+      if (!ignored) throw err;
+      ignored.push(`${v} (${err instanceof Error ? err.message : String(err)})`);
+      return [];
+    }
+  });
 }
 
-/** Server side: the credentials of one Authorization header. Basic also yields username/password. */
+/** What a Digest Authorization must carry to be checked at all (RFC 2617 §3.2.2). */
+const DIGEST_CREDENTIAL_PARAMS = ['username', 'realm', 'nonce', 'uri', 'response'];
+
+/**
+ * Server side, strict (a viewer's request): the credentials of one Authorization header, Basic
+ * (also yields username/password) or Digest with all of its required parameters.
+ */
 export function parseAuthorization(v: string): AuthChallenge {
   const list = parseChallenges(v);
   const [ch] = list;
   if (!ch || list.length !== 1) throw bad('expected exactly one credential');
-  if (ch.scheme.toLowerCase() === 'basic') {
+  const scheme = ch.scheme.toLowerCase();
+  if (scheme === 'digest') {
+    const missing = DIGEST_CREDENTIAL_PARAMS.filter((k) => ch.params[k] === undefined);
+    if (missing.length > 0) throw bad(`Digest without ${missing.join(', ')}`);
+  } else if (scheme !== 'basic') {
+    throw bad(`unsupported scheme ${JSON.stringify(ch.scheme)}`);
+  }
+  if (scheme === 'basic') {
     const t68 = ch.params.token68;
     if (t68 === undefined) throw bad('Basic without credentials');
     const decoded = Buffer.from(t68, 'base64').toString('utf8');

@@ -1,6 +1,6 @@
 /** Range (RFC 2326 §12.29, §3.5-3.7): `npt=8-30`, `npt=now-`, `clock=...`, `smpte=...`, `;time=`. */
 import { ProtocolError } from '../../../errors.js';
-import { hasCtl, trimOws } from '../syntax.js';
+import { trimOws } from '../syntax.js';
 
 export type RangeSpec =
   | { unit: 'npt'; start: number | 'now' | undefined; end: number | undefined; time?: string }
@@ -50,6 +50,62 @@ function parseNptRange(v: string, spec: string): RangeSpec & { unit: 'npt' } {
   return { unit: 'npt', start, end };
 }
 
+/**
+ * utc-time (RFC 2326 §3.7): `YYYYMMDDThhmmss[.fraction]Z`, a real calendar date and time of day.
+ * Returns a key that sorts like the instant it names, undefined when malformed.
+ */
+function utcKey(t: string): string | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(?:\.(\d+))?Z$/.exec(t);
+  if (!m) return undefined;
+  const [, y, mo, d, hh, mm, ss, frac = ''] = m.map((x) => x ?? '');
+  const month = Number(mo);
+  const day = Number(d);
+  // Day 0 of the next month is the last day of this one.
+  const monthDays = new Date(Date.UTC(2000, month, 0)).getUTCDate();
+  const leapFeb = month === 2 && day === 29;
+  const year = Number(y);
+  const isLeap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  if (month < 1 || month > 12 || day < 1 || day > monthDays || (leapFeb && !isLeap)) {
+    return undefined;
+  }
+  if (Number(hh) > 23 || Number(mm) > 59 || Number(ss) > 59) return undefined;
+  // Trailing zeros dropped, then padded: equal instants get equal keys, and keys compare as text.
+  return `${y}${mo}${d}${hh}${mm}${ss}.${frac.replace(/0+$/, '').padEnd(20, '0')}`;
+}
+
+/** `start "-" [ end ]` with a start required (RFC 2326 §3.5, §3.7), end not before start. */
+function checkRange(
+  v: string,
+  spec: string,
+  what: string,
+  key: (t: string) => string | number | undefined,
+): void {
+  const dash = spec.indexOf('-');
+  if (dash < 0) throw bad(v, `${what} range without "-"`);
+  const start = key(spec.slice(0, dash));
+  const endText = spec.slice(dash + 1);
+  const end = endText === '' ? undefined : key(endText);
+  if (start === undefined || (endText !== '' && end === undefined)) throw bad(v, `${what} range`);
+  if (end !== undefined && end < start) throw bad(v, 'end before start');
+}
+
+/**
+ * smpte-time = hh ":" mm ":" ss [ ":" frames ] [ "." subframes ], each 1-2 digits (RFC 2326
+ * §3.5), with minutes and seconds below 60 and frames below the rate. Returns subframes since 0.
+ */
+function smpteSubframes(t: string, fps: number): number | undefined {
+  const m = /^(\d{1,2}):(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?(?:\.(\d{1,2}))?$/.exec(t);
+  if (!m) return undefined;
+  const [h = 0, mm = 0, ss = 0, f = 0, sub = 0] = m.slice(1).map((x) => Number(x ?? 0));
+  if (mm > 59 || ss > 59 || f >= fps) return undefined;
+  return ((h * 3600 + mm * 60 + ss) * fps + f) * 100 + sub;
+}
+
+/** The frame rate of an SMPTE unit: 25 for smpte-25, else 30 (smpte, smpte-30-drop). */
+function smpteFps(unit: string): number {
+  return unit === 'smpte-25' ? 25 : 30;
+}
+
 export function parseRange(v: string): RangeSpec {
   const [first = '', ...params] = v.split(';');
   const eq = first.indexOf('=');
@@ -65,7 +121,8 @@ export function parseRange(v: string): RangeSpec {
     unit === 'smpte-30-drop' ||
     unit === 'smpte-25'
   ) {
-    if (!spec.includes('-') || /[\s,"]/.test(spec) || hasCtl(spec)) throw bad(v, `${unit} range`);
+    if (unit === 'clock') checkRange(v, spec, unit, utcKey);
+    else checkRange(v, spec, 'smpte', (t) => smpteSubframes(t, smpteFps(unit)));
     out =
       unit === 'clock' || unit === 'smpte'
         ? { unit, raw: spec }
@@ -78,7 +135,7 @@ export function parseRange(v: string): RangeSpec {
     if (peq < 0) continue;
     if (trimOws(p.slice(0, peq)).toLowerCase() !== 'time') continue; // ignore unknown parameters
     const time = trimOws(p.slice(peq + 1));
-    if (!/^[0-9]{8}T[0-9]{6}(\.[0-9]+)?Z$/.test(time)) throw bad(v, 'time parameter');
+    if (utcKey(time) === undefined) throw bad(v, 'time parameter');
     out.time = time;
   }
   return out;
@@ -102,12 +159,13 @@ export function formatRange(r: RangeSpec): string {
     }
     out = `npt=${start}-${end}`;
   } else {
-    const raw = r.raw;
-    if (!raw.includes('-') || /[\s,;"]/.test(raw) || hasCtl(raw)) throw bad(raw, `${r.unit} range`);
-    out = `${r.unit === 'smpte' ? (r.variant ?? 'smpte') : r.unit}=${raw}`;
+    const unit = r.unit === 'smpte' ? (r.variant ?? 'smpte') : r.unit;
+    out = `${unit}=${r.raw}`;
+    if (r.unit === 'clock') checkRange(out, r.raw, unit, utcKey);
+    else checkRange(out, r.raw, 'smpte', (t) => smpteSubframes(t, smpteFps(unit)));
   }
   if (r.time !== undefined) {
-    if (!/^[0-9]{8}T[0-9]{6}(\.[0-9]+)?Z$/.test(r.time)) throw bad(r.time, 'time parameter');
+    if (utcKey(r.time) === undefined) throw bad(r.time, 'time parameter');
     out += `;time=${r.time}`;
   }
   return out;

@@ -30,11 +30,12 @@ function splitEntries(v: string): string[] {
   return out;
 }
 
-const PARAM_RE = /^[ \t]*(seq|rtptime)[ \t]*=(.*)$/is;
+/** The parameters that end an entry's URL: RFC 2326's seq and rtptime, and RFC 7826's ssrc. */
+const PARAM_RE = /^[ \t]*(seq|rtptime|ssrc)[ \t]*=(.*)$/is;
 
-function parseEntry(v: string, text: string): RtpInfoEntry {
-  // Everything from `url=` up to the first `;seq=` / `;rtptime=` is the URL, even if it holds
-  // semicolons of its own.
+function parseEntry(v: string, text: string, ignored: string[] | undefined): RtpInfoEntry {
+  // Everything from `url=` up to the first `;seq=` / `;rtptime=` / `;ssrc=` is the URL, even if
+  // it holds semicolons of its own.
   const pieces = text.split(';');
   const first = pieces[0] ?? '';
   const m = /^[ \t]*url[ \t]*=(.*)$/is.exec(first);
@@ -47,31 +48,31 @@ function parseEntry(v: string, text: string): RtpInfoEntry {
   if (url === '' || hasCtl(url)) throw bad(v, 'url');
   const entry: RtpInfoEntry = { url };
   for (; i < pieces.length; i++) {
-    const piece = pieces[i] ?? '';
-    if (trimOws(piece) === '') continue;
+    const piece = trimOws(pieces[i] ?? '');
+    if (piece === '') continue;
     const pm = PARAM_RE.exec(piece);
-    if (!pm?.[1]) throw bad(v, `parameter ${JSON.stringify(piece)}`);
-    const name = pm[1].toLowerCase();
-    const value = trimOws(pm[2] ?? '');
-    if (name === 'seq') {
-      const seq = parseUint(value, 0xffff);
-      if (seq === undefined) throw bad(v, `seq=${value}`);
-      entry.seq = seq;
-    } else {
-      const rtptime = parseUint(value, 0xffffffff);
-      if (rtptime === undefined) throw bad(v, `rtptime=${value}`);
-      entry.rtptime = rtptime;
-    }
+    const name = pm?.[1]?.toLowerCase();
+    const value = trimOws(pm?.[2] ?? '');
+    const seq = name === 'seq' ? parseUint(value, 0xffff) : undefined;
+    const rtptime = name === 'rtptime' ? parseUint(value, 0xffffffff) : undefined;
+    if (seq !== undefined) entry.seq = seq;
+    else if (rtptime !== undefined) entry.rtptime = rtptime;
+    else ignored?.push(`${entry.url}: ${piece}`); // unknown, ssrc (unused) or malformed
   }
   return entry;
 }
 
-export function parseRtpInfo(v: string): RtpInfoEntry[] {
+/**
+ * Parses an RTP-Info header (only ever read from origin answers, so liberal): unknown
+ * parameters (e.g. RFC 7826's ssrc) and malformed seq/rtptime values are left out of the entry
+ * and described in `ignored` when given; an entry without a usable url is HDR_BAD_RTP_INFO.
+ */
+export function parseRtpInfo(v: string, ignored?: string[]): RtpInfoEntry[] {
   if (hasCtl(v)) throw bad(v, 'control character');
   const entries = splitEntries(v)
     .map((e) => e.replace(/[ \t,]+$/, '')) // tolerate a trailing comma
     .filter((e) => trimOws(e) !== '')
-    .map((e) => parseEntry(v, e));
+    .map((e) => parseEntry(v, e, ignored));
   if (entries.length === 0) throw bad(v, 'empty');
   return entries;
 }
@@ -89,7 +90,7 @@ export function formatRtpInfo(entries: RtpInfoEntry[]): string {
         (e.seq === undefined && e.rtptime === undefined && url.endsWith(',')) ||
         unquote(url) !== undefined ||
         hasCtl(url) ||
-        /;[ \t]*(seq|rtptime)[ \t]*=/i.test(url) ||
+        /;[ \t]*(seq|rtptime|ssrc)[ \t]*=/i.test(url) ||
         SPLIT_RE.test(url)
       ) {
         throw bad(url, 'url');

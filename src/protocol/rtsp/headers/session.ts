@@ -23,7 +23,12 @@ export function isValidSessionId(id: string): boolean {
   return SESSION_ID_RE.test(id);
 }
 
-export function parseSession(v: string): SessionHeader {
+/**
+ * Parses a Session header. Strict by default (a viewer's malformed timeout is HDR_BAD_SESSION);
+ * with `ignored`, liberal (an origin's answer): a malformed timeout is left out (the default then
+ * applies) and described in `ignored`. Unknown parameters are always skipped (RFC 7826 adds some).
+ */
+export function parseSession(v: string, ignored?: string[]): SessionHeader {
   const [first = '', ...params] = v.split(';');
   const id = trimOws(first);
   if (!isValidSessionId(id)) throw bad(v, 'session id');
@@ -35,8 +40,9 @@ export function parseSession(v: string): SessionHeader {
     const name = trimOws(eq < 0 ? param : param.slice(0, eq)).toLowerCase();
     if (name !== 'timeout') continue; // unknown parameters are ignored (RFC 7826 is extensible)
     const timeout = eq < 0 ? undefined : parseUint(trimOws(param.slice(eq + 1)), MAX_TIMEOUT);
-    if (timeout === undefined) throw bad(v, 'timeout');
-    out.timeout = timeout;
+    if (timeout !== undefined) out.timeout = timeout;
+    else if (ignored) ignored.push(param);
+    else throw bad(v, 'timeout');
   }
   return out;
 }

@@ -61,24 +61,104 @@ function bad(why: string): ProtocolError {
   return new ProtocolError('HDR_BAD_TRANSPORT', `bad Transport: ${why}`);
 }
 
-function parseRange(name: string, value: string, max: number): [number, number] {
+function parseRange(value: string, max: number): [number, number] | undefined {
   const m = /^(\d+)(?:[ \t]*-[ \t]*(\d+))?$/.exec(value);
   const a = m?.[1] === undefined ? undefined : parseUint(m[1], max);
-  if (a === undefined) throw bad(`${name}=${value}`);
+  if (a === undefined) return undefined;
   if (m?.[2] === undefined) {
     // A single port/channel n stands for the pair n, n+1 (RTP + RTCP).
-    if (a + 1 > max) throw bad(`${name}=${value}`);
-    return [a, a + 1];
+    return a + 1 > max ? undefined : [a, a + 1];
   }
   const b = parseUint(m[2], max);
-  if (b === undefined) throw bad(`${name}=${value}`);
-  return [a, b];
+  return b === undefined ? undefined : [a, b];
 }
 
-function parseSpec(text: string): TransportSpec {
-  const params = splitOutsideQuotes(text, ';');
-  if (!params) throw bad('unterminated quoted string');
-  const [head = '', ...rest] = params;
+const TRANSPORT_ID_RE = /^[^=;/\s]+\/[^=;/\s]+(\/[^=;/\s]+)?$/;
+
+/**
+ * The parameter list of one spec with the transport id first. Strictly the id must come first
+ * (RFC 2326 §12.39); leniently (origin answers) it may be anywhere, as some servers write it.
+ */
+function withIdFirst(params: string[], ignored: string[] | undefined): string[] {
+  const first = trimOws(params[0] ?? '');
+  if (!ignored || TRANSPORT_ID_RE.test(first)) return params;
+  const at = params.findIndex((p) => TRANSPORT_ID_RE.test(trimOws(p)));
+  if (at < 0) return params;
+  ignored.push(`transport id not first: ${JSON.stringify(params.join(';'))}`);
+  return [params[at] ?? '', ...params.slice(0, at), ...params.slice(at + 1)];
+}
+
+/** Reads one parameter into spec; returns why it is unusable, undefined when taken. */
+function applyParam(spec: TransportSpec, p: string): string | undefined {
+  const eq = p.indexOf('=');
+  const name = trimOws(eq < 0 ? p : p.slice(0, eq));
+  const key = name.toLowerCase();
+  if (!isToken(name)) return 'bad parameter name';
+  const flag = key === 'unicast' || key === 'multicast' || key === 'append';
+  if (eq < 0) {
+    if (key === 'unicast' || key === 'multicast') spec.delivery = key;
+    else if (key === 'append') spec.append = true;
+    else if (key === 'destination')
+      return undefined; // bare: "send to the requester", the default
+    else if (KNOWN_PARAMS.has(key)) return 'no value';
+    else setOwn(spec.extra, name, true);
+    return undefined;
+  }
+  if (flag) return 'takes no value';
+  const value = trimOws(p.slice(eq + 1));
+  const rangeKey = RANGE_PARAMS.get(key);
+  if (rangeKey) {
+    const range = parseRange(value, key === 'interleaved' ? 255 : 65535);
+    if (!range) return 'bad range';
+    spec[rangeKey] = range;
+    return undefined;
+  }
+  switch (key) {
+    case 'destination':
+    case 'source': {
+      const addr = unquote(value) ?? value;
+      if (addr === '') return 'empty';
+      if (/[\s,;"]/.test(addr)) return 'bad address';
+      spec[key] = addr;
+      return undefined;
+    }
+    case 'ttl': {
+      const ttl = parseUint(value, 255);
+      if (ttl === undefined) return 'not 0-255';
+      spec.ttl = ttl;
+      return undefined;
+    }
+    case 'layers': {
+      const layers = parseUint(value, 0xffff);
+      if (!layers) return 'not 1-65535';
+      spec.layers = layers;
+      return undefined;
+    }
+    case 'ssrc':
+      // RFC 2326 §12.39: 8 hex digits. Some cameras write the SSRC in decimal (10 digits);
+      // read as hex that is another number, so it is never guessed at: an origin's answer goes
+      // without it (the SSRC is then learnt from the RTP packets), a viewer's offer is refused.
+      if (!/^[0-9A-Fa-f]{1,8}$/.test(value)) return 'not 1-8 hex digits';
+      spec.ssrc = parseInt(value, 16);
+      return undefined;
+    case 'mode': {
+      const mode = unquote(value) ?? value;
+      if (mode === '' || !/^[A-Za-z0-9_.!~*'()%+-]+(,[A-Za-z0-9_.!~*'()%+-]+)*$/.test(mode)) {
+        return 'bad method list';
+      }
+      spec.mode = mode.toUpperCase();
+      return undefined;
+    }
+    default:
+      setOwn(spec.extra, name, value);
+      return undefined;
+  }
+}
+
+function parseSpec(text: string, ignored: string[] | undefined): TransportSpec {
+  const split = splitOutsideQuotes(text, ';');
+  if (!split) throw bad('unterminated quoted string');
+  const [head = '', ...rest] = withIdFirst(split, ignored);
   const ids = trimOws(head).split('/');
   const [protocol, profile, lower = 'UDP'] = ids;
   if (ids.length > 3 || !protocol || !profile || !isToken(protocol) || !isToken(profile)) {
@@ -97,71 +177,25 @@ function parseSpec(text: string): TransportSpec {
   for (const raw of rest) {
     const p = trimOws(raw);
     if (p === '') continue;
-    const eq = p.indexOf('=');
-    const name = trimOws(eq < 0 ? p : p.slice(0, eq));
-    const key = name.toLowerCase();
-    if (!isToken(name)) throw bad(`parameter ${JSON.stringify(p)}`);
-    const flag = key === 'unicast' || key === 'multicast' || key === 'append';
-    if (eq < 0) {
-      if (key === 'unicast' || key === 'multicast') spec.delivery = key;
-      else if (key === 'append') spec.append = true;
-      else if (key === 'destination')
-        continue; // bare: "send to the requester", the default
-      else if (KNOWN_PARAMS.has(key)) throw bad(`${name} without a value`);
-      else setOwn(spec.extra, name, true);
-      continue;
-    }
-    if (flag) throw bad(`${name} takes no value`);
-    const value = trimOws(p.slice(eq + 1));
-    const rangeKey = RANGE_PARAMS.get(key);
-    if (rangeKey) {
-      spec[rangeKey] = parseRange(name, value, key === 'interleaved' ? 255 : 65535);
-      continue;
-    }
-    switch (key) {
-      case 'destination':
-      case 'source': {
-        const addr = unquote(value) ?? value;
-        if (addr === '' || /[\s,;"]/.test(addr)) throw bad(`${name}=${value}`);
-        spec[key] = addr;
-        break;
-      }
-      case 'ttl': {
-        const ttl = parseUint(value, 255);
-        if (ttl === undefined) throw bad(`ttl=${value}`);
-        spec.ttl = ttl;
-        break;
-      }
-      case 'layers': {
-        const layers = parseUint(value, 0xffff);
-        if (!layers) throw bad(`layers=${value}`);
-        spec.layers = layers;
-        break;
-      }
-      case 'ssrc':
-        if (!/^[0-9A-Fa-f]{1,8}$/.test(value)) throw bad(`ssrc=${value}`);
-        spec.ssrc = parseInt(value, 16);
-        break;
-      case 'mode': {
-        const mode = unquote(value) ?? value;
-        if (mode === '' || !/^[A-Za-z0-9_.!~*'()%+-]+(,[A-Za-z0-9_.!~*'()%+-]+)*$/.test(mode)) {
-          throw bad(`mode=${value}`);
-        }
-        spec.mode = mode.toUpperCase();
-        break;
-      }
-      default:
-        setOwn(spec.extra, name, value);
-    }
+    const why = applyParam(spec, p);
+    if (why === undefined) continue;
+    if (!ignored) throw bad(`${JSON.stringify(p)}: ${why}`);
+    ignored.push(`${p} (${why})`);
   }
   return spec;
 }
 
-export function parseTransport(v: string): TransportSpec[] {
+/**
+ * Parses a Transport header. Strict by default (what viewers send: any malformed parameter is
+ * HDR_BAD_TRANSPORT). With `ignored`, liberal (what an origin answers): malformed or empty
+ * parameters are left out, a transport id out of place is found, and each is described in
+ * `ignored` for the caller to log. The transport id itself must still be readable.
+ */
+export function parseTransport(v: string, ignored?: string[]): TransportSpec[] {
   if (hasCtl(v)) throw bad('control character');
   const items = splitOutsideQuotes(v, ',');
   if (!items) throw bad('unterminated quoted string');
-  const specs = items.filter((s) => trimOws(s) !== '').map(parseSpec);
+  const specs = items.filter((s) => trimOws(s) !== '').map((s) => parseSpec(s, ignored));
   if (specs.length === 0) throw bad('empty');
   return specs;
 }

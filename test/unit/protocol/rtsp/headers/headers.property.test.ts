@@ -68,7 +68,41 @@ const transportArb: fc.Arbitrary<TransportSpec> = fc.record(
 );
 
 const millis = fc.integer({ min: 0, max: 1e9 });
-const timeArb = fc.stringMatching(/^[0-9]{8}T[0-9]{6}(\.[0-9]{1,3})?Z$/);
+/** utc-time (RFC 2326 §3.7) of a real instant: `YYYYMMDDThhmmss[.fff]Z`. */
+const instantArb = fc.date({
+  min: new Date('0001-01-01T00:00:00Z'),
+  max: new Date('9999-12-31T23:59:59Z'),
+  noInvalidDate: true,
+});
+const utc = (d: Date, ms: boolean): string => {
+  const iso = d.toISOString().replace(/[-:]/g, ''); // YYYYMMDDThhmmss.sssZ
+  return ms ? iso : iso.replace(/\.\d+/, '');
+};
+const timeArb = fc.tuple(instantArb, fc.boolean()).map(([d, ms]) => utc(d, ms));
+const clockRawArb = fc
+  .tuple(instantArb, fc.option(instantArb, { nil: undefined }), fc.boolean())
+  .map(([a, b, ms]) => {
+    const [start, end] = b !== undefined && b < a ? [b, a] : [a, b];
+    return `${utc(start, ms)}-${end === undefined ? '' : utc(end, ms)}`;
+  });
+/** smpte-time: hh:mm:ss[:ff[.sub]] at 30 fps, as 1-2 digit fields. */
+const smpteArb = fc
+  .tuple(
+    fc.integer({ min: 0, max: 99 }),
+    fc.integer({ min: 0, max: 59 }),
+    fc.integer({ min: 0, max: 59 }),
+    fc.option(
+      fc.tuple(fc.integer({ min: 0, max: 29 }), fc.option(fc.integer({ min: 0, max: 99 }))),
+    ),
+  )
+  .map(([h, m, sec, f]) => ({
+    key: (((h * 60 + m) * 60 + sec) * 30 + (f?.[0] ?? 0)) * 100 + (f?.[1] ?? 0),
+    text: `${h}:${m}:${sec}${f ? `:${f[0]}${f[1] === null ? '' : `.${f[1]}`}` : ''}`,
+  }));
+const smpteRawArb = fc.tuple(smpteArb, fc.option(smpteArb, { nil: undefined })).map(([a, b]) => {
+  const [start, end] = b !== undefined && b.key < a.key ? [b, a] : [a, b];
+  return `${start.text}-${end?.text ?? ''}`;
+});
 const rangeArb: fc.Arbitrary<RangeSpec> = fc.oneof(
   fc
     .record({
@@ -88,11 +122,11 @@ const rangeArb: fc.Arbitrary<RangeSpec> = fc.oneof(
       return r;
     }),
   fc.record(
-    {
-      unit: fc.constantFrom('clock' as const, 'smpte' as const),
-      raw: fc.stringMatching(/^[0-9T:.Z]{1,12}-[0-9T:.Z]{0,12}$/),
-      time: timeArb,
-    },
+    { unit: fc.constant('clock' as const), raw: clockRawArb, time: timeArb },
+    { requiredKeys: ['unit', 'raw'] },
+  ),
+  fc.record(
+    { unit: fc.constant('smpte' as const), raw: smpteRawArb, time: timeArb },
     { requiredKeys: ['unit', 'raw'] },
   ),
 );
@@ -102,7 +136,7 @@ const rtpInfoArb: fc.Arbitrary<RtpInfoEntry[]> = fc.array(
     {
       url: fc
         .stringMatching(/^(rtsp:\/\/[a-z0-9.]{1,10})?(\/[A-Za-z0-9=_.;,-]{1,12}){0,3}$/)
-        .filter((u) => u !== '' && !u.endsWith(',') && !/;(seq|rtptime)=|,url=/i.test(u)),
+        .filter((u) => u !== '' && !u.endsWith(',') && !/;(seq|rtptime|ssrc)=|,url=/i.test(u)),
       seq: fc.integer({ min: 0, max: 65535 }),
       rtptime: fc.integer({ min: 0, max: 0xffffffff }),
     },
@@ -234,10 +268,14 @@ const PARSERS: Array<[string, (s: string) => unknown]> = [
   ['parseCSeq', parseCSeq],
   ['parseSession', parseSession],
   ['parseTransport', parseTransport],
+  ['parseTransport (liberal)', (s) => parseTransport(s, [])],
+  ['parseSession (liberal)', (s) => parseSession(s, [])],
   ['parseRange', parseRange],
   ['parseNptTime', parseNptTime],
   ['parseRtpInfo', parseRtpInfo],
+  ['parseRtpInfo (reporting)', (s) => parseRtpInfo(s, [])],
   ['parseWwwAuthenticate', (s) => parseWwwAuthenticate([s])],
+  ['parseWwwAuthenticate (liberal)', (s) => parseWwwAuthenticate([s], [])],
   ['parseAuthorization', parseAuthorization],
   ['baseUrlOf', (s) => baseUrlOf(new RtspHeaders({ 'Content-Location': s }), 'rtsp://h/x')],
 ];

@@ -63,6 +63,27 @@ describe('Range', () => {
       'smpte-25=10:07:00-',
     ],
     ['NPT=1-2;foo=bar', { unit: 'npt', start: 1, end: 2 }, 'npt=1-2'],
+    [
+      'clock=20240229T235959.25Z-20240301T000000Z',
+      { unit: 'clock', raw: '20240229T235959.25Z-20240301T000000Z' },
+      'clock=20240229T235959.25Z-20240301T000000Z',
+    ],
+    [
+      'clock=20240101T000000.25Z-20240101T000000.5Z;time=20000229T000000Z',
+      { unit: 'clock', raw: '20240101T000000.25Z-20240101T000000.5Z', time: '20000229T000000Z' },
+      'clock=20240101T000000.25Z-20240101T000000.5Z;time=20000229T000000Z',
+    ],
+    [
+      'smpte-30-drop=0:0:0:29.99-99:59:59',
+      { unit: 'smpte', raw: '0:0:0:29.99-99:59:59', variant: 'smpte-30-drop' },
+      'smpte-30-drop=0:0:0:29.99-99:59:59',
+    ],
+    ['smpte=1:2:3.4-', { unit: 'smpte', raw: '1:2:3.4-' }, 'smpte=1:2:3.4-'],
+    [
+      'clock=20240101T000000.000000000000000000000Z-20240101T000000Z',
+      { unit: 'clock', raw: '20240101T000000.000000000000000000000Z-20240101T000000Z' },
+      'clock=20240101T000000.000000000000000000000Z-20240101T000000Z',
+    ],
   ];
   for (const [input, want, formatted] of good) {
     it(`parses and formats ${input}`, () => {
@@ -84,6 +105,32 @@ describe('Range', () => {
     'clock=',
     'clock=20240101T000000Z',
     'npt=0-;time=yesterday',
+    // clock and smpte follow their RFC 2326 grammar (§3.5, §3.7), with real dates and times
+    'clock=-',
+    'clock=-20240101T000000Z',
+    'clock=20240101T000000Z-20231231T235959Z',
+    'clock=20240101T000000.5Z-20240101T000000.25Z',
+    'clock=20240101T000000-',
+    'clock=20241301T000000Z-',
+    'clock=20230229T000000Z-',
+    'clock=20240431T000000Z-',
+    'clock=20240101T240000Z-',
+    'clock=20240101T006000Z-',
+    'clock=20240101T000060Z-',
+    'clock=20240101T000000.Z-',
+    'clock=20240101T000000Z-;time=20241301T000000Z',
+    'smpte=-',
+    'smpte=-10:00:00',
+    'smpte=10:00-',
+    'smpte=10:60:00-',
+    'smpte=10:00:60-',
+    'smpte=10:00:00:30-',
+    'smpte-25=10:00:00:25-',
+    'smpte=100:00:00-',
+    'smpte=10:00:00.-',
+    'smpte=10:00:01-10:00:00',
+    'smpte=10:00:00:01.100-',
+    'smpte=10:00:00-10:00:00-',
   ];
   for (const input of bad) {
     it(`rejects ${JSON.stringify(input)}`, () =>
@@ -102,6 +149,10 @@ describe('Range', () => {
       'HDR_BAD_RANGE',
     );
     expect(errorCode(() => formatRange({ unit: 'clock', raw: 'x\r\ny-' }))).toBe('HDR_BAD_RANGE');
+    expect(errorCode(() => formatRange({ unit: 'clock', raw: '-' }))).toBe('HDR_BAD_RANGE');
+    expect(
+      errorCode(() => formatRange({ unit: 'smpte', raw: '0:0:0:25-', variant: 'smpte-25' })),
+    ).toBe('HDR_BAD_RANGE');
   });
 });
 
@@ -148,15 +199,49 @@ describe('RTP-Info', () => {
     ['empty', ''],
     ['no url', 'seq=1;rtptime=2'],
     ['empty url', 'url=;seq=1'],
-    ['seq above 65535', 'url=rtsp://h/x;seq=65536'],
-    ['negative seq', 'url=rtsp://h/x;seq=-1'],
-    ['rtptime above uint32', 'url=rtsp://h/x;rtptime=4294967296'],
-    ['empty rtptime', 'url=rtsp://h/x;rtptime='],
-    ['non-numeric seq', 'url=rtsp://h/x;seq=abc'],
   ];
   for (const [name, input] of bad) {
     it(`rejects ${name}`, () =>
       expect(errorCode(() => parseRtpInfo(input))).toBe('HDR_BAD_RTP_INFO'));
+  }
+
+  // An origin's answer: what is unusable is left out of the entry and reported, the rest kept.
+  const liberal: Array<[string, string, RtpInfoEntry[], string[]]> = [
+    [
+      'seq above 65535',
+      'url=rtsp://h/x;seq=65536;rtptime=1',
+      [{ url: 'rtsp://h/x', rtptime: 1 }],
+      ['rtsp://h/x: seq=65536'],
+    ],
+    ['negative seq', 'url=rtsp://h/x;seq=-1', [{ url: 'rtsp://h/x' }], ['rtsp://h/x: seq=-1']],
+    [
+      'rtptime above uint32',
+      'url=rtsp://h/x;seq=2;rtptime=4294967296',
+      [{ url: 'rtsp://h/x', seq: 2 }],
+      ['rtsp://h/x: rtptime=4294967296'],
+    ],
+    ['empty rtptime', 'url=rtsp://h/x;rtptime=', [{ url: 'rtsp://h/x' }], ['rtsp://h/x: rtptime=']],
+    ['non-numeric seq', 'url=rtsp://h/x;seq=abc', [{ url: 'rtsp://h/x' }], ['rtsp://h/x: seq=abc']],
+    [
+      'ssrc before seq ends the url (RFC 7826 parameter)',
+      'url=trackID=1;ssrc=56597976;seq=55664;rtptime=254718369',
+      [{ url: 'trackID=1', seq: 55664, rtptime: 254718369 }],
+      ['trackID=1: ssrc=56597976'],
+    ],
+    [
+      'unknown parameter after seq',
+      'url=rtsp://h/x;seq=1;x-foo=bar;rtptime=2',
+      [{ url: 'rtsp://h/x', seq: 1, rtptime: 2 }],
+      ['rtsp://h/x: x-foo=bar'],
+    ],
+  ];
+  for (const [name, input, want, ignored] of liberal) {
+    it(`keeps the usable part with ${name}`, () => {
+      const seen: string[] = [];
+      expect(parseRtpInfo(input, seen)).toEqual(want);
+      expect(seen).toEqual(ignored);
+      expect(parseRtpInfo(input)).toEqual(want);
+    });
   }
 
   it('formats', () => {
@@ -169,6 +254,7 @@ describe('RTP-Info', () => {
     expect(errorCode(() => formatRtpInfo([]))).toBe('HDR_BAD_RTP_INFO');
     expect(errorCode(() => formatRtpInfo([{ url: 'rtsp://h/x\r\n' }]))).toBe('HDR_BAD_RTP_INFO');
     expect(errorCode(() => formatRtpInfo([{ url: 'rtsp://h/x;seq=1' }]))).toBe('HDR_BAD_RTP_INFO');
+    expect(errorCode(() => formatRtpInfo([{ url: 'trackID=1;ssrc=5' }]))).toBe('HDR_BAD_RTP_INFO');
     expect(errorCode(() => formatRtpInfo([{ url: 'rtsp://h/x', seq: 70000 }]))).toBe(
       'HDR_BAD_RTP_INFO',
     );

@@ -154,6 +154,53 @@ describe('parseTransport', () => {
   }
 });
 
+describe('parseTransport of an origin answer (liberal, reporting)', () => {
+  const cases: Array<[string, string, TransportSpec, string[]]> = [
+    [
+      'empty, malformed and valueless parameters left out, the rest kept',
+      'RTP/AVP;unicast;source=;destination="";ttl=999;layers=0;ssrc=XYZ;mode="";client_port=5000-5001;ttl;unicast=1;server_port=70000',
+      udp({ delivery: 'unicast', clientPort: [5000, 5001] }),
+      [
+        'source= (empty)',
+        'destination="" (empty)',
+        'ttl=999 (not 0-255)',
+        'layers=0 (not 1-65535)',
+        'ssrc=XYZ (not 1-8 hex digits)',
+        'mode="" (bad method list)',
+        'ttl (no value)',
+        'unicast=1 (takes no value)',
+        'server_port=70000 (bad range)',
+      ],
+    ],
+    [
+      'a bad parameter name is left out',
+      'RTP/AVP/TCP;un icast;interleaved=0-1',
+      udp({ lowerTransport: 'TCP', interleaved: [0, 1] }),
+      ['un icast (bad parameter name)'],
+    ],
+    [
+      'the transport id found after parameters',
+      'client_port=3456-3457;RTP/AVP/TCP;interleaved=2-3',
+      udp({ lowerTransport: 'TCP', clientPort: [3456, 3457], interleaved: [2, 3] }),
+      ['transport id not first: "client_port=3456-3457;RTP/AVP/TCP;interleaved=2-3"'],
+    ],
+  ];
+  for (const [name, input, want, ignored] of cases) {
+    it(name, () => {
+      const seen: string[] = [];
+      expect(parseTransport(input, seen)).toEqual([want]);
+      expect(seen).toEqual(ignored);
+      expect(errorCode(() => parseTransport(input))).toBe('HDR_BAD_TRANSPORT');
+    });
+  }
+
+  it('still refuses what has no usable transport id, or an open quote', () => {
+    for (const input of ['', 'RTP;unicast', 'RTP/AVP/SCTP', 'client_port=1-2', 'RTP/AVP;x="a']) {
+      expect(errorCode(() => parseTransport(input, []))).toBe('HDR_BAD_TRANSPORT');
+    }
+  });
+});
+
 describe('parseTransport: wire-chosen keys', () => {
   it('never touches prototypes', () => {
     const [spec] = parseTransport('RTP/AVP;constructor=1;__proto__=x;toString');
