@@ -2,7 +2,7 @@
  * RTP/RTCP UDP socket pairs: RTP on an even port, RTCP on the next odd one (RFC 3550 §11).
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { SeamdError } from '../errors.js';
+import { RuntimeError } from '../errors.js';
 
 export interface UdpPair {
   rtp: Socket;
@@ -28,8 +28,8 @@ export interface AllocateUdpPairOptions {
 /** Receive buffer we ask for: a few seconds of a high-rate video stream. Best effort. */
 export const UDP_RECV_BUFFER_BYTES = 4 * 1024 * 1024;
 
-function allocError(message: string, cause?: unknown): SeamdError {
-  return new SeamdError('PORT_ALLOC', message, { cause });
+function allocError(message: string, cause?: unknown): RuntimeError {
+  return new RuntimeError('PORT_ALLOC', message, { cause });
 }
 
 function errnoOf(err: unknown): string | undefined {
@@ -111,7 +111,7 @@ async function tryPair(
 /**
  * Binds an RTP/RTCP pair on an even/odd port couple, retrying on EADDRINUSE (with a range:
  * random even ports inside it; without: OS-chosen ports until one is even with a free odd
- * neighbour). Throws SeamdError PORT_ALLOC when every try failed or the bind fails otherwise.
+ * neighbour). Throws RuntimeError PORT_ALLOC when every try failed or the bind fails otherwise.
  */
 export async function allocateUdpPair(opts: AllocateUdpPairOptions = {}): Promise<UdpPair> {
   const family = opts.family ?? 'udp4';
@@ -164,7 +164,7 @@ export async function bindUdpPair(
   }
   try {
     const pair = await tryPair(family, host, evenPort);
-    if (!pair) throw new Error('unexpected port');
+    if (!pair) throw new RuntimeError('PORT_ALLOC', 'unexpected port');
     return pair;
   } catch (err) {
     throw allocError(

@@ -139,7 +139,7 @@ export class RecordingCache {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new Error('no answer in time')),
+        () => reject(new UpstreamError('UPSTREAM_TIMEOUT', 'no answer in time')),
         this.opts.revalidateTimeoutMs(),
       );
     });

@@ -9,6 +9,7 @@
  * Reading is asynchronous and runs ahead of the clock by a bounded queue per track, so memory
  * per viewer stays small and many viewers can play one recording at once.
  */
+import { RuntimeError } from '../errors.js';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -117,7 +118,7 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
   }
 
   async play(range: string | undefined): Promise<PlayStart> {
-    if (this.closedFlag) throw new Error('playback closed');
+    if (this.closedFlag) throw new RuntimeError('INVALID_STATE', 'playback closed');
     if (range === undefined && this.mode === 'paused') return this.resume();
     if (range === undefined && this.mode === 'playing') return this.position();
     const { start, end } = parseNptRange(range);
@@ -126,7 +127,8 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
     this.closeReaders();
     const encodings = this.info.tracks.map((t) => t.encoding);
     const plan = await planSeek(this.rec, encodings, start);
-    if (gen !== this.generation || this.closedFlag) throw new Error('superseded by another PLAY');
+    if (gen !== this.generation || this.closedFlag)
+      throw new RuntimeError('INVALID_STATE', 'superseded by another PLAY');
     this.openReaders(plan);
     this.endNpt = end;
     this.startNpt = plan.npt;

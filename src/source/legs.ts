@@ -5,6 +5,7 @@
  * legs once the merged stream has been healthy long enough. Emits canonical packets and the
  * RTCP viewers need (sender reports mapped into canonical space, one BYE per track).
  */
+import { RuntimeError, UpstreamError } from '../errors.js';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -200,7 +201,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
    */
   async setup(): Promise<void> {
     const p = this.primary;
-    if (!p) throw new Error('no upstream leg');
+    if (!p) throw new RuntimeError('INVALID_STATE', 'no upstream leg');
     await p.leg.setup();
     const extra = Math.max(0, this.opts.seam.minLegs - 1);
     await Promise.all(
@@ -218,7 +219,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
   /** PLAY every leg (on-demand: all with the same Range, so they stay on one timeline). */
   async play(range: string | undefined, live: boolean): Promise<CanonicalStart> {
     const lead = this.primary;
-    if (!lead) throw new Error('no upstream leg');
+    if (!lead) throw new RuntimeError('INVALID_STATE', 'no upstream leg');
     this.mode = 'playing';
     this.live = live;
     this.rtcp.reset();
@@ -395,7 +396,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
     try {
       const described = await leg.describe();
       const why = incompatible(this.opts.info, described.info);
-      if (why) throw new Error(`different content: ${why}`);
+      if (why) throw new UpstreamError('UPSTREAM_CONTENT_MISMATCH', `different content: ${why}`);
       await leg.setup();
       if (this.mode === 'closed') {
         await leg.teardown();

@@ -10,7 +10,7 @@ import type { SeamConfig } from '../seam/config.js';
 import type { LossModel } from '../seam/loss-model.js';
 import type { Leg } from '../upstream/leg.js';
 import { sourceKey } from '../upstream/url.js';
-import { isOriginUnavailable, UpstreamError } from '../errors.js';
+import { isOriginUnavailable, RuntimeError, UpstreamError } from '../errors.js';
 import type { MediaSource } from './media-source.js';
 import { Source } from './source.js';
 
@@ -73,7 +73,7 @@ export class SourceRegistry {
    * (release it with `source.release()`).
    */
   async acquire(req: SourceRequest): Promise<MediaSource> {
-    if (this.stopped) throw new Error('seamd is stopping');
+    if (this.stopped) throw new RuntimeError('STOPPING', 'seamd is stopping');
     const key = sourceKey(req.origin);
     const existing = this.live.get(key);
     if (existing && !existing.closed) return this.hold(existing);
@@ -117,7 +117,7 @@ export class SourceRegistry {
   private adopt(cached: MediaSource): MediaSource {
     if (this.stopped) {
       cached.release();
-      throw new Error('seamd is stopping');
+      throw new RuntimeError('STOPPING', 'seamd is stopping');
     }
     this.playbacks.add(cached);
     cached.once('closed', () => this.playbacks.delete(cached));

@@ -6,6 +6,7 @@
  *
  * Media fan-out is the hot path: a canonical packet goes to each subscriber as the same Buffer.
  */
+import { UpstreamError } from '../errors.js';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { SeamConfig } from '../seam/config.js';
@@ -101,7 +102,9 @@ export class Source extends EventEmitter implements MediaSource {
       this.tap?.onRtcp(track, packet);
       for (const sub of this.subscribers) sub.onRtcp(track, packet);
     });
-    this.legs.on('closed', (reason) => this.close(reason ?? new Error('every upstream leg ended')));
+    this.legs.on('closed', (reason) =>
+      this.close(reason ?? new UpstreamError('UPSTREAM_CLOSED', 'every upstream leg ended')),
+    );
   }
 
   get closed(): boolean {

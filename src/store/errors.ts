@@ -1,10 +1,10 @@
 /** Errors about recordings on disk. The message always starts with the file it is about. */
-import { SeamdError, type ErrorCode } from '../errors.js';
+import { SeamdError, type StoreCode } from '../errors.js';
 
-export class StoreError extends SeamdError {
+export class StoreError extends SeamdError<StoreCode> {
   /** The file (or directory) the problem is in. */
   readonly file: string;
-  constructor(code: ErrorCode, file: string, problem: string, options?: { cause?: unknown }) {
+  constructor(code: StoreCode, file: string, problem: string, options?: { cause?: unknown }) {
     super(code, `${file}: ${problem}`, options);
     this.file = file;
   }

@@ -294,7 +294,7 @@ export class RtspClientConnection extends EventEmitter<RtspClientEvents> {
 
   private authorization(ch: AuthChallenge, method: string, uri: string): string {
     const cred = this.credentials;
-    if (!cred) throw new Error('no credentials');
+    if (!cred) throw new UpstreamError('UPSTREAM_AUTH', 'no credentials');
     this.nonceCount++;
     return buildAuthorization(ch, cred, method, uri, { nc: this.nonceCount });
   }

@@ -11,7 +11,7 @@
  * is kept by reference until completed, so callers must not mutate a chunk after pushing it (socket
  * 'data' buffers are never reused, so this holds for the normal use).
  */
-import { ProtocolError, type ErrorCode } from '../../errors.js';
+import { ProtocolError, type ProtocolCode } from '../../errors.js';
 import {
   DEFAULT_RTSP_LIMITS,
   RtspHeaders,
@@ -31,7 +31,7 @@ export class RtspParseError extends ProtocolError {
    * later push() on the failed parser.
    */
   readonly messages: RtspMessage[];
-  constructor(code: ErrorCode, message: string, cseq?: string, messages: RtspMessage[] = []) {
+  constructor(code: ProtocolCode, message: string, cseq?: string, messages: RtspMessage[] = []) {
     super(code, message);
     this.cseq = cseq;
     this.messages = messages;
