@@ -55,6 +55,8 @@ const DEFAULTS: Config = {
     maxConnectionsPerAddress: 32,
     sessionTimeoutSec: 60,
     maxRequestBytes: 65536,
+    requestTimeoutSec: 10,
+    idleTimeoutSec: 60,
   },
   seam: SEAM_DEFAULTS,
   telemetry: {
@@ -199,6 +201,8 @@ log:
         maxConnectionsPerAddress: 2,
         sessionTimeoutSec: 30,
         maxRequestBytes: 0,
+        requestTimeoutSec: 10,
+        idleTimeoutSec: 60,
       },
       seam: SEAM_DEFAULTS,
       telemetry: DEFAULTS.telemetry,
