@@ -90,6 +90,8 @@ export interface Config {
     readonly maxConnectionsPerAddress: number;
     readonly sessionTimeoutSec: number;
     readonly maxRequestBytes: number;
+    readonly requestTimeoutSec: number;
+    readonly idleTimeoutSec: number;
   };
   readonly seam: SeamConfig;
   /** Viewer reports, aggregation windows, metric label bounds (src/telemetry/). */
@@ -310,6 +312,8 @@ const limitsShape = {
   maxConnectionsPerAddress: int(1, 1_000_000).default(32),
   sessionTimeoutSec: int(1, 86_400).default(60),
   maxRequestBytes: int(0, 16 * 1024 * 1024).default(65_536),
+  requestTimeoutSec: int(1, 3600).default(10),
+  idleTimeoutSec: int(1, 86_400).default(60),
 };
 const logShape = {
   level: z.enum(LOG_LEVELS).default('info'),

@@ -80,6 +80,10 @@ limits:
   sessionTimeoutSec: 60
   # Body limit for requests from players.
   maxRequestBytes: 65536
+  # A request begun must be complete within this (else 408 and the connection is closed).
+  requestTimeoutSec: 10
+  # A connection with no viewer session and no request in progress is closed after this.
+  idleTimeoutSec: 60
 
 seam:
   # Extra upstream legs on loss, merged packet by packet (per path: paths.<name>.seam).

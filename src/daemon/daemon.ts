@@ -170,6 +170,8 @@ export async function startDaemon(
     maxConnectionsPerAddress: config.limits.maxConnectionsPerAddress,
     sessionTimeoutSec: config.limits.sessionTimeoutSec,
     maxRequestBytes: config.limits.maxRequestBytes,
+    requestTimeoutSec: config.limits.requestTimeoutSec,
+    idleTimeoutSec: config.limits.idleTimeoutSec,
     serverHeader: 'seamd/0.1',
     resolveContext: resolveContextFrom(config),
     onViewerRtcp: (session, track, payload) => telemetry.onViewerRtcp(session, track, payload),

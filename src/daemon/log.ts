@@ -17,6 +17,8 @@ export const LOG_EVENTS = {
   'conn.open': 'a player opened an RTSP connection: remote address, open connection count',
   'conn.close': 'a player connection closed: remote address, duration, reason',
   'conn.refused': 'a connection was refused by limits: the limit and the current count',
+  'conn.timeout':
+    'a connection was closed by a limits timeout: reason (header: request not completed in time, 408; idle: no session), remote address',
   'request.bad': 'a malformed request was answered with a 4xx: status and error code',
   'request.error': 'a request handler failed unexpectedly; the player got 500 (a bug: report it)',
   'setup.refused':

@@ -2,6 +2,10 @@
  * One player's RTSP connection: bytes in, parsed requests handled one at a time in order,
  * responses and interleaved media out. Malformed framing gets a 4xx and the connection is
  * closed (the byte stream cannot be trusted past it); the daemon lives on.
+ *
+ * Two timers keep a connection from holding a slot for nothing: a request (or interleaved frame)
+ * begun must be complete within the request timeout (else 408 and close), and a connection with
+ * no session and no request in progress is closed after the idle timeout.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -12,6 +16,18 @@ import { serializeResponse } from '../protocol/rtsp/serialize.js';
 import type { MediaSource } from '../source/media-source.js';
 import type { Resolution } from './resolve.js';
 import type { ViewerOutput, ViewerSession } from './viewer.js';
+
+/** Free text explaining a refusal; it may quote the request, so it is escaped when written. */
+const REASON_HEADER = 'X-Seamd-Reason';
+
+/** Control characters as `\xNN`: a header value cannot carry them (nor smuggle a line break). */
+function printable(text: string): string {
+  return text.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\x00-\x08\x0a-\x1f\x7f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+}
 
 /** A TCP viewer slower than this many bytes of backlog loses packets instead of growing memory. */
 export const MAX_TCP_BACKLOG_BYTES = 4 * 1024 * 1024;
@@ -26,10 +42,32 @@ export interface Reply {
   close?: boolean;
 }
 
+/** Timer functions, injected so tests drive the timeouts with a fake clock. */
+export interface ConnectionTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const REAL_TIMERS: ConnectionTimers = {
+  setTimeout(fn, ms) {
+    const handle = setTimeout(fn, ms);
+    handle.unref();
+    return handle;
+  },
+  clearTimeout(handle) {
+    clearTimeout(handle as NodeJS.Timeout);
+  },
+};
+
 export interface ConnectionHooks {
   readonly log: Logger;
   readonly limits: RtspLimits;
   readonly serverHeader: string;
+  readonly timers: ConnectionTimers;
+  /** A request begun (its first byte received) must be complete within this. */
+  readonly requestTimeoutMs: number;
+  /** A connection with no session and nothing in progress is closed after this. */
+  readonly idleTimeoutMs: number;
   handle(conn: ViewerConnection, req: RtspRequest): Promise<Reply>;
   sendUdpRtp(payload: Buffer, port: number, address: string): void;
   sendUdpRtcp(payload: Buffer, port: number, address: string): void;
@@ -56,6 +94,12 @@ export class ViewerConnection implements ViewerOutput {
   private readonly parser: RtspParser;
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Requests received and not yet answered. */
+  private inFlight = 0;
+  private requestTimer: unknown;
+  private idleTimer: unknown;
+  /** After a graceful close: the socket is destroyed if the peer has not closed by then. */
+  private destroyTimer: unknown;
   framesDropped = 0;
 
   constructor(
@@ -69,15 +113,26 @@ export class ViewerConnection implements ViewerOutput {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.close());
-    socket.on('close', () => this.close());
+    socket.on('close', () => {
+      if (this.destroyTimer !== undefined) this.hooks.timers.clearTimeout(this.destroyTimer);
+      this.destroyTimer = undefined;
+      this.close();
+    });
+    this.refreshIdle();
   }
 
   get isClosed(): boolean {
     return this.closed;
   }
 
+  /** Resolves once every request received so far is answered (tests, fuzzing). */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
   private onData(chunk: Buffer): void {
     if (this.closed) return;
+    this.stopIdleTimer();
     let messages;
     let failure: unknown;
     try {
@@ -91,11 +146,75 @@ export class ViewerConnection implements ViewerOutput {
       if (msg.kind === 'frame') {
         this.hooks.onInterleaved(this, msg.channel, msg.payload);
       } else if (msg.kind === 'request') {
+        this.inFlight++;
         this.chain = this.chain.then(() => this.process(msg));
       }
       // Responses: seamd sends players no requests, so there is nothing to match them to.
     }
-    if (failure !== undefined) this.rejectMalformed(failure);
+    if (failure !== undefined) {
+      this.stopRequestTimer();
+      this.rejectMalformed(failure);
+      return;
+    }
+    if (this.parser.buffered === 0) this.stopRequestTimer();
+    else if (this.requestTimer === undefined) {
+      // Measured from the first byte of the unit, not reset by progress: a peer trickling a
+      // byte now and then must not hold the slot either.
+      this.requestTimer = this.hooks.timers.setTimeout(
+        () => this.timedOut('header'),
+        this.hooks.requestTimeoutMs,
+      );
+    }
+    this.refreshIdle();
+  }
+
+  /**
+   * (Re)arms the idle timer when the connection has no session, no request in progress and no
+   * partial request buffered; stops it otherwise. The front end calls it when a session ends.
+   */
+  refreshIdle(): void {
+    if (this.closed) return;
+    const idle = this.sessions.size === 0 && this.inFlight === 0 && this.parser.buffered === 0;
+    if (!idle) this.stopIdleTimer();
+    else if (this.idleTimer === undefined) {
+      this.idleTimer = this.hooks.timers.setTimeout(
+        () => this.timedOut('idle'),
+        this.hooks.idleTimeoutMs,
+      );
+    }
+  }
+
+  private stopIdleTimer(): void {
+    if (this.idleTimer === undefined) return;
+    this.hooks.timers.clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
+  private stopRequestTimer(): void {
+    if (this.requestTimer === undefined) return;
+    this.hooks.timers.clearTimeout(this.requestTimer);
+    this.requestTimer = undefined;
+  }
+
+  private timedOut(reason: 'header' | 'idle'): void {
+    if (reason === 'header') this.requestTimer = undefined;
+    else this.idleTimer = undefined;
+    if (this.closed) return;
+    const ms = reason === 'header' ? this.hooks.requestTimeoutMs : this.hooks.idleTimeoutMs;
+    this.hooks.log.info(
+      {
+        event: 'conn.timeout',
+        conn: this.id,
+        remote: this.remoteAddress,
+        port: this.remotePort,
+        reason,
+        seconds: ms / 1000,
+        buffered: this.parser.buffered,
+      },
+      reason === 'header' ? 'request not completed in time' : 'idle connection closed',
+    );
+    if (reason === 'header') this.write(408, new RtspHeaders(), undefined);
+    this.close(true);
   }
 
   private rejectMalformed(err: unknown): void {
@@ -118,11 +237,29 @@ export class ViewerConnection implements ViewerOutput {
       const headers = new RtspHeaders();
       if (cseq !== undefined && /^\d{1,10}$/.test(cseq)) headers.set('CSeq', cseq);
       this.write(status, headers, undefined);
-      this.socket.end();
+      // Graceful (the answer is flushed) but not held open for a peer that never closes.
+      this.close(true);
     });
   }
 
   private async process(req: RtspRequest): Promise<void> {
+    try {
+      await this.answer(req);
+    } catch (err) {
+      // The answer could not be written (a bug): the player's exchange is out of step, so the
+      // connection ends; the requests queued behind it, and the daemon, carry on.
+      this.hooks.log.error(
+        { event: 'request.error', conn: this.id, method: req.method, err },
+        'answer could not be written',
+      );
+      this.close();
+    } finally {
+      this.inFlight--;
+      this.refreshIdle();
+    }
+  }
+
+  private async answer(req: RtspRequest): Promise<void> {
     if (this.closed) return;
     let reply: Reply;
     try {
@@ -138,10 +275,12 @@ export class ViewerConnection implements ViewerOutput {
     const headers = new RtspHeaders();
     const cseq = req.headers.get('CSeq');
     if (cseq !== undefined) headers.set('CSeq', cseq.trim());
-    for (const [k, v] of Object.entries(reply.headers ?? {})) headers.set(k, v);
+    for (const [k, v] of Object.entries(reply.headers ?? {})) {
+      headers.set(k, k === REASON_HEADER ? printable(v) : v);
+    }
     this.write(reply.status, headers, reply.body);
     reply.after?.();
-    if (reply.close) this.socket.end();
+    if (reply.close) this.close(true);
   }
 
   private write(status: number, headers: RtspHeaders, body: Buffer | undefined): void {
@@ -179,9 +318,14 @@ export class ViewerConnection implements ViewerOutput {
   close(graceful = false): void {
     if (this.closed) return;
     this.closed = true;
+    this.stopRequestTimer();
+    this.stopIdleTimer();
     if (graceful && !this.socket.destroyed) {
       this.socket.end();
-      setTimeout(() => this.socket.destroy(), 1000).unref();
+      this.destroyTimer = this.hooks.timers.setTimeout(() => {
+        this.destroyTimer = undefined;
+        this.socket.destroy();
+      }, 1000);
     } else {
       this.socket.destroy();
     }

@@ -12,7 +12,12 @@ import { DEFAULT_RTSP_LIMITS, type RtspLimits } from '../protocol/rtsp/message.j
 import { bindUdpPair, type UdpPair } from '../net/udp-pair.js';
 import type { LossModel } from '../seam/loss-model.js';
 import type { SourceRegistry } from '../source/registry.js';
-import { ViewerConnection, type ConnectionHooks } from './connection.js';
+import {
+  REAL_TIMERS,
+  ViewerConnection,
+  type ConnectionHooks,
+  type ConnectionTimers,
+} from './connection.js';
 import { handleRequest, type FrontState } from './methods.js';
 import { normalizeAddress } from './negotiate.js';
 import {
@@ -28,15 +33,28 @@ import type { ViewerSession } from './viewer.js';
 /** How long a transparent request waits for DNS before it is refused (403). */
 const DNS_TIMEOUT_MS = 2000;
 
-async function lookupWithin(host: string, ms: number): Promise<string | undefined> {
+/**
+ * DNS as `dns.promises.lookup` answers: note that for an empty host name it resolves
+ * `{ address: null }` instead of failing (its typings do not say so).
+ */
+export type DnsLookup = (host: string) => Promise<{ address: string | null | undefined }>;
+
+/** One address DNS gives for `host`, or undefined (no answer in time, or none at all). */
+export async function lookupWithin(
+  host: string,
+  ms: number,
+  dns: DnsLookup = lookup,
+): Promise<string | undefined> {
+  // dns.lookup('') answers `{ address: null }` rather than failing: there is nothing to ask.
+  if (host === '') return undefined;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), ms);
   });
   try {
     return await Promise.race([
-      lookup(host).then(
-        (a) => a.address,
+      dns(host).then(
+        (a) => (typeof a.address === 'string' && a.address !== '' ? a.address : undefined),
         () => undefined,
       ),
       timeout,
@@ -55,8 +73,16 @@ export interface FrontOptions {
   readonly maxConnectionsPerAddress: number;
   readonly sessionTimeoutSec: number;
   readonly maxRequestBytes: number;
+  /** A request begun must be complete within this (else 408 and close). */
+  readonly requestTimeoutSec: number;
+  /** A connection with no session and nothing in progress is closed after this. */
+  readonly idleTimeoutSec: number;
   readonly serverHeader: string;
   resolveContext: ResolveContext;
+  /** Timer functions for the connection timeouts (tests inject a fake clock). */
+  readonly timers?: ConnectionTimers | undefined;
+  /** DNS for transparent host names checked against CIDR entries (tests inject a fake). */
+  readonly dnsLookup?: DnsLookup | undefined;
   /** A viewer's RTCP (receiver reports) for one of its tracks: telemetry intake. */
   readonly onViewerRtcp?:
     ((session: ViewerSession, track: number, payload: Buffer) => void) | undefined;
@@ -91,6 +117,9 @@ export class FrontEnd implements FrontState {
       log: opts.log,
       limits,
       serverHeader: opts.serverHeader,
+      timers: opts.timers ?? REAL_TIMERS,
+      requestTimeoutMs: opts.requestTimeoutSec * 1000,
+      idleTimeoutMs: opts.idleTimeoutSec * 1000,
       handle: (conn, req) => handleRequest(this, conn, req),
       sendUdpRtp: opts.viewerLossFor
         ? (p, port, addr) => {
@@ -167,7 +196,11 @@ export class FrontEnd implements FrontState {
     return this.sessions;
   }
 
-  private accept(socket: Socket): void {
+  /**
+   * Takes a player's socket (the listener's, or a test's stand-in); the connection, or
+   * undefined when a limit refused it.
+   */
+  accept(socket: Socket): ViewerConnection | undefined {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     const address = normalizeAddress(socket.remoteAddress ?? '');
@@ -190,7 +223,7 @@ export class FrontEnd implements FrontState {
       socket.on('error', () => undefined);
       socket.end('RTSP/1.0 503 Service Unavailable\r\nRetry-After: 10\r\n\r\n');
       setTimeout(() => socket.destroy(), 2000).unref();
-      return;
+      return undefined;
     }
     this.perAddress.set(address, count + 1);
     const conn = new ViewerConnection(socket, this.hooks);
@@ -200,6 +233,7 @@ export class FrontEnd implements FrontState {
       { event: 'conn.open', conn: conn.id, remote: address, port: conn.remotePort },
       'connection opened',
     );
+    return conn;
   }
 
   private onConnectionClose(conn: ViewerConnection): void {
@@ -224,7 +258,7 @@ export class FrontEnd implements FrontState {
     if (!result.ok && result.status === 403 && url && isIP(hostOf(url)) === 0) {
       // A host name may be allowed through a CIDR entry: check where DNS points it (briefly:
       // a resolver that does not answer must not hold the player's request).
-      const address = await lookupWithin(hostOf(url), DNS_TIMEOUT_MS);
+      const address = await lookupWithin(hostOf(url), DNS_TIMEOUT_MS, this.opts.dnsLookup);
       if (address !== undefined) result = resolveTarget(uri, ctx, address);
     }
     if (!result.ok && result.status === 403) {
@@ -290,7 +324,10 @@ export class FrontEnd implements FrontState {
     if (!this.sessions.delete(session.id)) return;
     session.state = 'closed';
     for (const [key, s] of this.udpPeers) if (s === session) this.udpPeers.delete(key);
-    for (const conn of this.connections) conn.sessions.delete(session.id);
+    for (const conn of this.connections) {
+      // The connection may now hold nothing: its idle timer starts.
+      if (conn.sessions.delete(session.id)) conn.refreshIdle();
+    }
     session.source.unsubscribe(session);
     session.source.release();
     this.log.info(

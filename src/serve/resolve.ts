@@ -57,6 +57,8 @@ export function parseRtspUrl(uri: string): URL | undefined {
     if (url.protocol !== 'rtsp:' && url.protocol !== 'rtsps:' && url.protocol !== 'rtspu:') {
       return undefined;
     }
+    // `rtsp:x/y` has no authority: not an rtsp:// URL, and no presentation URL can be made of it.
+    if (!url.href.startsWith(`${url.protocol}//`)) return undefined;
     return url;
   } catch {
     return undefined;

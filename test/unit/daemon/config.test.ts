@@ -56,6 +56,8 @@ const DEFAULTS: Config = {
     maxConnectionsPerAddress: 32,
     sessionTimeoutSec: 60,
     maxRequestBytes: 65536,
+    requestTimeoutSec: 10,
+    idleTimeoutSec: 60,
   },
   seam: SEAM_DEFAULTS,
   telemetry: {
@@ -201,6 +203,8 @@ log:
         maxConnectionsPerAddress: 2,
         sessionTimeoutSec: 30,
         maxRequestBytes: 0,
+        requestTimeoutSec: 10,
+        idleTimeoutSec: 60,
       },
       seam: SEAM_DEFAULTS,
       telemetry: DEFAULTS.telemetry,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Allowlist } from '../../../src/daemon/allowlist.js';
 import { defaultConfig } from '../../../src/daemon/config.js';
 import {
+  parseRtspUrl,
   presentationUrl,
   resolveTarget,
   type PathTarget,
@@ -131,6 +132,31 @@ describe('resolveTarget', () => {
       expect(resolveTarget(uri, ctx)).toMatchObject({ ok: false, status: 400 });
     },
   );
+});
+
+describe('URLs without an authority (no "//" after the scheme)', () => {
+  it.each([
+    'rtsp:fd00::5]/cam1/../cam1/trackID=0',
+    'rtsp:cam1/trackID=0',
+    'rtsp:/cam1',
+    'rtsp:foo',
+  ])('%s is not an rtsp:// URL (400), whatever its path', (uri) => {
+    expect(parseRtspUrl(uri)).toBeUndefined();
+    expect(resolveTarget(uri, ctx)).toMatchObject({ ok: false, status: 400 });
+  });
+
+  it('every URL parseRtspUrl accepts has a presentation URL that parses again', () => {
+    for (const uri of [
+      'rtsp:///cam1',
+      'rtsp://[fd00::5]/a',
+      'rtsp://h/%00x/trackID=1',
+      'rtsps://h',
+    ]) {
+      const url = parseRtspUrl(uri);
+      expect(url, uri).toBeDefined();
+      if (url) expect(() => new URL(presentationUrl(url)), uri).not.toThrow();
+    }
+  });
 });
 
 describe('presentationUrl', () => {
