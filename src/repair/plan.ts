@@ -31,8 +31,7 @@ async function tailMissing(t: RecordingTrack, media: string | undefined, duratio
   steps.sort((a, b) => a - b);
   const step = (steps[steps.length >> 1] ?? 0) / t.clockRate;
   if (media === 'video' && !marker) return true;
-  // The last packet starts less than a step before the duration; one lost: more than a step.
-  return duration - t.durationSec > Math.min(END_SLACK_SEC, step + 0.001);
+  return duration - t.durationSec > Math.min(END_SLACK_SEC, 1.5 * step + 0.001);
 }
 
 /**

@@ -75,7 +75,8 @@ export function makeContent(gops: number, gopFrames: number, sizes: readonly num
   }
   const durationSec = (frames * FRAME) / V_CLOCK;
   const audio: Unit[] = [];
-  for (let i = 0; i * AFRAME < durationSec * A_CLOCK; i++) {
+  // Whole AAC frames only, as a file's audio track has them: it ends up to a frame early.
+  for (let i = 0; (i + 1) * AFRAME <= durationSec * A_CLOCK; i++) {
     const t = (i * AFRAME) / A_CLOCK;
     const gop = [...keyframes].reverse().find((k) => k <= t) ?? 0;
     audio.push({
