@@ -234,10 +234,22 @@ async function keyframeBefore(
 export async function spanStartNpt(rec: Recording, span: RepairSpan): Promise<number> {
   const tracks = keyframeTracks(rec);
   if (tracks.length === 0) return span.fromNpt;
+  if (span.gaps.some((g) => g.kind === 'head')) return 0;
   let start = span.fromNpt;
-  for (const g of span.gaps) {
-    if (g.kind === 'head') return 0;
-    for (const { t, codec } of tracks) {
+  for (const { t, codec } of tracks) {
+    // The earliest keyframe needed is the one before the earliest gap: by ext on this track, by
+    // npt on the others (one look-up each: a span may hold hundreds of gaps).
+    const own = span.gaps.filter((g) => g.track === t.index);
+    const others = span.gaps.filter((g) => g.track !== t.index);
+    const first = [
+      own.reduce<TrackGap | undefined>((a, g) => (a && a.fromExt <= g.fromExt ? a : g), undefined),
+      others.reduce<TrackGap | undefined>(
+        (a, g) => (a && a.fromNpt <= g.fromNpt ? a : g),
+        undefined,
+      ),
+    ];
+    for (const g of first) {
+      if (!g) continue;
       const key = await keyframeBefore(t, codec, g);
       start = Math.min(start, key ?? Math.max(0, g.fromNpt - KEYFRAME_LOOKBACK_SEC));
     }
