@@ -1,6 +1,7 @@
 /**
- * Reading what a repair needs from a recording: its gaps in npt (spans.ts plans them) and, for
- * one span, the stored packets around it that a repair leg aligns against (matcher.ts).
+ * Reading what a repair needs from a recording: its gaps in npt (spans.ts plans them), where a
+ * span's Range must start (the stored keyframe before its first gap) and, for one span, the
+ * stored packets around it that a repair leg aligns against (matcher.ts).
  */
 import type { Recording, RecordingTrack } from '../store/index.js';
 import { END_SLACK_SEC, HEAD_SLACK_SEC } from '../store/completeness.js';
@@ -8,7 +9,6 @@ import { tsDelta } from '../seam/seq.js';
 import { parseSdp } from '../protocol/sdp/sdp.js';
 import { payloadEquals, TrackMatcher, type RefPacket } from './matcher.js';
 import { keyframeCodec, startsKeyframe, type KeyframeCodec } from './keyframes.js';
-
 import { rangeFor, type RepairSpan, type TrackGap } from './spans.js';
 
 /**
