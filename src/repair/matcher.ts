@@ -97,7 +97,8 @@ function otherFrame(anchors: readonly Anchor[], i: number, dir: 1 | -1): Anchor 
 /** Smallest timestamp grid worth snapping to, in units of the tolerance. */
 const MIN_GRID_TOLERANCES = 8;
 
-function payloadEquals(a: Buffer, b: Buffer): boolean {
+/** Whether two RTP packets carry the same payload bytes. */
+export function payloadEquals(a: Buffer, b: Buffer): boolean {
   const sa = rtpPayloadOffset(a);
   const sb = rtpPayloadOffset(b);
   if (sa < 0 || sb < 0) return false;

@@ -25,8 +25,8 @@ import { writeMeta, type RepairMeta } from '../store/meta.js';
 import { completenessOf } from '../store/completeness.js';
 import type { Leg } from '../upstream/leg.js';
 import { fetchSpan, isGone, type SpanFetchResult } from './fetch.js';
-import { gapsOf, matchersFor } from './plan.js';
-import { planSpans, rangeFor, type RepairSpan } from './spans.js';
+import { gapsOf, matchersFor, repairRange } from './plan.js';
+import { planSpans, type RepairSpan } from './spans.js';
 import type { TrackMatcher } from './matcher.js';
 
 export interface RepairOptions {
@@ -344,7 +344,7 @@ async function runPass(
   const worker = async (): Promise<void> => {
     while (next < spans.length && !deps.signal?.aborted) {
       const span = spans[next++] as RepairSpan;
-      const range = rangeFor(span, lead, o.tailSec, duration);
+      const range = await repairRange(rec, span, lead, o.tailSec, duration);
       // A head needs the stream as a plain playback from the start sends it: with Speed (as
       // with a Range end) the origin prepends parameter sets (measured). Real time for it.
       const speed = span.gaps.some((g) => g.kind === 'head') ? 1 : o.speed;

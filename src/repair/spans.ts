@@ -101,7 +101,7 @@ export const RANGE_START_NUDGE_SEC = 0.01;
 /**
  * The Range to ask for a span: `npt=<from - lead (+ nudge)>-<to + tail>`, clamped to
  * [0, duration]. An explicit end (gst-rtsp-server keeps an earlier PLAY's end otherwise; repair
- * legs PLAY once), except for a span with a head: `npt=0-`.
+ * legs PLAY once), except for a span with a head (`npt=0-`) and one that reaches the duration.
  */
 export function rangeFor(
   span: Pick<RepairSpan, 'fromNpt' | 'toNpt'> & { gaps?: readonly Pick<TrackGap, 'kind'>[] },
@@ -117,5 +117,8 @@ export function rangeFor(
   // A head needs the stream exactly as a playback from the start sends it: with an end, the
   // origin prepends parameter sets (measured). Open-ended; the leg stops once it has it all.
   if (span.gaps?.some((g) => g.kind === 'head')) return { from: 0, to, header: 'npt=0-' };
-  return { from, to, header: `npt=${nptText(from)}-${nptText(to)}` };
+  // To the end: open-ended. The origin's npt may be a little off the recording's, and an end
+  // a hair before the last packet's time would leave it out.
+  const end = durationSec !== undefined && durationSec > 0 && to >= durationSec;
+  return { from, to, header: `npt=${nptText(from)}-${end ? '' : nptText(to)}` };
 }

@@ -49,7 +49,9 @@ describe('planSpans', () => {
   it('rangeFor widens by lead/tail, clamps to [0, duration] and always has an end', () => {
     expect(rangeFor({ fromNpt: 0.1, toNpt: 4 }, 0.2, 0.3, 20).header).toBe('npt=0-4.3');
     // a start past 0 is nudged 10 ms on (an exact keyframe time is answered with clipped frames)
-    expect(rangeFor({ fromNpt: 5.5, toNpt: 19.9 }, 0.2, 0.3, 20).header).toBe('npt=5.31-20');
+    expect(rangeFor({ fromNpt: 5.5, toNpt: 19.5 }, 0.2, 0.3, 20).header).toBe('npt=5.31-19.8');
+    // to the end: open-ended (the origin's npt may be a hair off; the last packet must come)
+    expect(rangeFor({ fromNpt: 5.5, toNpt: 19.9 }, 0.2, 0.3, 20).header).toBe('npt=5.31-');
     expect(rangeFor({ fromNpt: 5, toNpt: 6 }, 0, 0.3).header).toBe('npt=5.01-6.3');
     // a span with a head: open-ended from 0 (a ranged PLAY prepends parameter sets)
     const head = { fromNpt: 0, toNpt: 0.04, gaps: [{ kind: 'head' as const }] };
