@@ -16,7 +16,8 @@ import {
   type RecordingsCommandContext,
 } from './recording-dir.js';
 import { acquireLock, readLock, releaseLock } from '../store/lock.js';
-import { repairLegFactory, repairOptionsFrom } from '../repair/legs.js';
+import { repairLegFactory } from '../daemon/upstream-leg.js';
+import { repairOptionsFrom } from '../repair/legs.js';
 import { repairRecording, type RepairReport } from '../repair/repairer.js';
 
 function kb(bytes: number): string {
@@ -61,7 +62,7 @@ export function registerRepairCommand(group: Command, ctx: RecordingsCommandCont
       ) => {
         const config = ctx.readConfig(opts.config);
         const dir = await existingRecording(ctx, recordingsDirOf(ctx, config), id);
-        const options = repairOptionsFrom(config);
+        const options = repairOptionsFrom(config.repair);
         if (opts.speed !== undefined) {
           const s = Number(opts.speed);
           if (!(s >= 1 && s <= 64)) throw ctx.fail(EXIT_USAGE, 'seamd: --speed must be 1 to 64');
@@ -91,7 +92,7 @@ export function registerRepairCommand(group: Command, ctx: RecordingsCommandCont
         }
         try {
           report = await repairRecording(dir, id, options, {
-            createLeg: repairLegFactory(config, log),
+            createLeg: repairLegFactory(() => config, log),
             log,
           });
         } catch (err) {

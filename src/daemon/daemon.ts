@@ -11,7 +11,7 @@ import { RecordingCatalog } from '../store/catalog.js';
 import { RepairService } from '../repair/service.js';
 import type { LossModel } from '../seam/loss-model.js';
 import type { Leg } from '../upstream/leg.js';
-import { upstreamLeg } from './upstream-leg.js';
+import { repairLegFactory, upstreamLeg } from './upstream-leg.js';
 import { SourceRegistry, type SourceRequest } from '../source/registry.js';
 import { FrontEnd } from '../serve/front.js';
 import type { PathTarget, ResolveContext } from '../serve/resolve.js';
@@ -108,7 +108,15 @@ export async function startDaemon(
   }
   const recorders = new Set<Recorder>();
   const cat = catalog;
-  const repair = cat ? new RepairService({ config: () => config, catalog: cat, log }) : undefined;
+  const repair = cat
+    ? new RepairService({
+        config: () => config.repair,
+        pathOrigin: (name) => config.paths[name]?.origin,
+        createLeg: repairLegFactory(() => config, log),
+        catalog: cat,
+        log,
+      })
+    : undefined;
   const cache = cat
     ? new RecordingCache({
         catalog: cat,

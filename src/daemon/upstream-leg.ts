@@ -22,6 +22,14 @@ export function credentialsFor(
   return undefined;
 }
 
+/** Repair legs: transport from `repair.transport` (read when the leg is made), the rest as above. */
+export function repairLegFactory(
+  config: () => Config,
+  log: Logger,
+): (id: string, url: string) => Leg {
+  return (id, url) => upstreamLeg(config(), log, id, url, config().repair.transport);
+}
+
 export function upstreamLeg(
   config: Config,
   log: Logger,

@@ -20,12 +20,12 @@
  * exists, then queued like any other request.
  */
 import type { Logger } from 'pino';
-import type { Config } from '../daemon/config-schema.js';
 import { sourceKey } from '../upstream/url.js';
 import type { RecordingCatalog } from '../store/catalog.js';
 import { acquireLock, readLock } from '../store/lock.js';
 import type { Leg } from '../upstream/leg.js';
-import { repairLegFactory, repairOptionsFrom } from './legs.js';
+import type { RepairConfig } from './config.js';
+import { repairOptionsFrom } from './legs.js';
 import { prefetch, type PrefetchTarget } from './prefetch.js';
 import { repairRecording, type RepairReport } from './repairer.js';
 import { msUntilOpen } from './schedule.js';
@@ -34,12 +34,14 @@ import { msUntilOpen } from './schedule.js';
 const BUSY_RETRY_MS = 30_000;
 
 export interface RepairServiceOptions {
-  /** The current config (re-read on every decision, so SIGHUP applies). */
-  config: () => Config;
+  /** The current `repair:` section (re-read on every decision, so SIGHUP applies). */
+  config: () => RepairConfig;
+  /** The origin URL of a configured path name (for prefetch entries), if there is one. */
+  pathOrigin: (name: string) => string | undefined;
   catalog: RecordingCatalog;
   log: Logger;
-  /** Default: legs from the config (repair.transport, upstream.*). */
-  createLeg?: (id: string, url: string) => Leg;
+  /** Builds a repair leg (the daemon's: repair.transport, upstream.*). */
+  createLeg: (id: string, url: string) => Leg;
   now?: () => Date;
 }
 
@@ -62,7 +64,7 @@ export class RepairService {
   }
 
   private legFactory(): (id: string, url: string) => Leg {
-    return this.o.createLeg ?? repairLegFactory(this.o.config(), this.o.log);
+    return this.o.createLeg;
   }
 
   /** Starts scheduling (and the prefetch list). */
@@ -70,7 +72,7 @@ export class RepairService {
     if (this.started) return;
     this.started = true;
     this.abort = new AbortController();
-    const entries = this.o.config().repair.prefetch;
+    const entries = this.o.config().prefetch;
     if (entries.length > 0) void this.prefetchAll(entries);
     this.kick();
   }
@@ -92,7 +94,7 @@ export class RepairService {
 
   /** Asks for `id` to be repaired (see the file comment). */
   request(id: string, reason: string): RequestOutcome {
-    const schedule = this.o.config().repair.schedule;
+    const schedule = this.o.config().schedule;
     const entry = this.o.catalog.get(id);
     let outcome: RequestOutcome;
     if (!entry?.meta) outcome = 'unknown';
@@ -120,7 +122,7 @@ export class RepairService {
 
   private kick(): void {
     if (!this.started || this.running || this.queue.length === 0) return;
-    const cfg = this.o.config().repair;
+    const cfg = this.o.config();
     if (cfg.schedule === 'off-peak') {
       const wait = msUntilOpen(cfg.offPeak, this.now);
       if (wait > 0) {
@@ -160,8 +162,7 @@ export class RepairService {
     this.o.catalog.beginWrite(id); // no playout from it, no quota eviction while it changes
     try {
       await acquireLock(entry.dir);
-      const config = this.o.config();
-      const report = await repairRecording(entry.dir, id, repairOptionsFrom(config), {
+      const report = await repairRecording(entry.dir, id, repairOptionsFrom(this.o.config()), {
         createLeg: this.legFactory(),
         log: this.o.log,
         signal: this.abort.signal,
@@ -185,8 +186,8 @@ export class RepairService {
 
   private targetOf(entry: string): PrefetchTarget | undefined {
     if (/^rtsp:\/\//i.test(entry)) return { entry, url: entry, path: '' };
-    const p = this.o.config().paths[entry];
-    return p ? { entry, url: p.origin, path: entry } : undefined;
+    const origin = this.o.pathOrigin(entry);
+    return origin !== undefined ? { entry, url: origin, path: entry } : undefined;
   }
 
   private async prefetchAll(entries: readonly string[]): Promise<void> {

@@ -19,6 +19,17 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+/** What the daemon injects: the repair section, path origins, and legs (none are opened here). */
+function repairDeps(config: Config) {
+  return {
+    config: () => config.repair,
+    pathOrigin: (name: string) => config.paths[name]?.origin,
+    createLeg: (): never => {
+      throw new Error('no leg is opened in these tests');
+    },
+  };
+}
+
 async function setup(
   yaml: string,
 ): Promise<{ catalog: RecordingCatalog; id: string; config: Config }> {
@@ -44,7 +55,7 @@ async function setup(
 describe('RepairService.request', () => {
   it('manual: logged and ignored; unknown recording: unknown', async () => {
     const { catalog, id, config } = await setup('repair: { schedule: manual }');
-    const svc = new RepairService({ config: () => config, catalog, log });
+    const svc = new RepairService({ ...repairDeps(config), catalog, log });
     svc.start();
     expect(svc.request(id, 'test')).toBe('manual');
     expect(svc.request('nope', 'test')).toBe('unknown');
@@ -64,7 +75,7 @@ describe('RepairService.request', () => {
     };
     await writeMeta(dir, meta);
     await catalog.changed(id);
-    const svc = new RepairService({ config: () => config, catalog, log });
+    const svc = new RepairService({ ...repairDeps(config), catalog, log });
     expect(svc.request(id, 'viewer')).toBe('gone');
   });
 
@@ -73,7 +84,7 @@ describe('RepairService.request', () => {
       'repair: { schedule: off-peak, offPeak: ["03:00-04:00"] }',
     );
     const noon = new Date(2026, 0, 1, 12, 0, 0);
-    const svc = new RepairService({ config: () => config, catalog, log, now: () => noon });
+    const svc = new RepairService({ ...repairDeps(config), catalog, log, now: () => noon });
     svc.start();
     expect(svc.request(id, 'viewer')).toBe('queued');
     expect(svc.request(id, 'viewer')).toBe('already-queued');
