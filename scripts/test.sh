@@ -7,5 +7,6 @@ bash scripts/setup.sh
 echo "== typecheck"; npx tsc -p tsconfig.json --noEmit
 echo "== lint"; npx eslint .
 echo "== format"; npx prettier --check . >/dev/null
+echo "== layers"; npx depcruise src
 echo "== build"; npx tsc -p tsconfig.build.json
 echo "== tests"; npx vitest run "$@"

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { SeamConfig } from '../seam/config.js';
-import { parseAllowEntry, type AllowEntry } from './allowlist.js';
+import { parseAllowEntry, type AllowEntry } from '../serve/allowlist.js';
 import { parseSelfName, type SelfName } from '../serve/self.js';
 import {
   ruleSchema,
@@ -19,7 +19,7 @@ import {
 import type { RuleConfig } from '../telemetry/rules.js';
 import { repairProblems, repairShape, type RepairConfig } from '../repair/config.js';
 
-export type { AllowEntry } from './allowlist.js';
+export type { AllowEntry } from '../serve/allowlist.js';
 export type { SeamConfig } from '../seam/config.js';
 export type { TelemetryConfig } from '../telemetry/config.js';
 export type { RuleConfig } from '../telemetry/rules.js';

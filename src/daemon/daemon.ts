@@ -18,7 +18,7 @@ import type { PathTarget, ResolveContext } from '../serve/resolve.js';
 import { SelfHosts } from '../serve/self.js';
 import { Telemetry } from '../telemetry/engine.js';
 import { observeLeg, startOperatorHttp } from '../telemetry/runtime.js';
-import { Allowlist } from './allowlist.js';
+import { Allowlist } from '../serve/allowlist.js';
 import type { Config } from './config.js';
 
 /** What the CLI and the signal handlers need of a running daemon. */

@@ -11,7 +11,7 @@
  *
  * Pure: DNS answers come in as an argument.
  */
-import type { Allowlist } from '../daemon/allowlist.js';
+import type { Allowlist } from './allowlist.js';
 import type { SeamConfig } from '../seam/config.js';
 import type { SelfHosts } from './self.js';
 

@@ -6,7 +6,7 @@ import { SelfHosts } from '../../../src/serve/self.js';
 import { connect, type Socket } from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Allowlist } from '../../../src/daemon/allowlist.js';
+import { Allowlist } from '../../../src/serve/allowlist.js';
 import { defaultConfig } from '../../../src/daemon/config.js';
 import type { ViewerConnection } from '../../../src/serve/connection.js';
 import { FrontEnd, lookupWithin, type FrontOptions } from '../../../src/serve/front.js';

@@ -14,7 +14,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import pino from 'pino';
-import { Allowlist } from '../../../src/daemon/allowlist.js';
+import { Allowlist } from '../../../src/serve/allowlist.js';
 import { defaultConfig } from '../../../src/daemon/config.js';
 import { RtspParser } from '../../../src/protocol/rtsp/parser.js';
 import { parseSdp, type SdpInfo } from '../../../src/protocol/sdp/sdp.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Allowlist } from '../../../src/daemon/allowlist.js';
+import { Allowlist } from '../../../src/serve/allowlist.js';
 import { defaultConfig } from '../../../src/daemon/config.js';
 import {
   parseRtspUrl,

@@ -6,7 +6,7 @@ import {
   parseIp,
   parseIPv4,
   parseIPv6,
-} from '../../../src/daemon/allowlist.js';
+} from '../../../src/serve/allowlist.js';
 
 describe('Allowlist.allows', () => {
   const list = new Allowlist([
