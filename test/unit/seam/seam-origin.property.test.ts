@@ -11,7 +11,9 @@
  *   - re-sends the parameter sets (SPS, PPS) once more before the keyframe's own ones;
  *   - stamps the first audio packets a tick off now and then.
  * Every session numbers the packets it sends consecutively from a random base, so every insert,
- * repeat or drop shifts the seq offset between the sessions before that point.
+ * repeat or drop shifts the seq offset between the sessions before that point. Some scenarios
+ * have a viewer's seek: every leg PLAYs again with a Range at one moment, and its session goes
+ * on numbering across the jump (each with its own edits there).
  *
  * Two tracks: video (GOPs of 3-6 frames, 1-4 packets a frame, SPS+PPS packets before every
  * keyframe as rtph264pay config-interval=-1 does, 3000 ticks a frame) and audio (one packet per
@@ -167,6 +169,8 @@ const legArb = fc.record({
   /** Where the session PLAYs from, as a share of the clip (0 for some: from the start). */
   start: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 0.7, noNaN: true })),
   edits: editArb,
+  /** Edits at the viewer's seek (if the scenario has one). */
+  seekEdits: editArb,
   loss: fc.oneof(
     fc.constant(0.1),
     fc.integer({ min: 0, max: 35 }).map((x) => x / 100),
@@ -183,6 +187,14 @@ const scenarioArb = fc.record({
   frames: fc.integer({ min: 30, max: 150 }),
   seed: fc.integer(),
   legs: fc.array(legArb, { minLength: 2, maxLength: 3 }),
+  /** A viewer's seek: every leg PLAYs again with a Range at wall time `at` (share of the clip),
+   * to `to`; each session goes on numbering its packets. */
+  seek: fc.option(
+    fc.record({
+      at: fc.double({ min: 0.2, max: 0.8, noNaN: true }),
+      to: fc.double({ min: 0, max: 0.9, noNaN: true }),
+    }),
+  ),
 });
 
 interface Arrival {
@@ -207,16 +219,31 @@ function build(s: ArbValue<typeof scenarioArb>): Built {
   s.legs.forEach((l, k) => {
     const rnd = prng(l.seed);
     const startMs = l.start * durationMs;
-    const perTrack = content.map((c, t) => session(c, t, startMs, l.edits, rnd));
+    // When each packet is sent: at the content's time, but never before the session (or the
+    // seek) started; head packets in a burst.
+    const sentAt: number[][] = [];
+    const perTrack = content.map((c, t) => {
+      const a = session(c, t, startMs, l.edits, rnd);
+      const times = a.map((p, pos) => Math.max(startMs, (c[p.content] as Content).ms) + pos * 1e-3);
+      if (s.seek === null) {
+        sentAt.push(times);
+        return a;
+      }
+      const wall = s.seek.at * durationMs;
+      const toMs = s.seek.to * durationMs;
+      const kept = a.filter((_, pos) => (times[pos] as number) < wall);
+      const b = session(c, t, Math.max(1, toMs), l.seekEdits, rnd);
+      sentAt.push([
+        ...times.slice(0, kept.length),
+        ...b.map((p, k) => wall + Math.max(0, (c[p.content] as Content).ms - toMs) + k * 1e-3),
+      ]);
+      return [...kept, ...b];
+    });
     sent.push(perTrack);
     perTrack.forEach((packets, t) => {
-      const c = content[t] as Content[];
-      packets.forEach((p, pos) => {
+      packets.forEach((_, pos) => {
         if (rnd() < l.loss) return;
-        // Sent at the content's time, but never before the session started; head packets in a
-        // burst.
-        const ms = Math.max(startMs, (c[p.content] as Content).ms) + pos * 1e-3;
-        const at = ms + l.delay + rnd() * l.jitter;
+        const at = (sentAt[t]?.[pos] ?? 0) + l.delay + rnd() * l.jitter;
         arrivals.push({ leg: k, track: t, pos, at });
         if (rnd() < l.dup) arrivals.push({ leg: k, track: t, pos, at: at + rnd() * 50 });
       });
