@@ -106,8 +106,18 @@ function integrity(via: PlayResult): Integrity {
     });
     const directAt = new Map<number, number>();
     dExt.forEach((e, i) => directAt.set(e, i));
-    const seqOff = modeOffset(v, byPayload, (_, i) => vExt[i] ?? 0, (i) => dExt[i] ?? 0);
-    const tsOff = modeOffset(v, byPayload, (p) => p.readUInt32BE(4), (i) => d[i]?.readUInt32BE(4) ?? 0);
+    const seqOff = modeOffset(
+      v,
+      byPayload,
+      (_, i) => vExt[i] ?? 0,
+      (i) => dExt[i] ?? 0,
+    );
+    const tsOff = modeOffset(
+      v,
+      byPayload,
+      (p) => p.readUInt32BE(4),
+      (i) => d[i]?.readUInt32BE(4) ?? 0,
+    );
     const seen = new Set<number>();
     v.forEach((p, i) => {
       r.packets++;
