@@ -47,6 +47,12 @@ export interface AlignResult {
   tsOffset: number;
   /** 'reference' only when the seamer gives up waiting for a track nobody defined. */
   via: 'reference' | 'hint' | 'hash';
+  /** First leg ext the mapping is verified for (the confirming run's start): the leg's packets
+   * before it were sent before the origin settled (a seek's re-sent parameter sets, frames from
+   * before the keyframe) and are never output under this offset. */
+  fromExt: number;
+  /** Last leg ext of the confirming run. */
+  toExt: number;
 }
 
 /** add() results. */
@@ -279,7 +285,13 @@ export class PendingAlignment {
       this.ambiguous++;
       return undefined;
     }
-    this.result = { seqOffset: o, tsOffset: t0, via: asHint ? 'hint' : 'hash' };
+    this.result = {
+      seqOffset: o,
+      tsOffset: t0,
+      via: asHint ? 'hint' : 'hash',
+      fromExt: lo,
+      toExt: hi,
+    };
     return this.result;
   }
 
@@ -303,8 +315,9 @@ export class PendingAlignment {
    * or a timestamp offset other than t0 (NaN: the most common one found sets it) disagrees.
    * Real origins do not repeat a stream byte for byte at a seek: the first packets after a new
    * PLAY Range (parameter sets re-sent, audio frames aggregated differently) may differ from the
-   * canonical twins, so a few disagreements are tolerated. Most twins disagreeing: WRONG (for
-   * good); more than a few but not most: DOUBTFUL (wait for more evidence); else FITS.
+   * canonical twins, so a few disagreements are tolerated (the seamer's guard keeps the packets
+   * around them from filling holes). Most twins disagreeing: WRONG (for good); more than a few
+   * but not most: DOUBTFUL (wait for more evidence); else FITS.
    */
   private contradictions(o: number, t0: number, cv: CanonicalHistory, strict = false): number {
     let compared = 0;

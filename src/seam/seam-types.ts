@@ -1,12 +1,10 @@
 /**
  * The Seamer's public types (options, events, stats) and its per-leg bookkeeping records.
  */
-import { tsClose } from './aligner.js';
-import { rtpTimestamp } from '../protocol/rtp/rtp.js';
 import type { PendingAlignment } from './aligner.js';
-import { payloadHash } from './payload-hash.js';
+import type { MappingGuard } from './guard.js';
 import { SeqExtender } from './seq.js';
-import type { SequencerSink, TrackSequencerOptions, TrackSequencer } from './sequencer.js';
+import type { SequencerSink, TrackSequencerOptions } from './sequencer.js';
 
 export interface SeamerOptions {
   tracks: number;
@@ -23,10 +21,6 @@ export interface SeamerOptions {
   gapTimeoutMs?: number;
   /** 0 (default): forward at first arrival. >0: release in canonical order, at most this late. */
   reorderWindowMs?: number;
-  /** An aligned leg's duplicates are checked against the canonical packet they duplicate:
-   * timestamp always, payload hash on every one of the first 32 after alignment, then on every
-   * `verifyEvery`-th (default 16; 0 = never). Three mismatches in a row → 'realign'. */
-  verifyEvery?: number;
 }
 
 export type SeamEvent =
@@ -55,7 +49,8 @@ export interface LegStats {
   held: number[];
   /** Packets dropped as too old (out of history, or behind the reorder release point). */
   late: number[];
-  /** Packets dropped otherwise: malformed, stray old SSRC, leg unaligned, hold overflow. */
+  /** Packets dropped otherwise: malformed, stray old SSRC, leg unaligned, hold overflow, or a
+   * packet whose mapping is not verified (sent before the confirming run, or while suspect). */
   dropped: number[];
 }
 
@@ -77,9 +72,13 @@ export interface LegTrack {
   tsOffset: number;
   /** Canonical exts below this are dropped (set when continuing after a restart). */
   floor: number;
-  verify: boolean;
-  verifyTick: number;
-  probation: number;
+  /** Leg exts below this (sent before the confirming run: a seek's re-sent parameter sets,
+   * frames from before the keyframe) are never output and not checked. */
+  fromExt: number;
+  /** Where the mapping is verified (legs aligned by payload; undefined for a leg that defines
+   * canonical space): every duplicate is checked against its canonical twin. */
+  guard: MappingGuard | undefined;
+  /** Consecutive duplicates that disagreed with their canonical twin. */
   bad: number;
   pending: PendingAlignment | undefined;
   contributed: number;
@@ -113,9 +112,8 @@ export function newLegTrack(): LegTrack {
     seqOffset: 0,
     tsOffset: 0,
     floor: -Infinity,
-    verify: false,
-    verifyTick: 0,
-    probation: 0,
+    fromExt: -Infinity,
+    guard: undefined,
     bad: 0,
     pending: undefined,
     contributed: 0,
@@ -125,36 +123,8 @@ export function newLegTrack(): LegTrack {
   };
 }
 
-/** Duplicates hash-checked one by one right after alignment. */
-export const PROBATION = 32;
-/** Consecutive failed checks that make a leg realign. */
+/** Consecutive disagreeing duplicates that make a leg realign. */
 export const MISMATCH_LIMIT = 3;
-
-/**
- * Checks an aligned leg's duplicate of canonical ext c against the packet there: the mapped
- * timestamp always, the payload hash during probation and then every `every`-th time.
- * Returns false when the leg has failed MISMATCH_LIMIT checks in a row (it must realign).
- */
-export function verifyDuplicate(
-  lt: LegTrack,
-  seq: TrackSequencer,
-  c: number,
-  packet: Buffer,
-  start: number,
-  end: number,
-  every: number,
-  tsSlack = 0,
-): boolean {
-  const s = c & seq.mask;
-  let ok = tsClose(seq.ts[s] ?? 0, (rtpTimestamp(packet) + lt.tsOffset) >>> 0, tsSlack);
-  if (ok && (lt.probation > 0 || ++lt.verifyTick >= every)) {
-    lt.verifyTick = 0;
-    if (lt.probation > 0) lt.probation--;
-    ok = seq.hash[s] === payloadHash(packet, start, end);
-  }
-  if (ok) lt.bad = 0;
-  return ok || ++lt.bad < MISMATCH_LIMIT;
-}
 
 /** SeamerOptions with defaults applied and checked. */
 export function resolveOptions(opts: SeamerOptions): {
@@ -164,7 +134,6 @@ export function resolveOptions(opts: SeamerOptions): {
   hintRun: number;
   giveUp: number;
   holdCapacity: number;
-  verifyEvery: number;
   sequencer: TrackSequencerOptions;
 } {
   if (!Number.isInteger(opts.tracks) || opts.tracks < 1) {
@@ -183,7 +152,6 @@ export function resolveOptions(opts: SeamerOptions): {
     hintRun: Math.min(3, alignRun),
     giveUp,
     holdCapacity: Math.min(giveUp, history),
-    verifyEvery: Math.max(0, Math.floor(opts.verifyEvery ?? 16)),
     sequencer: {
       historyPackets: history,
       gapTimeoutMs: opts.gapTimeoutMs ?? 1000,

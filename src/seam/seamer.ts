@@ -9,7 +9,7 @@
  * track's canonical SSRC for the source's life. Every other leg gets a mapping per track,
  * (seqOffset on extended numbers, tsOffset mod 2^32), from payload-hash alignment (optionally
  * proposed by RTP-Info). Until aligned a leg's packets are held; once aligned they are replayed
- * through the merge and may fill holes.
+ * through the merge and may fill holes where the mapping is verified.
  *
  * Ownership: packets pushed become the Seamer's. Output packets are the pushed buffers with
  * sequence number, timestamp and SSRC rewritten in place (zero copy); unaligned legs' packets
@@ -19,21 +19,16 @@
  * objects in it are reused too. Consume them (or copy what you keep) before the next call, and
  * do not call push/tick from inside that loop (e.g. from a synchronous event listener).
  *
- * Aligned legs are checked as they go: each duplicate's mapped timestamp is compared with the
- * canonical packet it duplicates, and its payload hash too (every one of the first 32 after
- * alignment, then every `verifyEvery`-th). Three failures in a row → 'realign' (reason
- * 'mismatch'): the origin moved under the leg without an SSRC change (a seek), or a rare wrong
- * alignment (see aligner.ts) is undone.
+ * Legs aligned by payload are checked as they go (merge.ts, guard.ts): every duplicate's payload
+ * hash and mapped timestamp are compared with the canonical packet it duplicates, and such a
+ * leg fills a hole only where runs of matching packets before and after it verify the mapping
+ * there (its packets from before its confirming run never; past its last checked packet they
+ * wait). A first arrival is output at once only from a leg that defines canonical space, or
+ * where nobody could check it. Three disagreements in a row → 'realign' (reason 'mismatch'):
+ * the origin moved under the leg without an SSRC change (a seek), or a rare wrong alignment
+ * (see aligner.ts) is undone.
  */
-import {
-  rtpPayloadOffset,
-  rtpSeq,
-  rtpSsrc,
-  rtpTimestamp,
-  setRtpSeq,
-  setRtpSsrc,
-  setRtpTimestamp,
-} from '../protocol/rtp/rtp.js';
+import { rtpPayloadOffset, rtpSeq, rtpSsrc, rtpTimestamp } from '../protocol/rtp/rtp.js';
 import {
   DUPLICATE_HELD,
   HELD,
@@ -42,51 +37,28 @@ import {
   tsSlackFor,
   type AlignResult,
 } from './aligner.js';
+import { MappingGuard } from './guard.js';
 import { payloadHash, rtpPayloadEnd } from './payload-hash.js';
 import {
   ALIGNED,
   FAILED,
   IDLE,
   newLegTrack,
-  EventBuffer,
   PENDING,
-  PROBATION,
-  resolveOptions,
-  verifyDuplicate,
   type Aligning,
   type Leg,
   type LegStats,
   type LegTrack,
-  type SeamerOptions,
   type SeamEvent,
 } from './seam-types.js';
+import { SeamMerge } from './merge.js';
 import { seqDelta, tsAdd } from './seq.js';
-import { ACCEPT, DUPLICATE, TrackSequencer } from './sequencer.js';
+import type { TrackSequencer } from './sequencer.js';
 
 export type { LegStats, PacketEvent, SeamerOptions, SeamEvent } from './seam-types.js';
 
-export class Seamer {
-  /** Options with defaults applied. */
-  private readonly o: ReturnType<typeof resolveOptions>;
-  private readonly seqs: TrackSequencer[] = [];
-  private readonly canonSsrc: number[] = [];
-  /** Per track, legs aligning on it. */
-  private readonly aligning: Aligning[][] = [];
-  private readonly alignQueue: Aligning[] = [];
-  private readonly legs = new Map<string, Leg>();
+export class Seamer extends SeamMerge {
   private anyLegAdded = false;
-
-  private readonly events = new EventBuffer();
-  private readonly out = this.events.out;
-
-  constructor(opts: SeamerOptions) {
-    const o = (this.o = resolveOptions(opts));
-    for (let t = 0; t < o.tracks; t++) {
-      this.seqs.push(new TrackSequencer(t, o.sequencer, this.events));
-      this.canonSsrc.push(NaN);
-      this.aligning.push([]);
-    }
-  }
 
   /**
    * Adds a leg. The first leg ever added is the reference. `hint` (per track, from PLAY's
@@ -146,6 +118,7 @@ export class Seamer {
     const e = lt.ext.extend(rtpSeq(packet));
     if (lt.status === IDLE) this.startAlignment(l, lt, track, e, packet, nowMs);
     if (lt.status === ALIGNED) {
+      lt.guard?.expire(nowMs);
       this.forward(l, lt, track, e, packet, start, end, nowMs);
     } else if (lt.status === PENDING) {
       this.hold(l, lt, track, e, packet, start, end);
@@ -160,6 +133,7 @@ export class Seamer {
   /** Declares gaps that timed out and releases held packets (reorder window). Same array rule. */
   tick(nowMs: number): SeamEvent[] {
     this.events.begin();
+    for (const l of this.legs.values()) for (const lt of l.tracks) lt.guard?.expire(nowMs);
     for (const seq of this.seqs) seq.maintain(nowMs);
     return this.out;
   }
@@ -185,7 +159,9 @@ export class Seamer {
       aligned: l.tracks.map((lt) => lt.status === ALIGNED),
       held: l.tracks.map((lt) => lt.pending?.held ?? 0),
       late: l.tracks.map((lt) => lt.late),
-      dropped: l.tracks.map((lt) => lt.dropped + (lt.pending?.evicted ?? 0)),
+      dropped: l.tracks.map(
+        (lt) => lt.dropped + (lt.pending?.evicted ?? 0) + (lt.guard?.dropped ?? 0),
+      ),
     };
   }
 
@@ -202,48 +178,6 @@ export class Seamer {
   }
 
   // ---- internals ----
-
-  /** An aligned leg's packet: map, then first arrival wins. */
-  private forward(
-    l: Leg,
-    lt: LegTrack,
-    track: number,
-    e: number,
-    packet: Buffer,
-    start: number,
-    end: number,
-    now: number,
-  ): void {
-    const seq = this.seqs[track] as TrackSequencer;
-    const c = e + lt.seqOffset;
-    if (c < lt.floor) {
-      lt.late++;
-      return;
-    }
-    const cls = seq.classify(c);
-    if (cls === ACCEPT) {
-      const ts = (rtpTimestamp(packet) + lt.tsOffset) >>> 0;
-      const h = payloadHash(packet, start, end);
-      setRtpSeq(packet, c);
-      setRtpTimestamp(packet, ts);
-      setRtpSsrc(packet, this.canonSsrc[track] ?? 0);
-      lt.contributed++;
-      seq.accept(c, ts, h, packet, l.name, now);
-      const waiting = this.aligning[track] as Aligning[];
-      if (waiting.length > 0) this.notifyCanonical(waiting, seq, c, h);
-    } else if (cls === DUPLICATE) {
-      lt.duplicates++;
-      const slack = tsSlackFor(this.o.clockRates[track] ?? 90000);
-      if (
-        lt.verify &&
-        !verifyDuplicate(lt, seq, c, packet, start, end, this.o.verifyEvery, slack)
-      ) {
-        this.realign(l, lt, track, lt.ssrc, 'mismatch');
-      }
-    } else {
-      lt.late++;
-    }
-  }
 
   /** First packet of a leg on a track (or the first after a restart): how does it map? */
   private startAlignment(
@@ -275,13 +209,6 @@ export class Seamer {
     } else {
       this.beginAligning(l, lt, track, e, packet);
     }
-  }
-
-  private othersAligned(l: Leg, track: number): boolean {
-    for (const o of this.legs.values()) {
-      if (o !== l && o.tracks[track]?.status === ALIGNED) return true;
-    }
-    return false;
   }
 
   /** Is the reference leg still there and about to define this track with its first packet? */
@@ -345,7 +272,13 @@ export class Seamer {
       this.alignQueue.push({ leg: l, lt, track });
     } else if (p.seen >= this.o.giveUp && seq.empty && !this.othersAligned(l, track)) {
       // Nothing ever defined this track (the reference never carried it): this leg does.
-      p.result = { seqOffset: 0, tsOffset: 0, via: 'reference' };
+      p.result = {
+        seqOffset: 0,
+        tsOffset: 0,
+        via: 'reference',
+        fromExt: -Infinity,
+        toExt: -Infinity,
+      };
       this.alignQueue.push({ leg: l, lt, track });
     } else if (p.seen >= this.o.giveUp) {
       const reason = p.failureReason(seq.empty);
@@ -353,14 +286,6 @@ export class Seamer {
       this.stopAligning(lt, track);
       lt.status = FAILED;
       this.out.push({ kind: 'unaligned', leg: l.name, track, reason });
-    }
-  }
-
-  private notifyCanonical(waiting: Aligning[], seq: TrackSequencer, c: number, h: number): void {
-    for (const a of waiting) {
-      const p = a.lt.pending;
-      if (p === undefined || p.result !== undefined) continue;
-      if (p.onCanonical(c, h, seq)) this.alignQueue.push(a);
     }
   }
 
@@ -372,7 +297,7 @@ export class Seamer {
       const p = lt.pending as PendingAlignment;
       const r = p.result as AlignResult;
       this.stopAligning(lt, track);
-      this.alignAs(l, lt, track, r.seqOffset, r.tsOffset, r.via, -Infinity);
+      this.alignAs(l, lt, track, r.seqOffset, r.tsOffset, r.via, -Infinity, r);
       p.forEachHeld((e, packet) => {
         if (lt.status !== ALIGNED) return;
         this.forward(l, lt, track, e, packet, rtpPayloadOffset(packet), rtpPayloadEnd(packet), now);
@@ -388,22 +313,24 @@ export class Seamer {
     tsOffset: number,
     via: 'reference' | 'hint' | 'hash',
     floor: number,
+    run?: { fromExt: number; toExt: number },
   ): void {
     lt.status = ALIGNED;
     lt.restart = false;
     lt.seqOffset = seqOffset;
     lt.tsOffset = tsOffset;
     lt.floor = floor;
-    lt.verify = via !== 'reference' && this.o.verifyEvery > 0;
-    lt.verifyTick = 0;
-    lt.probation = PROBATION;
+    // A leg that defines canonical space is trusted; one aligned by payload is guarded.
+    const guarded = via !== 'reference' && run !== undefined;
+    lt.fromExt = guarded ? run.fromExt : -Infinity;
+    lt.guard = guarded ? new MappingGuard(run.fromExt, run.toExt) : undefined;
     lt.bad = 0;
     if (this.canonSsrc[track] !== this.canonSsrc[track]) this.canonSsrc[track] = lt.ssrc;
     this.out.push({ kind: 'aligned', leg: l.name, track, seqOffset, tsOffset, via });
   }
 
   /** Forget a leg's mapping on a track; its next packet starts alignment from scratch. */
-  private realign(
+  protected realign(
     l: Leg,
     lt: LegTrack,
     track: number,
@@ -422,6 +349,6 @@ export class Seamer {
     lt.ext.reset();
     lt.status = IDLE;
     lt.restart = true;
-    lt.verify = false;
+    this.dropGuard(lt);
   }
 }

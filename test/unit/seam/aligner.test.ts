@@ -50,7 +50,13 @@ describe('PendingAlignment', () => {
     const seq = canonical(100, uniq(1, 40));
     const p = new PendingAlignment(256, 8, 3);
     const r = feed(p, seq, 5000, uniq(11, 20)); // leg 5000 = canonical 110
-    expect(r).toEqual({ seqOffset: -4890, tsOffset: (-4890 * 100 - 7) >>> 0, via: 'hash' });
+    expect(r).toEqual({
+      seqOffset: -4890,
+      tsOffset: (-4890 * 100 - 7) >>> 0,
+      via: 'hash',
+      fromExt: 5000, // the run: leg 5000..5007
+      toExt: 5007,
+    });
     expect(p.held).toBe(8);
     const seen: number[] = [];
     p.forEachHeld((e) => seen.push(e));

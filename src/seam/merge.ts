@@ -1,0 +1,208 @@
+/**
+ * The merge half of the Seamer: shared state, and what happens to an aligned leg's packet
+ * (mapped into canonical space; first arrival wins; a leg aligned by payload fills a hole only
+ * where its mapping is verified, see guard.ts, and all its duplicates are checked against their
+ * canonical twins). seamer.ts adds legs, alignment and the public API.
+ */
+import { rtpTimestamp, setRtpSeq, setRtpSsrc, setRtpTimestamp } from '../protocol/rtp/rtp.js';
+import { tsClose, tsSlackFor } from './aligner.js';
+import { FILL_DROP, FILL_NOW, MappingGuard } from './guard.js';
+import { payloadHash } from './payload-hash.js';
+import {
+  ALIGNED,
+  EventBuffer,
+  MISMATCH_LIMIT,
+  resolveOptions,
+  type Aligning,
+  type Leg,
+  type LegTrack,
+  type SeamerOptions,
+} from './seam-types.js';
+import { ACCEPT, DUPLICATE, TrackSequencer } from './sequencer.js';
+
+export abstract class SeamMerge {
+  /** Options with defaults applied. */
+  protected readonly o: ReturnType<typeof resolveOptions>;
+  protected readonly seqs: TrackSequencer[] = [];
+  protected readonly canonSsrc: number[] = [];
+  /** Per track, legs aligning on it. */
+  protected readonly aligning: Aligning[][] = [];
+  protected readonly alignQueue: Aligning[] = [];
+  protected readonly legs = new Map<string, Leg>();
+
+  protected readonly events = new EventBuffer();
+  protected readonly out = this.events.out;
+
+  constructor(opts: SeamerOptions) {
+    const o = (this.o = resolveOptions(opts));
+    for (let t = 0; t < o.tracks; t++) {
+      this.seqs.push(new TrackSequencer(t, o.sequencer, this.events));
+      this.canonSsrc.push(NaN);
+      this.aligning.push([]);
+    }
+  }
+
+  /**
+   * An aligned leg's packet: map, then first arrival wins. A leg aligned by payload fills a hole
+   * only where its mapping is verified (guard.ts); its duplicates are all checked.
+   */
+  protected forward(
+    l: Leg,
+    lt: LegTrack,
+    track: number,
+    e: number,
+    packet: Buffer,
+    start: number,
+    end: number,
+    now: number,
+  ): void {
+    const seq = this.seqs[track] as TrackSequencer;
+    const c = e + lt.seqOffset;
+    if (c < lt.floor) {
+      lt.late++;
+      return;
+    }
+    const cls = seq.classify(c);
+    const g = lt.guard;
+    if (cls === ACCEPT) {
+      // No leg that defines canonical space is aligned here to deliver the twins a check needs:
+      // this leg carries the track on the mapping it has (as the reference would).
+      if (g !== undefined && e > g.hi && e >= lt.fromExt && !this.trustedAligned(l, track)) {
+        g.trust(e);
+        this.releaseWaiting(l, lt, track, now);
+      }
+      const v =
+        g === undefined
+          ? FILL_NOW
+          : e < lt.fromExt
+            ? FILL_DROP
+            : g.filler(e, packet, start, end, now);
+      if (v === FILL_NOW) this.accept(l, lt, track, c, packet, start, end, now);
+      else if (v === FILL_DROP) lt.dropped++;
+    } else if (cls === DUPLICATE) {
+      lt.duplicates++;
+      if (g !== undefined && e >= lt.fromExt) {
+        const h = payloadHash(packet, start, end);
+        this.checked(l, lt, track, e, h, this.twinAgrees(lt, track, c, packet, h), now);
+      }
+    } else {
+      lt.late++;
+    }
+  }
+
+  /** Rewrites an aligned leg's packet into canonical space and merges it (it was ACCEPT). */
+  protected accept(
+    l: Leg,
+    lt: LegTrack,
+    track: number,
+    c: number,
+    packet: Buffer,
+    start: number,
+    end: number,
+    now: number,
+  ): void {
+    const seq = this.seqs[track] as TrackSequencer;
+    const ts = (rtpTimestamp(packet) + lt.tsOffset) >>> 0;
+    const h = payloadHash(packet, start, end);
+    setRtpSeq(packet, c);
+    setRtpTimestamp(packet, ts);
+    setRtpSsrc(packet, this.canonSsrc[track] ?? 0);
+    lt.contributed++;
+    seq.accept(c, ts, h, packet, l.name, now);
+    const waiting = this.aligning[track] as Aligning[];
+    if (waiting.length > 0) this.notifyCanonical(waiting, seq, c, h);
+    for (const o of this.legs.values()) {
+      const ot = o.tracks[track];
+      const w = ot?.guard?.waitingCount ? ot.guard.take(c - ot.seqOffset) : undefined;
+      if (ot === undefined || w === undefined) continue;
+      // A leg ahead of canonical space held this packet back: now it can be checked.
+      ot.duplicates++;
+      const hw = payloadHash(w.packet, w.start, w.end);
+      this.checked(o, ot, track, w.e, hw, this.twinAgrees(ot, track, c, w.packet, hw), now);
+    }
+  }
+
+  /** Does the leg's packet carry the payload and (mapped) timestamp of canonical packet c? */
+  protected twinAgrees(lt: LegTrack, track: number, c: number, packet: Buffer, h: number): boolean {
+    const seq = this.seqs[track] as TrackSequencer;
+    const s = c & seq.mask;
+    const slack = tsSlackFor(this.o.clockRates[track] ?? 90000);
+    const ts = (rtpTimestamp(packet) + lt.tsOffset) >>> 0;
+    return seq.hash[s] === h && tsClose(seq.ts[s] ?? 0, ts, slack);
+  }
+
+  /** A checked packet of a guarded leg: widen the verified span and fill what it now covers, or
+   * close it (and realign after MISMATCH_LIMIT disagreements in a row). */
+  protected checked(
+    l: Leg,
+    lt: LegTrack,
+    track: number,
+    e: number,
+    h: number,
+    ok: boolean,
+    now: number,
+  ): void {
+    const g = lt.guard as MappingGuard;
+    if (!ok) {
+      g.broken(e);
+      if (++lt.bad >= MISMATCH_LIMIT) this.realign(l, lt, track, lt.ssrc, 'mismatch');
+      return;
+    }
+    lt.bad = 0;
+    g.matched(e, h);
+    this.releaseWaiting(l, lt, track, now);
+  }
+
+  /** Fills with the leg's waiting packets that its verified span now covers. */
+  private releaseWaiting(l: Leg, lt: LegTrack, track: number, now: number): void {
+    const g = lt.guard as MappingGuard;
+    const seq = this.seqs[track] as TrackSequencer;
+    for (let w = g.nextReleasable(); w !== undefined; w = g.nextReleasable()) {
+      const c = w.e + lt.seqOffset;
+      const cls = seq.classify(c);
+      if (cls === ACCEPT) this.accept(l, lt, track, c, w.packet, w.start, w.end, now);
+      else if (cls === DUPLICATE) lt.duplicates++;
+      else lt.late++;
+    }
+  }
+
+  /** Another leg aligned on the track that is trusted (defines canonical space, no guard)? */
+  protected trustedAligned(l: Leg, track: number): boolean {
+    for (const o of this.legs.values()) {
+      const ot = o.tracks[track];
+      if (o !== l && ot?.status === ALIGNED && ot.guard === undefined) return true;
+    }
+    return false;
+  }
+
+  protected othersAligned(l: Leg, track: number): boolean {
+    for (const o of this.legs.values()) {
+      if (o !== l && o.tracks[track]?.status === ALIGNED) return true;
+    }
+    return false;
+  }
+
+  protected notifyCanonical(waiting: Aligning[], seq: TrackSequencer, c: number, h: number): void {
+    for (const a of waiting) {
+      const p = a.lt.pending;
+      if (p === undefined || p.result !== undefined) continue;
+      if (p.onCanonical(c, h, seq)) this.alignQueue.push(a);
+    }
+  }
+
+  /** A leg's guard goes (realign, removal): its waiting fillers count as dropped. */
+  protected dropGuard(lt: LegTrack): void {
+    lt.dropped += (lt.guard?.dropped ?? 0) + (lt.guard?.waitingCount ?? 0);
+    lt.guard = undefined;
+    lt.fromExt = -Infinity;
+  }
+
+  /** Forget a leg's mapping on a track; its next packet starts alignment from scratch. */
+  protected abstract realign(
+    l: Leg,
+    lt: LegTrack,
+    track: number,
+    ssrc: number,
+    reason: 'ssrc-change' | 'mismatch',
+  ): void;
+}
