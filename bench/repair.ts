@@ -24,7 +24,7 @@ import { pino } from 'pino';
 import { startOrigin, longClip } from '../test/helpers/origin.js';
 import { Leg } from '../src/upstream/leg.js';
 import { RecordingWriter, openRecording } from '../src/store/index.js';
-import { SeqExtender } from '../src/seam/seq.js';
+import { SeqExtender } from '../src/protocol/rtp/seq.js';
 import { bernoulli, gilbertElliottForMean, type LossModel } from '../src/seam/loss-model.js';
 import { DEFAULT_REPAIR_OPTIONS, repairRecording } from '../src/repair/repairer.js';
 import type { NewRecordingMeta } from '../src/store/meta.js';

@@ -32,7 +32,7 @@
  */
 import { rtpPayloadHash, rtpPayloadEnd } from '../seam/payload-hash.js';
 import { tsSlackFor } from '../seam/aligner.js';
-import { SeqExtender, tsAdd, tsDelta } from '../seam/seq.js';
+import { SeqExtender, tsAdd, tsDelta } from '../protocol/rtp/seq.js';
 import {
   rtpPayloadOffset,
   rtpSeq,

@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import { rtpSeq } from '../protocol/rtp/rtp.js';
-import { SeqExtender } from '../seam/seq.js';
+import { SeqExtender } from '../protocol/rtp/seq.js';
 import type { NewRecordingMeta } from '../store/meta.js';
 import type { RecordingWriter } from '../store/writer.js';
 import type { Leg } from '../upstream/leg.js';

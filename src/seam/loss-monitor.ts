@@ -18,7 +18,14 @@
  * Cost: `onPacket` is O(1) amortized and allocates nothing except when the window ring doubles
  * (bounded by `maxWindowPackets`). The window min/max are kept with monotonic deques.
  */
-import { MAX_DROPOUT, MAX_MISORDER, SEQ_MOD, SeqExtender, seqDelta, tsDelta } from './seq.js';
+import {
+  MAX_DROPOUT,
+  MAX_MISORDER,
+  SEQ_MOD,
+  SeqExtender,
+  seqDelta,
+  tsDelta,
+} from '../protocol/rtp/seq.js';
 
 export interface LossStats {
   /** All packets received (duplicates and rejected jumps included). */

@@ -3,7 +3,7 @@
  */
 import type { PendingAlignment } from './aligner.js';
 import type { MappingGuard } from './guard.js';
-import { SeqExtender } from './seq.js';
+import { SeqExtender } from '../protocol/rtp/seq.js';
 import type { SequencerSink, TrackSequencerOptions } from './sequencer.js';
 
 export interface SeamerOptions {

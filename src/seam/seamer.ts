@@ -28,6 +28,7 @@
  * the origin moved under the leg without an SSRC change (a seek), or a rare wrong alignment
  * (see aligner.ts) is undone.
  */
+import { RuntimeError } from '../errors.js';
 import { rtpPayloadOffset, rtpSeq, rtpSsrc, rtpTimestamp } from '../protocol/rtp/rtp.js';
 import {
   DUPLICATE_HELD,
@@ -52,7 +53,7 @@ import {
   type SeamEvent,
 } from './seam-types.js';
 import { SeamMerge } from './merge.js';
-import { seqDelta, tsAdd } from './seq.js';
+import { seqDelta, tsAdd } from '../protocol/rtp/seq.js';
 import type { TrackSequencer } from './sequencer.js';
 
 export type { LegStats, PacketEvent, SeamerOptions, SeamEvent } from './seam-types.js';
@@ -71,7 +72,7 @@ export class Seamer extends SeamMerge {
     hint?: Array<{ seq?: number; rtptime?: number } | undefined>,
     hintCanonical?: Array<{ ext: number; ts: number } | undefined>,
   ): void {
-    if (this.legs.has(leg)) throw new Error(`leg ${leg} already added`);
+    if (this.legs.has(leg)) throw new RuntimeError('INVALID_STATE', `leg ${leg} already added`);
     const tracks: LegTrack[] = [];
     for (let t = 0; t < this.o.tracks; t++) tracks.push(newLegTrack());
     this.legs.set(leg, { name: leg, reference: !this.anyLegAdded, tracks, hint, hintCanonical });

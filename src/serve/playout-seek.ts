@@ -7,7 +7,7 @@
  */
 import { rtpPayloadOffset } from '../protocol/rtp/rtp.js';
 import { knowsKeyframes, startKind } from '../protocol/rtp/keyframe.js';
-import { tsAdd } from '../seam/seq.js';
+import { tsAdd } from '../protocol/rtp/seq.js';
 import type { Recording, StoredPacket } from '../store/reader.js';
 
 /** How far back (media seconds) a seek looks for a keyframe; packets read per step back. */

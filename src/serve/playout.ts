@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { parseRange } from '../protocol/rtsp/headers/range.js';
 import { ntpFromMs, serializeRtcp } from '../protocol/rtp/rtcp.js';
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
-import { tsAdd } from '../seam/seq.js';
+import { tsAdd } from '../protocol/rtp/seq.js';
 import type { MediaSource, PlayStart, SourceSubscriber } from '../source/media-source.js';
 import { byePacket, CNAME } from '../source/rtcp-relay.js';
 import type { Recording } from '../store/reader.js';

@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import { parseRange } from '../protocol/rtsp/headers/range.js';
 import { RTCP_BYE } from '../protocol/rtp/rtcp.js';
 import { rtpSeq } from '../protocol/rtp/rtp.js';
-import { SeqExtender } from '../seam/seq.js';
+import { SeqExtender } from '../protocol/rtp/seq.js';
 import type { RecordingCatalog, CatalogEntry } from '../store/catalog.js';
 import { completenessOf } from '../store/completeness.js';
 import { openRecording } from '../store/reader.js';

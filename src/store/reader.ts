@@ -14,7 +14,7 @@
  */
 import { open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tsDelta } from '../seam/seq.js';
+import { tsDelta } from '../protocol/rtp/seq.js';
 import {
   META_FILE,
   RECORD_HEADER_LENGTH,

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { longClip, startOrigin, type Origin } from '../../helpers/origin.js';
 import { payloadOf } from '../../helpers/raw-client.js';
 import { mulberry32 } from '../../../src/seam/loss-model.js';
-import { SeqExtender } from '../../../src/seam/seq.js';
+import { SeqExtender } from '../../../src/protocol/rtp/seq.js';
 import { rtpSeq } from '../../../src/protocol/rtp/rtp.js';
 import { openRecording } from '../../../src/store/reader.js';
 import { RecordingWriter, type NewRecordingMeta } from '../../../src/store/index.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SeqExtender } from '../../../src/seam/seq.js';
+import { SeqExtender } from '../../../src/protocol/rtp/seq.js';
 import { rtpSeq } from '../../../src/protocol/rtp/rtp.js';
 import { openRecording, RecordingWriter } from '../../../src/store/index.js';
 import { gapsOf, matchersFor, repairRange } from '../../../src/repair/plan.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LossMonitor } from '../../../src/seam/loss-monitor.js';
-import { MAX_MISORDER } from '../../../src/seam/seq.js';
+import { MAX_MISORDER } from '../../../src/protocol/rtp/seq.js';
 
 /** How far (in sequence numbers) a packet or a duplicate may arrive late: below MAX_MISORDER. */
 const MAX_DELAY = 40;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SeqExtender, seqDelta, tsAdd, tsDelta } from '../../../src/seam/seq.js';
+import { SeqExtender, seqDelta, tsAdd, tsDelta } from '../../../src/protocol/rtp/seq.js';
 
 describe('seqDelta / tsDelta / tsAdd', () => {
   it.each([
