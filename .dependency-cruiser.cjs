@@ -4,7 +4,7 @@
  * Checked by `npm test` (`npx depcruise src`); `npm run layers` prints the folder graph.
  */
 const LAYERS = [
-  ['errors'],
+  ['errors', 'events'],
   ['protocol'],
   ['net'],
   ['seam'],
@@ -17,7 +17,8 @@ const LAYERS = [
   ['cli'],
 ];
 
-const dirOf = (name) => (name === 'errors' ? '^src/errors\\.ts$' : `^src/${name}/`);
+const dirOf = (name) =>
+  name === 'errors' || name === 'events' ? `^src/${name}\\.ts$` : `^src/${name}/`;
 
 const forbidden = [
   {

@@ -22,7 +22,8 @@ import {
 import type { Config, LogLevel } from '../daemon/config.js';
 import { startDaemon, type DaemonHandle } from '../daemon/daemon.js';
 import { installSignalHandlers, type SignalHandlerOptions } from '../daemon/lifecycle.js';
-import { createLogger, logEvent } from '../daemon/log.js';
+import { createLogger } from '../daemon/log.js';
+import { logEvent } from '../events.js';
 import { CliExit, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit.js';
 
 export { CliExit, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit.js';

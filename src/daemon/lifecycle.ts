@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { isSeamdError } from '../errors.js';
 import { loadConfigFile, type Config } from './config.js';
 import type { DaemonHandle } from './daemon.js';
-import { logEvent } from './log.js';
+import { logEvent } from '../events.js';
 
 export type LifecycleSignal = 'SIGTERM' | 'SIGINT' | 'SIGHUP';
 

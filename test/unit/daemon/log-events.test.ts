@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LOG_EVENTS } from '../../../src/daemon/log.js';
+import { LOG_EVENTS } from '../../../src/events.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, LOG_EVENTS, logEvent } from '../../../src/daemon/log.js';
+import { createLogger } from '../../../src/daemon/log.js';
+import { LOG_EVENTS, logEvent } from '../../../src/events.js';
 import { memoryLog } from './helpers.js';
 
 function capture(isTTY: boolean) {
