@@ -17,7 +17,7 @@ export interface MemoryLogger {
   /** Every line written so far, parsed (a live array: it grows as the logger writes). */
   readonly lines: LogLine[];
   /** The lines with this `event`. */
-  events(event: string): LogLine[];
+  readonly events: (event: string) => LogLine[];
 }
 
 /**
