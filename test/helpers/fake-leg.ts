@@ -71,6 +71,8 @@ export interface FakeLegScript {
   setupError?: Error;
   playErrors?: Array<Error | undefined>;
   pauseError?: Error;
+  /** Runs after each PLAY answered (e.g. to stream the asked range, as an origin would). */
+  onPlay?: (leg: FakeLeg, opts: PlayOptions) => void;
 }
 
 /** A test's view of one fake leg. `asLeg` is what the code under test gets. */
@@ -126,6 +128,8 @@ export class FakeLeg extends EventEmitter<LegEvents> {
     const err = this.script.playErrors?.shift();
     if (err) return Promise.reject(err);
     this.st = 'playing';
+    const onPlay = this.script.onPlay;
+    if (onPlay) setTimeout(() => onPlay(this, opts), 1);
     return Promise.resolve({
       range: opts.range ?? (this.info.live ? 'npt=now-' : 'npt=0-'),
       rtpInfo: this.info.tracks.map((t) => ({
