@@ -1,13 +1,8 @@
-import { Writable } from 'node:stream';
 import { parseConfigText } from '../../src/daemon/config.js';
 import { startDaemon, type Daemon, type DaemonDeps } from '../../src/daemon/daemon.js';
-import { createLogger } from '../../src/daemon/log.js';
+import { memoryLogger, type LogLine } from './log.js';
 
-export interface LogLine {
-  event?: string;
-  level?: string;
-  [k: string]: unknown;
-}
+export type { LogLine } from './log.js';
 
 export interface Seamd {
   handle: Daemon;
@@ -26,17 +21,8 @@ export interface Seamd {
  */
 export async function startSeamd(yaml: string, deps: DaemonDeps = {}): Promise<Seamd> {
   if (!/^recordings:/m.test(yaml)) yaml += '\nrecordings: { enabled: false }\n';
-  const logs: LogLine[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString().split('\n')) {
-        if (line.trim()) logs.push(JSON.parse(line) as LogLine);
-      }
-      cb();
-    },
-  });
   const config = parseConfigText(yaml, 'test.yaml');
-  const log = createLogger({ level: 'debug', pretty: false, destination: sink });
+  const { log, lines: logs, events } = memoryLogger('debug');
   const handle = await startDaemon(config, log, deps);
   const port = handle.addresses.rtsp.port;
   return {
@@ -44,7 +30,7 @@ export async function startSeamd(yaml: string, deps: DaemonDeps = {}): Promise<S
     port,
     url: (path) => `rtsp://127.0.0.1:${port}/${path}`,
     logs,
-    events: (name) => logs.filter((l) => l.event === name),
+    events,
     stop: () => handle.stop(),
   };
 }

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { longClip, startOrigin, type Origin } from '../../helpers/origin.js';
 import { ffmpegDecode } from '../../helpers/players.js';
 import { payloadOf, playAll } from '../../helpers/raw-client.js';
+import { rtpPacket } from '../../helpers/rtp.js';
 import { parseConfigText } from '../../../src/daemon/config.js';
 import { startSeamd, type LogLine, type Seamd } from '../../helpers/seamd.js';
 import { bernoulli, gilbertElliottForMean } from '../../../src/seam/loss-model.js';
@@ -226,9 +227,7 @@ describe('repair against the real origin', () => {
         { flushIntervalMs: 0 },
       );
       for (const ext of [100, 103]) {
-        const p = Buffer.alloc(20);
-        p[0] = 0x80;
-        p.writeUInt16BE(ext, 2);
+        const p = rtpPacket({ seq: ext, ts: 0, ssrc: 0, pt: 0, payload: Buffer.alloc(8) });
         w.append(0, ext, p, 0);
       }
       await w.close('partial');

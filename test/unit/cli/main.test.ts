@@ -1,17 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { main, runCli, type CliDeps } from '../../../src/cli/main.js';
 import { DEFAULT_CONFIG_YAML, type Config } from '../../../src/daemon/config.js';
 import type { DaemonHandle } from '../../../src/daemon/daemon.js';
 import type { SignalHandlerOptions } from '../../../src/daemon/lifecycle.js';
+import { fileTempDir } from '../../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'seamd-cli-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = fileTempDir('seamd-cli-');
 
 const good = join(dir, 'good.yaml');
 writeFileSync(good, 'listen: { rtsp: "127.0.0.1:0" }\npaths: { cam1: rtsp://10.0.0.5/s }\n');

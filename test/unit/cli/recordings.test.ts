@@ -6,10 +6,12 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/main.js';
 import { formatBytes, formatDuration, formatPercent } from '../../../src/cli/recordings.js';
 import { RecordingWriter, type NewRecordingMeta } from '../../../src/store/index.js';
+import { rtpPacket } from '../../helpers/rtp.js';
+import { fileTempDir } from '../../helpers/tmp.js';
 
 const execFileP = promisify(execFile);
 const TSHARK = '/usr/bin/tshark';
@@ -33,16 +35,14 @@ function meta(path: string): NewRecordingMeta {
 }
 
 /** A 32-byte canonical RTP packet (20 bytes of payload): records are 64 bytes on disk. */
-function rtp(ext: number, ts: number, pt: number): Buffer {
-  const b = Buffer.alloc(32);
-  b[0] = 0x80;
-  b[1] = pt;
-  b.writeUInt16BE(ext % 0x10000, 2);
-  b.writeUInt32BE(ts >>> 0, 4);
-  b.writeUInt32BE(0x11223344, 8);
-  for (let i = 12; i < 32; i++) b[i] = (ext + i) & 0xff;
-  return b;
-}
+const rtp = (ext: number, ts: number, pt: number): Buffer =>
+  rtpPacket({
+    seq: ext,
+    ts,
+    pt,
+    ssrc: 0x11223344,
+    payload: Array.from({ length: 20 }, (_, i) => (ext + 12 + i) & 0xff),
+  });
 
 // Video: ext 65530..65559 (crosses the 16-bit wrap), 1/30 s apart, 65540-65542 missing.
 // Audio: ext 0..19, 1024 samples at 48 kHz apart, 5 missing.
@@ -66,7 +66,7 @@ let recs: string;
 let config: string;
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'seamd-cli-rec-'));
+  root = fileTempDir('seamd-cli-rec-');
   recs = join(root, 'recordings');
   config = join(root, 'seamd.yaml');
   await writeFile(config, `recordings:\n  dir: ${recs}\n`);
@@ -75,7 +75,6 @@ beforeAll(async () => {
   await mkdir(join(recs, 'scratch'));
   await writeFile(join(recs, 'scratch', 'notes.txt'), 'x');
 });
-afterAll(() => rm(root, { recursive: true, force: true }));
 
 function harness() {
   let out = '';

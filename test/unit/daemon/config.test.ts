@@ -1,7 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
 import {
   DEFAULT_CONFIG_YAML,
@@ -12,6 +11,7 @@ import {
   parseHostPort,
   type Config,
 } from '../../../src/daemon/config.js';
+import { fileTempDir } from '../../helpers/tmp.js';
 
 const SEAM_DEFAULTS = {
   minLegs: 1,
@@ -443,8 +443,7 @@ describe('bad files name the key and the reason', () => {
 });
 
 describe('loadConfigFile', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'seamd-config-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = fileTempDir('seamd-config-');
 
   it('reads a file and names it in errors', () => {
     const good = join(dir, 'good.yaml');

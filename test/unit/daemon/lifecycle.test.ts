@@ -1,12 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../../../src/daemon/config.js';
 import type { DaemonHandle } from '../../../src/daemon/daemon.js';
 import { installSignalHandlers, type SignalProcess } from '../../../src/daemon/lifecycle.js';
-import { memoryLog } from './helpers.js';
+import { memoryLogger } from '../../helpers/log.js';
+import { fileTempDir } from '../../helpers/tmp.js';
 
 class FakeProcess extends EventEmitter implements SignalProcess {
   readonly exit = vi.fn<(code: number) => void>();
@@ -26,8 +26,7 @@ function fakeHandle(stop: () => Promise<void> = () => Promise.resolve()) {
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
-const dir = mkdtempSync(join(tmpdir(), 'seamd-lifecycle-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = fileTempDir('seamd-lifecycle-');
 
 let uninstall: (() => void) | undefined;
 afterEach(() => {
@@ -44,7 +43,7 @@ describe('SIGHUP', () => {
     );
     const proc = new FakeProcess();
     const handle = fakeHandle();
-    const mem = memoryLog();
+    const mem = memoryLogger();
     uninstall = installSignalHandlers({ handle, log: mem.log, configPath: file, process: proc });
 
     proc.signal('SIGHUP');
@@ -82,7 +81,7 @@ describe('SIGHUP', () => {
     writeFileSync(file, 'log: { level: debug }\nlimits: { maxConnections: 5 }\n');
     const proc = new FakeProcess();
     const handle = fakeHandle();
-    const mem = memoryLog();
+    const mem = memoryLogger();
     const adjustConfig = (c: Config): Config => ({ ...c, log: { ...c.log, level: 'warn' } });
     uninstall = installSignalHandlers({
       handle,
@@ -106,7 +105,7 @@ describe('SIGHUP', () => {
     handle.reload.mockImplementation(() => {
       throw new Error('cannot rebind');
     });
-    const mem = memoryLog();
+    const mem = memoryLogger();
     const missing = join(dir, 'missing.yaml');
     uninstall = installSignalHandlers({ handle, log: mem.log, configPath: missing, process: proc });
     proc.signal('SIGHUP');
@@ -123,7 +122,7 @@ describe('SIGHUP', () => {
   it('is a no-op (with a warning) on the embedded default config', () => {
     const proc = new FakeProcess();
     const handle = fakeHandle();
-    const mem = memoryLog();
+    const mem = memoryLogger();
     uninstall = installSignalHandlers({
       handle,
       log: mem.log,
@@ -143,7 +142,7 @@ describe('SIGTERM / SIGINT', () => {
     const proc = new FakeProcess();
     let finish: () => void = () => undefined;
     const handle = fakeHandle(() => new Promise<void>((resolve) => (finish = resolve)));
-    const mem = memoryLog();
+    const mem = memoryLogger();
     uninstall = installSignalHandlers({
       handle,
       log: mem.log,
@@ -170,7 +169,7 @@ describe('SIGTERM / SIGINT', () => {
     const proc = new FakeProcess();
     let finish: () => void = () => undefined;
     const handle = fakeHandle(() => new Promise<void>((resolve) => (finish = resolve)));
-    const mem = memoryLog();
+    const mem = memoryLogger();
     uninstall = installSignalHandlers({
       handle,
       log: mem.log,
@@ -189,7 +188,7 @@ describe('SIGTERM / SIGINT', () => {
   it('a stop that takes too long exits 1', async () => {
     const proc = new FakeProcess();
     const handle = fakeHandle(() => new Promise<void>(() => undefined));
-    const mem = memoryLog();
+    const mem = memoryLogger();
     uninstall = installSignalHandlers({
       handle,
       log: mem.log,
@@ -210,7 +209,7 @@ describe('SIGTERM / SIGINT', () => {
   it('a stop that fails exits 1', async () => {
     const proc = new FakeProcess();
     const handle = fakeHandle(() => Promise.reject(new Error('socket stuck')));
-    const mem = memoryLog();
+    const mem = memoryLogger();
     uninstall = installSignalHandlers({
       handle,
       log: mem.log,
@@ -228,7 +227,7 @@ it('the returned function removes the handlers', () => {
   const proc = new FakeProcess();
   const remove = installSignalHandlers({
     handle: fakeHandle(),
-    log: memoryLog().log,
+    log: memoryLogger().log,
     configPath: undefined,
     process: proc,
   });

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/daemon/log.js';
 import { LOG_EVENTS, logEvent } from '../../../src/events.js';
-import { memoryLog } from './helpers.js';
+import { memoryLogger } from '../../helpers/log.js';
 
 function capture(isTTY: boolean) {
   let text = '';
@@ -49,10 +49,10 @@ describe('LOG_EVENTS', () => {
 
 describe('createLogger', () => {
   it('writes JSON lines with a level label, ISO time and the event fields', () => {
-    const mem = memoryLog('debug');
+    const mem = memoryLogger('debug');
     logEvent(mem.log, 'warn', 'leg.open', { lossPct: 4.5, threshold: 2, legs: 2 }, 'opening a leg');
     logEvent(mem.log, 'debug', 'conn.open', { remote: '10.0.0.9:5000' });
-    const [first, second] = mem.lines();
+    const [first, second] = mem.lines;
     expect(first).toMatchObject({
       level: 'warn',
       event: 'leg.open',
@@ -67,9 +67,9 @@ describe('createLogger', () => {
   });
 
   it('respects the level', () => {
-    const mem = memoryLog('warn');
+    const mem = memoryLogger('warn');
     logEvent(mem.log, 'info', 'conn.open');
-    expect(mem.lines()).toEqual([]);
+    expect(mem.lines).toEqual([]);
   });
 
   it.each([

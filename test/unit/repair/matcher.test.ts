@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TrackMatcher, type RefPacket } from '../../../src/repair/matcher.js';
+import { rtpPacket } from '../../helpers/rtp.js';
 
 const CANON_SSRC = 0x11111111;
 const LEG_SSRC = 0x22222222;
@@ -29,16 +30,8 @@ function content(n: number, step: number, perFrame = 1, repeatEvery = 0): Unit[]
   });
 }
 
-function packet(seq: number, ts: number, ssrc: number, payload: Buffer): Buffer {
-  const b = Buffer.alloc(12 + payload.length);
-  b[0] = 0x80;
-  b[1] = 96;
-  b.writeUInt16BE(seq & 0xffff, 2);
-  b.writeUInt32BE(ts >>> 0, 4);
-  b.writeUInt32BE(ssrc, 8);
-  payload.copy(b, 12);
-  return b;
-}
+const packet = (seq: number, ts: number, ssrc: number, payload: Buffer): Buffer =>
+  rtpPacket({ seq, ts, ssrc, payload });
 
 const CANON_EXT0 = 65530; // crosses the 16-bit wrap
 const CANON_TS0 = 4294960000; // and the 32-bit one

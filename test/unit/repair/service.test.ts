@@ -2,22 +2,15 @@
  * RepairService decisions without an origin: what request() does per schedule, for unknown and
  * gone recordings, and off-peak queuing (nothing runs outside a window).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { parseConfigText, type Config } from '../../../src/daemon/config.js';
 import { RecordingCatalog } from '../../../src/store/catalog.js';
 import { readMeta, writeMeta } from '../../../src/store/meta.js';
 import { RepairService } from '../../../src/repair/service.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 const log = pino({ level: 'silent' });
-const dirs: string[] = [];
-
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
 
 /** What the daemon injects: the repair section, path origins, and legs (none are opened here). */
 function repairDeps(config: Config) {
@@ -33,8 +26,7 @@ function repairDeps(config: Config) {
 async function setup(
   yaml: string,
 ): Promise<{ catalog: RecordingCatalog; id: string; config: Config }> {
-  const dir = mkdtempSync(join(tmpdir(), 'seamd-repair-svc-'));
-  dirs.push(dir);
+  const dir = await tempDir('seamd-repair-svc-');
   const config = parseConfigText(`recordings: { dir: ${dir} }\n${yaml}`, 'x.yaml');
   const catalog = new RecordingCatalog({ dir, log, quotaBytes: 0, keyOf: (u) => u });
   await catalog.open();

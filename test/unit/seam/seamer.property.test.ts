@@ -25,7 +25,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { serializeRtp } from '../../../src/protocol/rtp/rtp.js';
+import { rtpPacket } from '../../helpers/rtp.js';
 import { Seamer, type SeamEvent } from '../../../src/seam/seamer.js';
 
 const K = 8;
@@ -142,16 +142,12 @@ function build(s: ArbValue<typeof scenarioArb>): Scenario {
 
 function packetOf(sc: Scenario, a: Arrival): Buffer {
   const l = sc.legs[a.leg] as LegSpec;
-  return serializeRtp({
-    padding: false,
-    extension: undefined,
+  return rtpPacket({
+    seq: l.seqBase + a.index,
+    ts: l.tsBase + trueTs(a.index),
+    ssrc: l.ssrc,
     marker: a.index % 2 === 1,
-    payloadType: 96,
-    sequence: (l.seqBase + a.index) & 0xffff,
-    timestamp: (l.tsBase + trueTs(a.index)) >>> 0,
-    ssrc: l.ssrc >>> 0,
-    csrcs: [],
-    payload: sc.payloads[a.index] as Buffer,
+    payload: sc.payloads[a.index],
   });
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { serializeRtp } from '../../../src/protocol/rtp/rtp.js';
 import { Seamer, type SeamerOptions, type SeamEvent } from '../../../src/seam/seamer.js';
+import { rtpPacket } from '../../helpers/rtp.js';
 
 // ---- a small model: a true stream of payloads, legs with their own SSRC / seq / ts bases ----
 
@@ -40,17 +40,7 @@ interface LegModel {
 const TS_STEP = 3000;
 
 function rtp(l: LegModel, i: number, payload: Buffer): Buffer {
-  return serializeRtp({
-    padding: false,
-    extension: undefined,
-    marker: false,
-    payloadType: 96,
-    sequence: (l.seqBase + i) & 0xffff,
-    timestamp: (l.tsBase + i * TS_STEP) >>> 0,
-    ssrc: l.ssrc,
-    csrcs: [],
-    payload,
-  });
+  return rtpPacket({ seq: l.seqBase + i, ts: l.tsBase + i * TS_STEP, ssrc: l.ssrc, payload });
 }
 
 /** Extended number the seamer gives true index i of a leg whose first packet was index first. */

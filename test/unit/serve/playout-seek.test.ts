@@ -4,20 +4,10 @@ import { planSeek } from '../../../src/serve/playout-seek.js';
 import { openRecording } from '../../../src/store/reader.js';
 import { RecordingWriter } from '../../../src/store/writer.js';
 import { sampleMeta, tempDir } from '../store/helpers.js';
+import { rtpPacket } from '../../helpers/rtp.js';
 
 const V0 = 1_000_000; // video rtptime at npt 0
 const A0 = 5_000; // audio rtptime at npt 0
-
-function packet(seq: number, ts: number, payload: number[], pt: number): Buffer {
-  const b = Buffer.alloc(12 + payload.length);
-  b[0] = 0x80;
-  b[1] = pt;
-  b.writeUInt16BE(seq & 0xffff, 2);
-  b.writeUInt32BE(ts >>> 0, 4);
-  b.writeUInt32BE(pt === 96 ? 0xaaaa : 0xbbbb, 8);
-  Buffer.from(payload).copy(b, 12);
-  return b;
-}
 
 /**
  * 10 s of H.264 at 25 fps, a keyframe every `gop` frames sent as SPS, PPS, FU-A start (IDR),
@@ -41,8 +31,14 @@ async function makeRecording(gop: number, frames = 250): Promise<string> {
             [0x7c, 0x45, 4],
           ]
         : [[0x41, 5]];
-    for (const n of nals) w.append(0, v, packet(v++, ts, n, 96), 0);
-    w.append(1, a, packet(a++, A0 + f * 320, [0x11, f & 0xff], 97), 0);
+    for (const n of nals)
+      w.append(0, v, rtpPacket({ seq: v++, ts, ssrc: 0xaaaa, pt: 96, payload: n }), 0);
+    w.append(
+      1,
+      a,
+      rtpPacket({ seq: a++, ts: A0 + f * 320, ssrc: 0xbbbb, pt: 97, payload: [0x11, f & 0xff] }),
+      0,
+    );
   }
   await w.close('complete');
   return dir;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseRtcp, serializeRtcp } from '../../../src/protocol/rtp/rtcp.js';
-import { serializeRtp } from '../../../src/protocol/rtp/rtp.js';
+import { parseRtcp } from '../../../src/protocol/rtp/rtcp.js';
 import { byePacket, RtcpRelay } from '../../../src/source/rtcp-relay.js';
+import { byeRtcp, rtpPacket, srPacket } from '../../helpers/rtp.js';
 
 const CANON = [0xaaaa0001, 0xaaaa0002];
 
@@ -23,39 +23,21 @@ function relay(active: string[], clock = 'L1') {
 }
 
 const sr = (ssrc: number, rtpTimestamp: number) =>
-  serializeRtcp([
-    {
-      type: 'sr',
-      ssrc,
-      ntpSec: 3900000000,
-      ntpFrac: 0x80000000,
-      rtpTimestamp,
-      packetCount: 9,
-      octetCount: 99,
-      reports: [],
-    },
-    { type: 'sdes', chunks: [{ ssrc, items: [{ type: 1, text: 'origin' }] }] },
-  ]);
-const bye = (ssrc: number) =>
-  serializeRtcp([
-    { type: 'rr', ssrc, reports: [] },
-    { type: 'bye', ssrcs: [ssrc] },
-  ]);
+  srPacket({
+    ssrc,
+    ntpSec: 3900000000,
+    ntpFrac: 0x80000000,
+    rtpTimestamp,
+    packetCount: 9,
+    octetCount: 99,
+    cname: 'origin',
+  });
+const bye = (ssrc: number) => byeRtcp([ssrc], { compound: true });
 
 describe('RtcpRelay', () => {
   it("maps the clock leg's sender report into canonical space with seamd's own counts", () => {
     const { r, out } = relay(['L1', 'L2']);
-    const packet = serializeRtp({
-      padding: false,
-      extension: undefined,
-      marker: false,
-      payloadType: 96,
-      sequence: 1,
-      timestamp: 5,
-      ssrc: 7,
-      csrcs: [],
-      payload: Buffer.alloc(100),
-    });
+    const packet = rtpPacket({ seq: 1, ts: 5, ssrc: 7, payload: Buffer.alloc(100) });
     r.countOutput(0, packet);
     r.countOutput(0, packet);
     r.fromLeg('L1', 0, sr(0x1234, 777), 0);

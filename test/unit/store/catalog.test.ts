@@ -1,27 +1,14 @@
 import { utimesSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../../src/daemon/log.js';
 import { sourceKey } from '../../../src/upstream/url.js';
 import { RecordingCatalog } from '../../../src/store/catalog.js';
 import { completenessOf } from '../../../src/store/completeness.js';
 import { readMeta, writeMeta, type NewRecordingMeta } from '../../../src/store/meta.js';
 import { openRecording } from '../../../src/store/reader.js';
 import { RecordingWriter } from '../../../src/store/writer.js';
+import { memoryLogger } from '../../helpers/log.js';
 import { rtp, sampleMeta, tempDir } from './helpers.js';
-
-function logSink() {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _e, cb) {
-      for (const l of chunk.toString().split('\n'))
-        if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { log: createLogger({ level: 'debug', pretty: false, destination: stream }), lines };
-}
 
 /** 25 video packets a second (ts step 3600 at 90 kHz) for `seconds`, minus `drop`. */
 async function record(
@@ -48,7 +35,7 @@ async function record(
 }
 
 const catalogFor = (dir: string, quotaBytes = 0) => {
-  const sink = logSink();
+  const sink = memoryLogger('debug');
   return {
     ...sink,
     catalog: new RecordingCatalog({ dir, log: sink.log, quotaBytes, keyOf: sourceKey }),

@@ -1,8 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach } from 'vitest';
 import type { NewRecordingMeta } from '../../../src/store/meta.js';
+import { patternPayload, rtpPacket } from '../../helpers/rtp.js';
+
+export { tempDir } from '../../helpers/tmp.js';
 
 /** A canonical RTP packet: seq = ext & 0xffff, payload derived from ext so copies can be compared. */
 export function rtp(
@@ -10,15 +9,14 @@ export function rtp(
   ts: number,
   opts: { pt?: number; marker?: boolean; size?: number; ssrc?: number } = {},
 ): Buffer {
-  const size = opts.size ?? 20;
-  const b = Buffer.alloc(12 + size);
-  b[0] = 0x80;
-  b[1] = (opts.marker ? 0x80 : 0) | (opts.pt ?? 96);
-  b.writeUInt16BE(ext % 0x10000, 2);
-  b.writeUInt32BE(ts >>> 0, 4);
-  b.writeUInt32BE(opts.ssrc ?? 0x11223344, 8);
-  for (let i = 0; i < size; i++) b[12 + i] = (ext * 31 + i) & 0xff;
-  return b;
+  return rtpPacket({
+    seq: ext,
+    ts,
+    ssrc: opts.ssrc ?? 0x11223344,
+    pt: opts.pt ?? 96,
+    marker: opts.marker ?? false,
+    payload: patternPayload(ext, opts.size ?? 20),
+  });
 }
 
 export function sampleMeta(tracks = 2): NewRecordingMeta {
@@ -36,19 +34,6 @@ export function sampleMeta(tracks = 2): NewRecordingMeta {
     })),
   };
 }
-
-const dirs: string[] = [];
-
-/** A fresh temp dir, removed after the test. */
-export async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'seamd-store-'));
-  dirs.push(d);
-  return d;
-}
-
-afterEach(async () => {
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
 
 /** Collects an async iterable. */
 export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {

@@ -8,7 +8,7 @@ import type { LegSnapshot } from '../../../src/source/legs.js';
 import { TELEMETRY_DEFAULTS } from '../../../src/telemetry/config.js';
 import { Telemetry, type TelemetrySource } from '../../../src/telemetry/engine.js';
 import type { RuleConfig } from '../../../src/telemetry/rules.js';
-import { memoryLog } from '../daemon/helpers.js';
+import { memoryLogger } from '../../helpers/log.js';
 
 class FakeLegs extends EventEmitter {
   legs: LegSnapshot[] = [];
@@ -68,7 +68,7 @@ function fakeSource(
 
 function engine(rules: RuleConfig[] = []) {
   let now = 0;
-  const log = memoryLog();
+  const log = memoryLogger();
   const t = new Telemetry({
     config: { ...TELEMETRY_DEFAULTS, windowSec: 5 },
     rules,

@@ -8,7 +8,7 @@ import { statusUrlFor } from '../../../src/cli/status.js';
 import { OperatorHttp } from '../../../src/telemetry/http.js';
 import { buildStatus, viewerId, type StatusDocument } from '../../../src/telemetry/status.js';
 import { formatStatus } from '../../../src/cli/status-format.js';
-import { memoryLog } from '../daemon/helpers.js';
+import { memoryLogger } from '../../helpers/log.js';
 import { leg, source, viewer } from './fixtures.js';
 
 const snapshot = {
@@ -44,7 +44,7 @@ const doc = buildStatus(
   new Date('2026-11-21T10:00:00Z'),
 );
 
-const log = memoryLog();
+const log = memoryLogger();
 const http = new OperatorHttp(
   {
     metrics: () =>

@@ -9,7 +9,7 @@ import { Leg } from '../../../src/upstream/leg.js';
 import { answeredTransport, playResultOf, sessionOf } from '../../../src/upstream/leg-rtsp.js';
 import { RtspHeaders, type RtspResponse } from '../../../src/protocol/rtsp/message.js';
 import { parseSdp } from '../../../src/protocol/sdp/sdp.js';
-import { startFakeServer, twoTrackSdp, type FakeServer } from './fake-rtsp-server.js';
+import { startFakeServer, twoTrackSdp, type FakeServer } from '../../helpers/fake-origin.js';
 
 const EMPTY_SOURCE =
   'RTP/AVP/UDP;unicast;source=;client_port=32560-32561;server_port=3046-3047;ssrc=45dcb578';

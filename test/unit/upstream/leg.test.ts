@@ -7,12 +7,12 @@ import { parseTransport } from '../../../src/protocol/rtsp/headers/index.js';
 import { parseRtcp, serializeRtcp } from '../../../src/protocol/rtp/rtcp.js';
 import type { RtspRequest } from '../../../src/protocol/rtsp/message.js';
 import {
-  rtpPacket,
   startFakeServer,
   twoTrackSdp,
   type FakeConn,
   type FakeServer,
-} from './fake-rtsp-server.js';
+} from '../../helpers/fake-origin.js';
+import { rtpPacket } from '../../helpers/rtp.js';
 
 interface Script {
   /** What to answer a UDP SETUP of track i: 'ok' (and stream when playing), 'silent', 'refuse'. */
@@ -201,9 +201,9 @@ describe('Leg (scripted origin)', () => {
       { url: `${fake.server.url()}/stream=1`, trackIndex: 1, seq: 200, rtptime: 2000 },
     ]);
     const conn = fake.server.conns[0];
-    conn?.frame(0, rtpPacket(100, 1000, 0xab00));
-    conn?.frame(2, rtpPacket(200, 2000, 0xab01, 97));
-    conn?.frame(0, rtpPacket(101, 1000, 0xab00));
+    conn?.frame(0, rtpPacket({ seq: 100, ts: 1000, ssrc: 0xab00 }));
+    conn?.frame(2, rtpPacket({ seq: 200, ts: 2000, ssrc: 0xab01, pt: 97 }));
+    conn?.frame(0, rtpPacket({ seq: 101, ts: 1000, ssrc: 0xab00 }));
     await until(() => got.length === 3);
     expect(got).toEqual([
       [0, 100],
@@ -278,7 +278,7 @@ describe('Leg (scripted origin)', () => {
     });
     const got: number[] = [];
     leg.on('rtp', (i) => got.push(i));
-    fake.server.conns[1]?.frame(2, rtpPacket(1, 1, 1));
+    fake.server.conns[1]?.frame(2, rtpPacket({ seq: 1, ts: 1, ssrc: 1 }));
     await until(() => got.length === 1);
     expect(got).toEqual([1]);
   });
@@ -303,9 +303,9 @@ describe('Leg (scripted origin)', () => {
     if (!u0 || !client) throw new Error('no UDP setup');
     const stranger = await bindUdp('127.0.0.2');
     opened.push(stranger);
-    stranger.send(rtpPacket(5, 5, 5), client[0], '127.0.0.1');
+    stranger.send(rtpPacket({ seq: 5, ts: 5, ssrc: 5 }), client[0], '127.0.0.1');
     for (let seq = 65534; seq < 65534 + 4; seq++)
-      u0.rtp.send(rtpPacket(seq, 3000, 0xab00), client[0], '127.0.0.1');
+      u0.rtp.send(rtpPacket({ seq, ts: 3000, ssrc: 0xab00 }), client[0], '127.0.0.1');
     const sr = serializeRtcp([
       {
         type: 'sr',

@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import { RtspClientConnection, type RtspClientOptions } from '../../../src/upstream/rtsp-client.js';
 import { UpstreamError } from '../../../src/errors.js';
 import { freeTcpPort } from '../../helpers/ports.js';
-import { startFakeServer, type FakeServer, type Handler } from './fake-rtsp-server.js';
+import { startFakeServer, type FakeServer, type Handler } from '../../helpers/fake-origin.js';
 
 const OPTS: RtspClientOptions = {
   connectTimeoutMs: 1000,

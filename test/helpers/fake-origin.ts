@@ -1,12 +1,16 @@
-/** A scripted RTSP server on loopback for the upstream unit tests (no origin involved). */
+/**
+ * A fake origin: a scripted RTSP server on loopback (no gst-rtsp-server involved). Each test
+ * answers the requests itself through `handler`; RTP and RTCP go back as interleaved frames
+ * (build them with ./rtp.ts).
+ */
 import * as net from 'node:net';
-import { RtspHeaders, type RtspRequest } from '../../../src/protocol/rtsp/message.js';
-import { RtspParser } from '../../../src/protocol/rtsp/parser.js';
+import { RtspHeaders, type RtspRequest } from '../../src/protocol/rtsp/message.js';
+import { RtspParser } from '../../src/protocol/rtsp/parser.js';
 import {
   serializeFrame,
   serializeRequest,
   serializeResponse,
-} from '../../../src/protocol/rtsp/serialize.js';
+} from '../../src/protocol/rtsp/serialize.js';
 
 export interface FakeConn {
   readonly socket: net.Socket;
@@ -141,16 +145,4 @@ export function twoTrackSdp(opts: { sessionControl?: string | null } = {}): stri
     'a=control:stream=1',
     '',
   ].join('\r\n');
-}
-
-/** An RTP packet with the given header fields and a small payload. */
-export function rtpPacket(seq: number, ts: number, ssrc: number, pt = 96): Buffer {
-  const b = Buffer.alloc(16);
-  b[0] = 0x80;
-  b[1] = pt;
-  b.writeUInt16BE(seq & 0xffff, 2);
-  b.writeUInt32BE(ts >>> 0, 4);
-  b.writeUInt32BE(ssrc >>> 0, 8);
-  b.write('data', 12);
-  return b;
 }
