@@ -5,7 +5,7 @@
  * worded by config.ts, which also adds the file name, key path and line.
  */
 import { z } from 'zod';
-import type { SeamConfig } from '../seam/config.js';
+import { pathSeam, seamFields, seamProblems, seamShape, type SeamConfig } from '../seam/config.js';
 import { parseAllowEntry, type AllowEntry } from '../serve/allowlist.js';
 import { parseSelfName, type SelfName } from '../serve/self.js';
 import {
@@ -169,49 +169,6 @@ function section<T extends z.ZodType>(schema: T, empty: unknown = {}) {
 const pathUpstream = z.strictObject({ transport: z.enum(UPSTREAM_TRANSPORTS).optional() });
 
 const pct = z.number().min(0).max(100);
-const seamFields = {
-  minLegs: int(1, 8),
-  maxLegs: int(1, 8),
-  openLossPct: pct,
-  closeLossPct: pct,
-  holdSec: z.number().min(0).max(86_400),
-  openCooldownSec: z.number().min(0).max(3600),
-  windowSec: z.number().min(0.5).max(600),
-  reorderWindowMs: int(0, 10_000),
-  alignRun: int(2, 64),
-  gapTimeoutMs: int(10, 60_000),
-};
-const SEAM_DEFAULTS: SeamConfig = {
-  minLegs: 1,
-  maxLegs: 3,
-  openLossPct: 2,
-  closeLossPct: 0.5,
-  holdSec: 30,
-  openCooldownSec: 5,
-  windowSec: 5,
-  reorderWindowMs: 0,
-  alignRun: 8,
-  gapTimeoutMs: 1000,
-};
-const seamShape = Object.fromEntries(
-  Object.entries(seamFields).map(([k, v]) => [k, v.default(SEAM_DEFAULTS[k as keyof SeamConfig])]),
-) as { [K in keyof typeof seamFields]: z.ZodDefault<(typeof seamFields)[K]> };
-const pathSeam = z.strictObject(
-  Object.fromEntries(Object.entries(seamFields).map(([k, v]) => [k, v.optional()])) as {
-    [K in keyof typeof seamFields]: z.ZodOptional<(typeof seamFields)[K]>;
-  },
-);
-
-/** Problems with a merged seam section (cross-field rules). */
-export function seamProblems(s: SeamConfig): string[] {
-  const out: string[] = [];
-  if (s.minLegs > s.maxLegs) out.push(`minLegs (${s.minLegs}) must be <= maxLegs (${s.maxLegs})`);
-  if (s.closeLossPct >= s.openLossPct) {
-    out.push(`closeLossPct (${s.closeLossPct}) must be < openLossPct (${s.openLossPct})`);
-  }
-  return out;
-}
-
 const pathEntry = z.preprocess(
   // shorthand: `cam1: rtsp://host/stream`
   (v) => (typeof v === 'string' ? { origin: v } : v),

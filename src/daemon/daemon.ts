@@ -2,6 +2,7 @@
  * Assembles seamd from a validated config: the source registry (upstream legs) and the RTSP
  * front end. `reload` swaps the path map and allowlist without touching running sessions.
  */
+import { logEvent } from '../events.js';
 import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 import { RecordingCache } from '../serve/cache.js';
@@ -199,9 +200,11 @@ export async function startDaemon(
     await front.stop();
     throw err;
   }
-  log.info(
+  logEvent(
+    log,
+    'info',
+    'daemon.start',
     {
-      event: 'daemon.start',
       rtsp: `${bound.rtsp.host}:${bound.rtsp.port}`,
       rtp: bound.rtp,
       paths: Object.keys(config.paths).length,

@@ -1,5 +1,5 @@
 /**
- * Issue 4 end to end: a viewer plays file-backed content through seamd and seamd records it;
+ * Recordings end to end: a viewer plays file-backed content through seamd and seamd records it;
  * the origin is stopped; later viewers (TCP and UDP, several at once) are served from disk with
  * every packet, ffmpeg decodes the whole clip clean, a Range seek starts within a second before
  * the asked time, PAUSE and resume work.

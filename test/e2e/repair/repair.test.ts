@@ -1,5 +1,5 @@
 /**
- * Issue 5 end to end against the real origin (gst-rtsp-server, the 20 s clip): a viewer plays
+ * Repair end to end against the real origin (gst-rtsp-server, the 20 s clip): a viewer plays
  * the content through seamd with 10% loss on seamd's only leg (seaming off: maxLegs 1), so the
  * recording seamd makes has holes; a second seamd does the same with Gilbert-Elliott burst loss.
  * Repair fills them until every track's gap map is empty and every payload equals a clean
