@@ -14,6 +14,7 @@ import { RtspHeaders, type RtspLimits, type RtspRequest } from '../protocol/rtsp
 import { RtspParseError, RtspParser } from '../protocol/rtsp/parser.js';
 import { serializeResponse } from '../protocol/rtsp/serialize.js';
 import type { MediaSource } from '../source/media-source.js';
+import type { Clock } from './clock.js';
 import type { Resolution } from './resolve.js';
 import type { ViewerOutput, ViewerSession } from './viewer.js';
 
@@ -42,28 +43,12 @@ export interface Reply {
   close?: boolean;
 }
 
-/** Timer functions, injected so tests drive the timeouts with a fake clock. */
-export interface ConnectionTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const REAL_TIMERS: ConnectionTimers = {
-  setTimeout(fn, ms) {
-    const handle = setTimeout(fn, ms);
-    handle.unref();
-    return handle;
-  },
-  clearTimeout(handle) {
-    clearTimeout(handle as NodeJS.Timeout);
-  },
-};
-
 export interface ConnectionHooks {
   readonly log: Logger;
   readonly limits: RtspLimits;
   readonly serverHeader: string;
-  readonly timers: ConnectionTimers;
+  /** Timers for the timeouts (tests inject a fake clock). */
+  readonly clock: Clock;
   /** A request begun (its first byte received) must be complete within this. */
   readonly requestTimeoutMs: number;
   /** A connection with no session and nothing in progress is closed after this. */
@@ -114,7 +99,7 @@ export class ViewerConnection implements ViewerOutput {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.close());
     socket.on('close', () => {
-      if (this.destroyTimer !== undefined) this.hooks.timers.clearTimeout(this.destroyTimer);
+      if (this.destroyTimer !== undefined) this.hooks.clock.clearTimeout(this.destroyTimer);
       this.destroyTimer = undefined;
       this.close();
     });
@@ -160,7 +145,7 @@ export class ViewerConnection implements ViewerOutput {
     else if (this.requestTimer === undefined) {
       // Measured from the first byte of the unit, not reset by progress: a peer trickling a
       // byte now and then must not hold the slot either.
-      this.requestTimer = this.hooks.timers.setTimeout(
+      this.requestTimer = this.hooks.clock.setTimeout(
         () => this.timedOut('header'),
         this.hooks.requestTimeoutMs,
       );
@@ -177,7 +162,7 @@ export class ViewerConnection implements ViewerOutput {
     const idle = this.sessions.size === 0 && this.inFlight === 0 && this.parser.buffered === 0;
     if (!idle) this.stopIdleTimer();
     else if (this.idleTimer === undefined) {
-      this.idleTimer = this.hooks.timers.setTimeout(
+      this.idleTimer = this.hooks.clock.setTimeout(
         () => this.timedOut('idle'),
         this.hooks.idleTimeoutMs,
       );
@@ -186,13 +171,13 @@ export class ViewerConnection implements ViewerOutput {
 
   private stopIdleTimer(): void {
     if (this.idleTimer === undefined) return;
-    this.hooks.timers.clearTimeout(this.idleTimer);
+    this.hooks.clock.clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
   }
 
   private stopRequestTimer(): void {
     if (this.requestTimer === undefined) return;
-    this.hooks.timers.clearTimeout(this.requestTimer);
+    this.hooks.clock.clearTimeout(this.requestTimer);
     this.requestTimer = undefined;
   }
 
@@ -285,7 +270,7 @@ export class ViewerConnection implements ViewerOutput {
 
   private write(status: number, headers: RtspHeaders, body: Buffer | undefined): void {
     headers.set('Server', this.hooks.serverHeader);
-    headers.set('Date', new Date().toUTCString());
+    headers.set('Date', new Date(this.hooks.clock.now()).toUTCString());
     const bytes = serializeResponse(body ? { status, headers, body } : { status, headers });
     if (!this.socket.destroyed) this.socket.write(bytes);
   }
@@ -322,7 +307,7 @@ export class ViewerConnection implements ViewerOutput {
     this.stopIdleTimer();
     if (graceful && !this.socket.destroyed) {
       this.socket.end();
-      this.destroyTimer = this.hooks.timers.setTimeout(() => {
+      this.destroyTimer = this.hooks.clock.setTimeout(() => {
         this.destroyTimer = undefined;
         this.socket.destroy();
       }, 1000);
