@@ -9,7 +9,8 @@
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { ProtocolError } from '../errors.js';
+import { ProtocolError, RTSP_STATUS } from '../errors.js';
+import { logEvent } from '../events.js';
 import { RtspHeaders, type RtspLimits, type RtspRequest } from '../protocol/rtsp/message.js';
 import { RtspParseError, RtspParser } from '../protocol/rtsp/parser.js';
 import { serializeResponse } from '../protocol/rtsp/serialize.js';
@@ -186,9 +187,11 @@ export class ViewerConnection implements ViewerOutput {
     else this.idleTimer = undefined;
     if (this.closed) return;
     const ms = reason === 'header' ? this.hooks.requestTimeoutMs : this.hooks.idleTimeoutMs;
-    this.hooks.log.info(
+    logEvent(
+      this.hooks.log,
+      'info',
+      'conn.timeout',
       {
-        event: 'conn.timeout',
         conn: this.id,
         remote: this.remoteAddress,
         port: this.remotePort,
@@ -204,11 +207,13 @@ export class ViewerConnection implements ViewerOutput {
 
   private rejectMalformed(err: unknown): void {
     const code = err instanceof ProtocolError ? err.code : 'RTSP_BAD_START_LINE';
-    const status = code === 'RTSP_BAD_VERSION' ? 505 : code === 'RTSP_BODY_TOO_LARGE' ? 413 : 400;
+    const status = RTSP_STATUS[code];
     const cseq = err instanceof RtspParseError ? err.cseq : undefined;
-    this.hooks.log.warn(
+    logEvent(
+      this.hooks.log,
+      'warn',
+      'request.bad',
       {
-        event: 'request.bad',
         conn: this.id,
         remote: this.remoteAddress,
         code,
@@ -233,10 +238,8 @@ export class ViewerConnection implements ViewerOutput {
     } catch (err) {
       // The answer could not be written (a bug): the player's exchange is out of step, so the
       // connection ends; the requests queued behind it, and the daemon, carry on.
-      this.hooks.log.error(
-        { event: 'request.error', conn: this.id, method: req.method, err },
-        'answer could not be written',
-      );
+      const fields = { conn: this.id, method: req.method, err };
+      logEvent(this.hooks.log, 'error', 'request.error', fields, 'answer could not be written');
       this.close();
     } finally {
       this.inFlight--;
@@ -250,10 +253,8 @@ export class ViewerConnection implements ViewerOutput {
     try {
       reply = await this.hooks.handle(this, req);
     } catch (err) {
-      this.hooks.log.error(
-        { event: 'request.error', conn: this.id, method: req.method, err },
-        'request handler failed',
-      );
+      const fields = { conn: this.id, method: req.method, err };
+      logEvent(this.hooks.log, 'error', 'request.error', fields, 'request handler failed');
       reply = { status: 500 };
     }
     if (this.closed) return;

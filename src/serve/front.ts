@@ -3,7 +3,6 @@
  * answers their requests through methods.ts, owns the viewer sessions and their timers, and
  * the UDP pair viewers get media from and send RTCP to.
  */
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -15,6 +14,7 @@ import type { SourceRegistry } from '../source/registry.js';
 import { logEvent } from '../events.js';
 import { REAL_CLOCK, type Clock } from './clock.js';
 import { ViewerConnection, type ConnectionHooks } from './connection.js';
+import { DNS_TIMEOUT_MS, lookupWithin, type DnsLookup } from './dns.js';
 import { handleRequest, type FrontState } from './methods.js';
 import { normalizeAddress } from './negotiate.js';
 import {
@@ -29,40 +29,6 @@ import type { ViewerSession } from './viewer.js';
 
 /** How often sessions are checked for expiry. */
 const EXPIRY_CHECK_MS = 1000;
-
-/** How long a transparent request waits for DNS before it is refused (403). */
-const DNS_TIMEOUT_MS = 2000;
-
-/**
- * DNS as `dns.promises.lookup` answers: note that for an empty host name it resolves
- * `{ address: null }` instead of failing (its typings do not say so).
- */
-export type DnsLookup = (host: string) => Promise<{ address: string | null | undefined }>;
-
-/** One address DNS gives for `host`, or undefined (no answer in time, or none at all). */
-export async function lookupWithin(
-  host: string,
-  ms: number,
-  dns: DnsLookup = lookup,
-): Promise<string | undefined> {
-  // dns.lookup('') answers `{ address: null }` rather than failing: there is nothing to ask.
-  if (host === '') return undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([
-      dns(host).then(
-        (a) => (typeof a.address === 'string' && a.address !== '' ? a.address : undefined),
-        () => undefined,
-      ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export interface FrontOptions {
   readonly log: Logger;
