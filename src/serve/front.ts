@@ -261,8 +261,9 @@ export class FrontEnd implements FrontState {
     });
   }
 
+  /** Runs once the PLAY answer is written; a session closed meanwhile stays closed. */
   startPlaying(session: ViewerSession): void {
-    if (session.state === 'closed') return;
+    if (session.state !== 'starting') return;
     for (const t of session.tracks.values()) {
       if (t.kind === 'udp')
         this.udpPeers.set(`${normalizeAddress(t.address)}:${t.rtcpPort}`, session);
