@@ -22,6 +22,10 @@ export const LOG_EVENTS = {
     'a connection was closed by a limits timeout: reason (header: request not completed in time, 408; idle: no session), remote address',
   'request.bad': 'a malformed request was answered with a 4xx: status and error code',
   'request.error': 'a request handler failed unexpectedly; the player got 500 (a bug: report it)',
+  'request.failed':
+    "a request failed for a reason of seamd's own (stopping, no UDP port, store): status, code",
+  'request.abandoned':
+    'a player closed its connection before its DESCRIBE or SETUP was answered (debug)',
   'setup.refused':
     "a viewer's SETUP offered no transport seamd serves (461) or a foreign destination (403)",
   'viewer.join': 'a viewer session started playing: path or URL, source, transport',
@@ -74,6 +78,8 @@ export const LOG_EVENTS = {
     'a repair ended: status (repaired, pending, failed, gone), completeness before/after, bytes',
   'repair.prefetch': 'content in repair.prefetch was recorded before anyone asked (or failed)',
   'upstream.error': 'the origin refused, timed out or answered nonsense: URL, status, error code',
+  'upstream.refused':
+    'a telemetry policy allows no upstream session for the content and there is no recording (503)',
   'telemetry.decision':
     'a telemetry rule matched trouble (upstream, last-mile, origin-wide): rule, numbers, action',
   'telemetry.clear': 'trouble a decision was taken for is over (not seen for telemetry.windowSec)',

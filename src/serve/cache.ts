@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { UpstreamError } from '../errors.js';
+import { logEvent } from '../events.js';
 import { parseSdp, type SdpInfo } from '../protocol/sdp/sdp.js';
 import type { CacheFallback, SourceRequest } from '../source/registry.js';
 import type { RecordingCatalog } from '../store/catalog.js';
@@ -69,10 +70,8 @@ export class RecordingCache {
         : { kind: 'skipped' }
       : await this.revalidate(req);
     if (check.kind === 'changed') {
-      this.opts.log.info(
-        { event: 'cache.miss', origin: req.origin, reason: 'content changed at the origin' },
-        'recording is of older content',
-      );
+      const fields = { origin: req.origin, reason: 'content changed at the origin' };
+      logEvent(this.opts.log, 'info', 'cache.miss', fields, 'recording is of older content');
       return undefined;
     }
     const entry =
@@ -83,17 +82,17 @@ export class RecordingCache {
     try {
       info = parseSdp(entry.meta.sdp, entry.meta.originUrl.replace(/\/*$/, '/'));
     } catch (err) {
-      this.opts.log.error(
-        { event: 'recording.error', recording: entry.id, reason: (err as Error).message },
-        'recorded SDP cannot be parsed',
-      );
+      const fields = { recording: entry.id, reason: (err as Error).message };
+      logEvent(this.opts.log, 'error', 'recording.error', fields, 'recorded SDP cannot be parsed');
       return undefined;
     }
     await catalog.startPlaying(entry.id);
     const id = `play-${randomBytes(4).toString('hex')}`;
-    this.opts.log.info(
+    logEvent(
+      this.opts.log,
+      'info',
+      'cache.hit',
       {
-        event: 'cache.hit',
         playback: id,
         recording: entry.id,
         origin: req.origin,

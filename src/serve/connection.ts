@@ -9,11 +9,13 @@
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { ProtocolError } from '../errors.js';
+import { ProtocolError, RTSP_STATUS } from '../errors.js';
+import { logEvent } from '../events.js';
 import { RtspHeaders, type RtspLimits, type RtspRequest } from '../protocol/rtsp/message.js';
 import { RtspParseError, RtspParser } from '../protocol/rtsp/parser.js';
 import { serializeResponse } from '../protocol/rtsp/serialize.js';
 import type { MediaSource } from '../source/media-source.js';
+import type { Clock } from './clock.js';
 import type { Resolution } from './resolve.js';
 import type { ViewerOutput, ViewerSession } from './viewer.js';
 
@@ -42,28 +44,12 @@ export interface Reply {
   close?: boolean;
 }
 
-/** Timer functions, injected so tests drive the timeouts with a fake clock. */
-export interface ConnectionTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const REAL_TIMERS: ConnectionTimers = {
-  setTimeout(fn, ms) {
-    const handle = setTimeout(fn, ms);
-    handle.unref();
-    return handle;
-  },
-  clearTimeout(handle) {
-    clearTimeout(handle as NodeJS.Timeout);
-  },
-};
-
 export interface ConnectionHooks {
   readonly log: Logger;
   readonly limits: RtspLimits;
   readonly serverHeader: string;
-  readonly timers: ConnectionTimers;
+  /** Timers for the timeouts (tests inject a fake clock). */
+  readonly clock: Clock;
   /** A request begun (its first byte received) must be complete within this. */
   readonly requestTimeoutMs: number;
   /** A connection with no session and nothing in progress is closed after this. */
@@ -114,7 +100,7 @@ export class ViewerConnection implements ViewerOutput {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.close());
     socket.on('close', () => {
-      if (this.destroyTimer !== undefined) this.hooks.timers.clearTimeout(this.destroyTimer);
+      if (this.destroyTimer !== undefined) this.hooks.clock.clearTimeout(this.destroyTimer);
       this.destroyTimer = undefined;
       this.close();
     });
@@ -160,7 +146,7 @@ export class ViewerConnection implements ViewerOutput {
     else if (this.requestTimer === undefined) {
       // Measured from the first byte of the unit, not reset by progress: a peer trickling a
       // byte now and then must not hold the slot either.
-      this.requestTimer = this.hooks.timers.setTimeout(
+      this.requestTimer = this.hooks.clock.setTimeout(
         () => this.timedOut('header'),
         this.hooks.requestTimeoutMs,
       );
@@ -177,7 +163,7 @@ export class ViewerConnection implements ViewerOutput {
     const idle = this.sessions.size === 0 && this.inFlight === 0 && this.parser.buffered === 0;
     if (!idle) this.stopIdleTimer();
     else if (this.idleTimer === undefined) {
-      this.idleTimer = this.hooks.timers.setTimeout(
+      this.idleTimer = this.hooks.clock.setTimeout(
         () => this.timedOut('idle'),
         this.hooks.idleTimeoutMs,
       );
@@ -186,13 +172,13 @@ export class ViewerConnection implements ViewerOutput {
 
   private stopIdleTimer(): void {
     if (this.idleTimer === undefined) return;
-    this.hooks.timers.clearTimeout(this.idleTimer);
+    this.hooks.clock.clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
   }
 
   private stopRequestTimer(): void {
     if (this.requestTimer === undefined) return;
-    this.hooks.timers.clearTimeout(this.requestTimer);
+    this.hooks.clock.clearTimeout(this.requestTimer);
     this.requestTimer = undefined;
   }
 
@@ -201,9 +187,11 @@ export class ViewerConnection implements ViewerOutput {
     else this.idleTimer = undefined;
     if (this.closed) return;
     const ms = reason === 'header' ? this.hooks.requestTimeoutMs : this.hooks.idleTimeoutMs;
-    this.hooks.log.info(
+    logEvent(
+      this.hooks.log,
+      'info',
+      'conn.timeout',
       {
-        event: 'conn.timeout',
         conn: this.id,
         remote: this.remoteAddress,
         port: this.remotePort,
@@ -219,11 +207,13 @@ export class ViewerConnection implements ViewerOutput {
 
   private rejectMalformed(err: unknown): void {
     const code = err instanceof ProtocolError ? err.code : 'RTSP_BAD_START_LINE';
-    const status = code === 'RTSP_BAD_VERSION' ? 505 : code === 'RTSP_BODY_TOO_LARGE' ? 413 : 400;
+    const status = RTSP_STATUS[code];
     const cseq = err instanceof RtspParseError ? err.cseq : undefined;
-    this.hooks.log.warn(
+    logEvent(
+      this.hooks.log,
+      'warn',
+      'request.bad',
       {
-        event: 'request.bad',
         conn: this.id,
         remote: this.remoteAddress,
         code,
@@ -248,10 +238,8 @@ export class ViewerConnection implements ViewerOutput {
     } catch (err) {
       // The answer could not be written (a bug): the player's exchange is out of step, so the
       // connection ends; the requests queued behind it, and the daemon, carry on.
-      this.hooks.log.error(
-        { event: 'request.error', conn: this.id, method: req.method, err },
-        'answer could not be written',
-      );
+      const fields = { conn: this.id, method: req.method, err };
+      logEvent(this.hooks.log, 'error', 'request.error', fields, 'answer could not be written');
       this.close();
     } finally {
       this.inFlight--;
@@ -265,10 +253,8 @@ export class ViewerConnection implements ViewerOutput {
     try {
       reply = await this.hooks.handle(this, req);
     } catch (err) {
-      this.hooks.log.error(
-        { event: 'request.error', conn: this.id, method: req.method, err },
-        'request handler failed',
-      );
+      const fields = { conn: this.id, method: req.method, err };
+      logEvent(this.hooks.log, 'error', 'request.error', fields, 'request handler failed');
       reply = { status: 500 };
     }
     if (this.closed) return;
@@ -285,7 +271,7 @@ export class ViewerConnection implements ViewerOutput {
 
   private write(status: number, headers: RtspHeaders, body: Buffer | undefined): void {
     headers.set('Server', this.hooks.serverHeader);
-    headers.set('Date', new Date().toUTCString());
+    headers.set('Date', new Date(this.hooks.clock.now()).toUTCString());
     const bytes = serializeResponse(body ? { status, headers, body } : { status, headers });
     if (!this.socket.destroyed) this.socket.write(bytes);
   }
@@ -322,7 +308,7 @@ export class ViewerConnection implements ViewerOutput {
     this.stopIdleTimer();
     if (graceful && !this.socket.destroyed) {
       this.socket.end();
-      this.destroyTimer = this.hooks.timers.setTimeout(() => {
+      this.destroyTimer = this.hooks.clock.setTimeout(() => {
         this.destroyTimer = undefined;
         this.socket.destroy();
       }, 1000);

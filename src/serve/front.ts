@@ -3,7 +3,6 @@
  * answers their requests through methods.ts, owns the viewer sessions and their timers, and
  * the UDP pair viewers get media from and send RTCP to.
  */
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -12,12 +11,10 @@ import { DEFAULT_RTSP_LIMITS, type RtspLimits } from '../protocol/rtsp/message.j
 import { bindUdpPair, type UdpPair } from '../net/udp-pair.js';
 import type { LossModel } from '../seam/loss-model.js';
 import type { SourceRegistry } from '../source/registry.js';
-import {
-  REAL_TIMERS,
-  ViewerConnection,
-  type ConnectionHooks,
-  type ConnectionTimers,
-} from './connection.js';
+import { logEvent } from '../events.js';
+import { REAL_CLOCK, type Clock } from './clock.js';
+import { ViewerConnection, type ConnectionHooks } from './connection.js';
+import { DNS_TIMEOUT_MS, lookupWithin, type DnsLookup } from './dns.js';
 import { handleRequest, type FrontState } from './methods.js';
 import { normalizeAddress } from './negotiate.js';
 import {
@@ -30,39 +27,8 @@ import {
 import { LOOPBACK_HOSTS, SelfHosts } from './self.js';
 import type { ViewerSession } from './viewer.js';
 
-/** How long a transparent request waits for DNS before it is refused (403). */
-const DNS_TIMEOUT_MS = 2000;
-
-/**
- * DNS as `dns.promises.lookup` answers: note that for an empty host name it resolves
- * `{ address: null }` instead of failing (its typings do not say so).
- */
-export type DnsLookup = (host: string) => Promise<{ address: string | null | undefined }>;
-
-/** One address DNS gives for `host`, or undefined (no answer in time, or none at all). */
-export async function lookupWithin(
-  host: string,
-  ms: number,
-  dns: DnsLookup = lookup,
-): Promise<string | undefined> {
-  // dns.lookup('') answers `{ address: null }` rather than failing: there is nothing to ask.
-  if (host === '') return undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([
-      dns(host).then(
-        (a) => (typeof a.address === 'string' && a.address !== '' ? a.address : undefined),
-        () => undefined,
-      ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+/** How often sessions are checked for expiry. */
+const EXPIRY_CHECK_MS = 1000;
 
 export interface FrontOptions {
   readonly log: Logger;
@@ -79,8 +45,8 @@ export interface FrontOptions {
   readonly idleTimeoutSec: number;
   readonly serverHeader: string;
   resolveContext: ResolveContext;
-  /** Timer functions for the connection timeouts (tests inject a fake clock). */
-  readonly timers?: ConnectionTimers | undefined;
+  /** Time for connection timeouts, session activity and expiry (tests inject a fake clock). */
+  readonly clock?: Clock | undefined;
   /** DNS for transparent host names checked against CIDR entries (tests inject a fake). */
   readonly dnsLookup?: DnsLookup | undefined;
   /** A viewer's RTCP (receiver reports) for one of its tracks: telemetry intake. */
@@ -94,6 +60,7 @@ export class FrontEnd implements FrontState {
   readonly log: Logger;
   readonly registry: SourceRegistry;
   readonly sessionTimeoutSec: number;
+  readonly clock: Clock;
   private server: Server | undefined;
   private udp: UdpPair | undefined;
   private readonly connections = new Set<ViewerConnection>();
@@ -104,7 +71,8 @@ export class FrontEnd implements FrontState {
   /** `address:rtcpPort` of UDP viewers → session, for their RTCP receiver reports. */
   private readonly udpPeers = new Map<string, ViewerSession>();
   private readonly hooks: ConnectionHooks;
-  private expiryTimer: NodeJS.Timeout | undefined;
+  /** Armed while there are sessions: checks them for expiry once a second. */
+  private expiryTimer: unknown;
   private selfHosts = new SelfHosts();
   private port = 0;
 
@@ -112,12 +80,13 @@ export class FrontEnd implements FrontState {
     this.log = opts.log;
     this.registry = opts.registry;
     this.sessionTimeoutSec = opts.sessionTimeoutSec;
+    this.clock = opts.clock ?? REAL_CLOCK;
     const limits: RtspLimits = { ...DEFAULT_RTSP_LIMITS, maxBodyLength: opts.maxRequestBytes };
     this.hooks = {
       log: opts.log,
       limits,
       serverHeader: opts.serverHeader,
-      timers: opts.timers ?? REAL_TIMERS,
+      clock: this.clock,
       requestTimeoutMs: opts.requestTimeoutSec * 1000,
       idleTimeoutMs: opts.idleTimeoutSec * 1000,
       handle: (conn, req) => handleRequest(this, conn, req),
@@ -164,16 +133,11 @@ export class FrontEnd implements FrontState {
         for (const a of list ?? []) this.selfHosts.add(a.address.replace(/%.*$/, ''), port);
       }
     }
-    this.expiryTimer = setInterval(() => this.expireSessions(), 1000);
-    this.expiryTimer.unref();
-    this.log.info(
-      {
-        event: 'rtsp.listen',
-        host: this.opts.rtsp.host,
-        port,
-        rtpPort: this.udp.rtpPort,
-        rtcpPort: this.udp.rtcpPort,
-      },
+    logEvent(
+      this.log,
+      'info',
+      'rtsp.listen',
+      { host: this.opts.rtsp.host, port, rtpPort: this.udp.rtpPort, rtcpPort: this.udp.rtcpPort },
       `RTSP front end listening on ${this.opts.rtsp.host}:${port}`,
     );
     return {
@@ -209,9 +173,11 @@ export class FrontEnd implements FrontState {
       this.connections.size >= this.opts.maxConnections ||
       count >= this.opts.maxConnectionsPerAddress
     ) {
-      this.log.warn(
+      logEvent(
+        this.log,
+        'warn',
+        'conn.refused',
         {
-          event: 'conn.refused',
           remote: address,
           connections: this.connections.size,
           fromAddress: count,
@@ -222,17 +188,15 @@ export class FrontEnd implements FrontState {
       );
       socket.on('error', () => undefined);
       socket.end('RTSP/1.0 503 Service Unavailable\r\nRetry-After: 10\r\n\r\n');
-      setTimeout(() => socket.destroy(), 2000).unref();
+      this.clock.setTimeout(() => socket.destroy(), 2000);
       return undefined;
     }
     this.perAddress.set(address, count + 1);
     const conn = new ViewerConnection(socket, this.hooks);
     this.connections.add(conn);
     if (conn.localAddress) this.selfHosts.add(conn.localAddress, this.port);
-    this.log.debug(
-      { event: 'conn.open', conn: conn.id, remote: address, port: conn.remotePort },
-      'connection opened',
-    );
+    const fields = { conn: conn.id, remote: address, port: conn.remotePort };
+    logEvent(this.log, 'debug', 'conn.open', fields, 'connection opened');
     return conn;
   }
 
@@ -245,7 +209,13 @@ export class FrontEnd implements FrontState {
     for (const session of [...conn.sessions.values()]) this.endSession(session, 'disconnect');
     for (const d of conn.described.values()) d.source.release();
     conn.described.clear();
-    this.log.debug({ event: 'conn.close', conn: conn.id, remote: address }, 'connection closed');
+    logEvent(
+      this.log,
+      'debug',
+      'conn.close',
+      { conn: conn.id, remote: address },
+      'connection closed',
+    );
   }
 
   async resolve(uri: string, conn: ViewerConnection): Promise<Resolution> {
@@ -262,14 +232,11 @@ export class FrontEnd implements FrontState {
       if (address !== undefined) result = resolveTarget(uri, ctx, address);
     }
     if (!result.ok && result.status === 403) {
-      this.log.warn(
-        {
-          event: 'transparent.refused',
-          conn: conn.id,
-          remote: conn.remoteAddress,
-          uri,
-          reason: result.reason,
-        },
+      logEvent(
+        this.log,
+        'warn',
+        'transparent.refused',
+        { conn: conn.id, remote: conn.remoteAddress, uri, reason: result.reason },
         'refused to relay to a host not on the allowlist',
       );
     }
@@ -284,6 +251,7 @@ export class FrontEnd implements FrontState {
     this.sessions.set(session.id, session);
     conn.sessions.set(session.id, session);
     session.source.subscribe(session);
+    this.armExpiry();
     session.setCloseHandler((reason) => {
       this.endSession(session, reason);
       // A TCP viewer's media rides its connection: with the source gone, end it.
@@ -293,8 +261,9 @@ export class FrontEnd implements FrontState {
     });
   }
 
+  /** Runs once the PLAY answer is written; a session closed meanwhile stays closed. */
   startPlaying(session: ViewerSession): void {
-    if (session.state === 'closed') return;
+    if (session.state !== 'starting') return;
     for (const t of session.tracks.values()) {
       if (t.kind === 'udp')
         this.udpPeers.set(`${normalizeAddress(t.address)}:${t.rtcpPort}`, session);
@@ -302,10 +271,12 @@ export class FrontEnd implements FrontState {
     const first = session.packetsSent === 0;
     session.started();
     if (first) {
-      this.log.info(
+      logEvent(
+        this.log,
+        'info',
+        'viewer.join',
         {
-          event: 'viewer.join',
-          session: session.id,
+          viewer: session.id,
           conn: session.connectionId,
           remote: session.remoteAddress,
           source: session.source.id,
@@ -322,7 +293,7 @@ export class FrontEnd implements FrontState {
 
   endSession(session: ViewerSession, reason: string): void {
     if (!this.sessions.delete(session.id)) return;
-    session.state = 'closed';
+    session.close();
     for (const [key, s] of this.udpPeers) if (s === session) this.udpPeers.delete(key);
     for (const conn of this.connections) {
       // The connection may now hold nothing: its idle timer starts.
@@ -330,17 +301,20 @@ export class FrontEnd implements FrontState {
     }
     session.source.unsubscribe(session);
     session.source.release();
-    this.log.info(
+    logEvent(
+      this.log,
+      'info',
+      reason === 'timeout' ? 'viewer.timeout' : 'viewer.leave',
       {
-        event: reason === 'timeout' ? 'viewer.timeout' : 'viewer.leave',
-        session: session.id,
+        viewer: session.id,
+        conn: session.connectionId,
         remote: session.remoteAddress,
         source: session.source.id,
         reason,
         packets: session.packetsSent,
         bytes: session.bytesSent,
         dropped: session.packetsDropped,
-        seconds: Math.round((Date.now() - session.createdAt) / 1000),
+        seconds: Math.round((this.clock.now() - session.createdAt) / 1000),
       },
       'viewer left',
     );
@@ -365,16 +339,32 @@ export class FrontEnd implements FrontState {
     return this.viewerLosses.get(key);
   }
 
+  /** Checks sessions for expiry once a second while there are any. */
+  private armExpiry(): void {
+    if (this.expiryTimer !== undefined) return;
+    this.expiryTimer = this.clock.setTimeout(() => {
+      this.expiryTimer = undefined;
+      this.expireSessions();
+      if (this.sessions.size > 0) this.armExpiry();
+    }, EXPIRY_CHECK_MS);
+  }
+
+  private stopExpiry(): void {
+    if (this.expiryTimer === undefined) return;
+    this.clock.clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+  }
+
   /** UDP sessions expire without keepalive; TCP ones live as long as their connection. */
   private expireSessions(): void {
-    const deadline = Date.now() - this.sessionTimeoutSec * 1000;
+    const deadline = this.clock.now() - this.sessionTimeoutSec * 1000;
     for (const s of [...this.sessions.values()]) {
       if (!s.usesTcp && s.lastActivity < deadline) this.endSession(s, 'timeout');
     }
   }
 
   async stop(): Promise<void> {
-    if (this.expiryTimer) clearInterval(this.expiryTimer);
+    this.stopExpiry();
     const server = this.server;
     const closed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
     for (const s of [...this.sessions.values()]) this.endSession(s, 'shutdown');

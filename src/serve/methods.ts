@@ -1,10 +1,11 @@
 /**
  * RTSP methods as seamd answers them to players (RFC 2326 §10). Each handler turns a request
  * into a reply; status codes carry what seamd cannot do (400, 403, 404, 405, 454, 455, 457, 459,
- * 460, 461, 501, 502, 504).
+ * 460, 461, 501, 502, 503, 504); failures of the source are answered in replies.ts.
  */
 import type { Logger } from 'pino';
-import { UpstreamError } from '../errors.js';
+import { RTSP_STATUS, RuntimeError } from '../errors.js';
+import { logEvent } from '../events.js';
 import type { RtspRequest } from '../protocol/rtsp/message.js';
 import { parseCSeq } from '../protocol/rtsp/headers/cseq.js';
 import { formatRange, parseRange } from '../protocol/rtsp/headers/range.js';
@@ -13,8 +14,10 @@ import { formatSession, parseSession } from '../protocol/rtsp/headers/session.js
 import { formatTransport, parseTransport } from '../protocol/rtsp/headers/transport.js';
 import { rewriteSdpForViewers, trackIndexFromUrl } from '../protocol/sdp/sdp.js';
 import type { SourceRegistry } from '../source/registry.js';
+import type { Clock } from './clock.js';
 import type { Described, Reply, ViewerConnection } from './connection.js';
 import { negotiateTransport } from './negotiate.js';
+import { abandoned, fail, sourceFailure } from './replies.js';
 import { parseRtspUrl, presentationUrl, type Resolution } from './resolve.js';
 import { ViewerSession } from './viewer.js';
 
@@ -35,6 +38,8 @@ export interface FrontState {
   readonly log: Logger;
   readonly registry: SourceRegistry;
   readonly sessionTimeoutSec: number;
+  /** The time source viewer sessions are created with. */
+  readonly clock: Clock;
   resolve(uri: string, conn: ViewerConnection): Promise<Resolution>;
   /** Session lookup across connections: 454 when unknown or bound to another connection. */
   findSession(id: string): ViewerSession | undefined;
@@ -46,10 +51,6 @@ export interface FrontState {
 }
 
 const allow = PUBLIC_METHODS.join(', ');
-
-function fail(status: number, reason?: string): Reply {
-  return reason ? { status, headers: { 'X-Seamd-Reason': reason } } : { status };
-}
 
 export async function handleRequest(
   front: FrontState,
@@ -63,7 +64,23 @@ export async function handleRequest(
   } catch {
     return fail(400, 'bad CSeq');
   }
-  const method = req.method.toUpperCase();
+  try {
+    return await dispatch(front, conn, req, req.method.toUpperCase());
+  } catch (err) {
+    // A request the session's state does not allow (PLAY while a PLAY is in flight, ...).
+    if (err instanceof RuntimeError && err.code === 'INVALID_STATE') {
+      return fail(RTSP_STATUS.INVALID_STATE, err.message);
+    }
+    throw err;
+  }
+}
+
+async function dispatch(
+  front: FrontState,
+  conn: ViewerConnection,
+  req: RtspRequest,
+  method: string,
+): Promise<Reply> {
   switch (method) {
     case 'OPTIONS':
       touchIfSession(front, conn, req);
@@ -117,30 +134,6 @@ function sessionHeader(front: FrontState, s: ViewerSession): string {
   return formatSession({ id: s.id, timeout: front.sessionTimeoutSec });
 }
 
-function upstreamFailure(front: FrontState, conn: ViewerConnection, err: unknown): Reply {
-  if (err instanceof UpstreamError) {
-    front.log.warn(
-      {
-        event: 'upstream.error',
-        conn: conn.id,
-        code: err.code,
-        status: err.status,
-        reason: err.message,
-      },
-      'origin failed a viewer request',
-    );
-    if (err.code === 'UPSTREAM_STATUS' && (err.status === 404 || err.status === 410)) {
-      return fail(404, 'origin: not found');
-    }
-    if (err.code === 'UPSTREAM_TIMEOUT') return fail(504, 'origin timed out');
-    if (err.code === 'UPSTREAM_STATUS' && err.status === 503)
-      return fail(503, 'origin unavailable');
-    return fail(502, `origin: ${err.message}`.slice(0, 200));
-  }
-  front.log.error({ event: 'upstream.error', conn: conn.id, err }, 'upstream failure');
-  return fail(502);
-}
-
 async function describe(
   front: FrontState,
   conn: ViewerConnection,
@@ -148,12 +141,13 @@ async function describe(
 ): Promise<Reply> {
   const resolution = await front.resolve(req.uri, conn);
   if (!resolution.ok) return fail(resolution.status, resolution.reason);
-  let described: Described;
+  let described: Described | undefined;
   try {
     described = await acquire(front, conn, resolution);
   } catch (err) {
-    return upstreamFailure(front, conn, err);
+    return sourceFailure(front.log, conn, 'DESCRIBE', err);
   }
+  if (!described) return abandoned(front.log, conn, 'DESCRIBE');
   const sdp = rewriteSdpForViewers(described.source.info);
   return {
     status: 200,
@@ -165,12 +159,15 @@ async function describe(
   };
 }
 
-/** Opens (or shares) the source for a presentation and remembers it on the connection. */
+/**
+ * Opens (or shares) the source for a presentation and remembers it on the connection;
+ * undefined (the source released again) when the player left meanwhile.
+ */
 async function acquire(
   front: FrontState,
   conn: ViewerConnection,
   resolution: Extract<Resolution, { ok: true }>,
-): Promise<Described> {
+): Promise<Described | undefined> {
   const source = await front.registry.acquire({
     origin: resolution.origin,
     mirrors: resolution.mirrors,
@@ -180,7 +177,7 @@ async function acquire(
   });
   if (conn.isClosed) {
     source.release();
-    throw new UpstreamError('UPSTREAM_CLOSED', 'viewer left during DESCRIBE');
+    return undefined;
   }
   const previous = conn.described.get(resolution.viewerBase);
   const described: Described = { source, resolution };
@@ -212,8 +209,9 @@ async function setup(front: FrontState, conn: ViewerConnection, req: RtspRequest
     try {
       described = await acquire(front, conn, resolution);
     } catch (err) {
-      return upstreamFailure(front, conn, err);
+      return sourceFailure(front.log, conn, 'SETUP', err);
     }
+    if (!described) return abandoned(front.log, conn, 'SETUP');
   }
   const { source } = described;
   const trackCount = source.info.tracks.length;
@@ -224,9 +222,7 @@ async function setup(front: FrontState, conn: ViewerConnection, req: RtspRequest
     track = 0;
   }
   if (existing && existing.source !== source) return fail(459, 'session belongs to other content');
-  if (existing && existing.state !== 'ready' && existing.state !== 'paused') {
-    return fail(455, 'SETUP while playing');
-  }
+  existing?.expectSetup();
 
   const used = new Set<number>();
   for (const s of conn.sessions.values()) {
@@ -241,24 +237,18 @@ async function setup(front: FrontState, conn: ViewerConnection, req: RtspRequest
     suggestedChannel: 2 * track,
   });
   if (!negotiated.ok) {
-    front.log.info(
-      {
-        event: 'setup.refused',
-        conn: conn.id,
-        status: negotiated.status,
-        reason: negotiated.reason,
-      },
-      'viewer transport refused',
-    );
+    const fields = { conn: conn.id, status: negotiated.status, reason: negotiated.reason };
+    logEvent(front.log, 'info', 'setup.refused', fields, 'viewer transport refused');
     return fail(negotiated.status, negotiated.reason);
   }
   try {
     await source.ensureSetup();
   } catch (err) {
-    return upstreamFailure(front, conn, err);
+    return sourceFailure(front.log, conn, 'SETUP', err);
   }
-  if (conn.isClosed) return fail(500);
-  const session = existing ?? new ViewerSession(conn.id, conn.remoteAddress, source, base, conn);
+  if (conn.isClosed) return abandoned(front.log, conn, 'SETUP');
+  const session =
+    existing ?? new ViewerSession(conn.id, conn.remoteAddress, source, base, conn, front.clock);
   if (!existing) {
     source.retain();
     front.addSession(conn, session);
@@ -311,13 +301,13 @@ async function play(front: FrontState, conn: ViewerConnection, req: RtspRequest)
   if (session.state === 'playing' && session.source.shared) {
     return { status: 200, headers: { Session: sessionHeader(front, session) } };
   }
-  session.starting();
+  session.beginPlay();
   let start;
   try {
     start = await session.source.play(range);
   } catch (err) {
-    session.state = 'ready';
-    return upstreamFailure(front, conn, err);
+    session.playFailed();
+    return sourceFailure(front.log, conn, 'PLAY', err);
   }
   const rtpInfo: RtpInfoEntry[] = [];
   for (const index of [...session.tracks.keys()].sort((a, b) => a - b)) {
@@ -337,13 +327,15 @@ async function pause(front: FrontState, conn: ViewerConnection, req: RtspRequest
   const { session, error } = sessionOf(front, conn, req);
   if (error) return error;
   if (!session) return fail(454, 'PAUSE needs a Session');
-  if (session.state === 'ready') return fail(455, 'not playing');
-  session.state = 'paused';
+  session.expectPause();
   try {
     await session.source.pause();
   } catch (err) {
-    return upstreamFailure(front, conn, err);
+    // The source is still playing (or gone): the session stays as it was.
+    return sourceFailure(front.log, conn, 'PAUSE', err);
   }
+  if (session.state === 'closed') return fail(454, 'session ended');
+  session.paused();
   return { status: 200, headers: { Session: sessionHeader(front, session) } };
 }
 

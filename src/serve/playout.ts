@@ -10,6 +10,7 @@
  * per viewer stays small and many viewers can play one recording at once.
  */
 import { RuntimeError } from '../errors.js';
+import { logEvent } from '../events.js';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -133,9 +134,11 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
     this.endNpt = end;
     this.startNpt = plan.npt;
     await Promise.all(this.cursors.map((c) => this.fill(c)));
-    this.log.info(
+    logEvent(
+      this.log,
+      'info',
+      'playout.start',
       {
-        event: 'playout.start',
         playback: this.id,
         recording: this.recordingId,
         asked: start,
@@ -205,8 +208,11 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
 
   private fill(c: TrackCursor): Promise<void> {
     return c.fill(this.endNpt, (err) =>
-      this.log.error(
-        { event: 'recording.error', recording: this.recordingId, reason: err.message },
+      logEvent(
+        this.log,
+        'error',
+        'recording.error',
+        { recording: this.recordingId, playback: this.id, reason: err.message },
         'recording read failed during playout',
       ),
     );
@@ -258,9 +264,11 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
     this.endTracks();
     if (this.cursors.every((c) => c.byeSent)) {
       this.mode = 'ended';
-      this.log.info(
+      logEvent(
+        this.log,
+        'info',
+        'playout.end',
         {
-          event: 'playout.end',
           playback: this.id,
           recording: this.recordingId,
           packets: this.packetsSent,

@@ -3,8 +3,10 @@
  * and its session timer. Media goes only to the address the RTSP request came from (UDP) or
  * down the viewer's own RTSP connection (TCP interleaved).
  */
+import { RuntimeError } from '../errors.js';
 import { randomToken } from '../net/token.js';
 import type { MediaSource, SourceSubscriber } from '../source/media-source.js';
+import { REAL_CLOCK, type Clock } from './clock.js';
 import type { ViewerTransport } from './negotiate.js';
 
 /** What a session needs from the connection it is bound to and from the UDP media sockets. */
@@ -15,7 +17,20 @@ export interface ViewerOutput {
   sendUdpRtcp(payload: Buffer, port: number, address: string): void;
 }
 
+/**
+ * `starting` is a PLAY in flight: media is held from the upstream PLAY until our answer is
+ * written. A PLAY that fails goes back to the state it came from.
+ */
 export type ViewerState = 'ready' | 'starting' | 'playing' | 'paused' | 'closed';
+
+/** The moves a session may make; anything else is an INVALID_STATE (455 to the player). */
+const NEXT: Readonly<Record<ViewerState, readonly ViewerState[]>> = {
+  ready: ['starting', 'closed'],
+  starting: ['playing', 'ready', 'paused', 'closed'],
+  playing: ['starting', 'paused', 'closed'],
+  paused: ['starting', 'paused', 'closed'],
+  closed: [],
+};
 
 /** At least 128 random bits in letters and digits only (see `randomToken` for why). */
 export function newSessionId(): string {
@@ -26,16 +41,18 @@ const MAX_STARTING_BACKLOG = 4096;
 
 export class ViewerSession implements SourceSubscriber {
   readonly id = newSessionId();
-  readonly createdAt = Date.now();
+  readonly createdAt: number;
   readonly tracks = new Map<number, ViewerTransport>();
-  state: ViewerState = 'ready';
   packetsSent = 0;
   bytesSent = 0;
   packetsDropped = 0;
-  lastActivity = Date.now();
-  /** The first PLAY and the first media packet sent after it (Date.now()): the join time. */
+  lastActivity: number;
+  /** The first PLAY and the first media packet sent after it (clock ms): the join time. */
   playAt: number | undefined;
   firstPacketAt: number | undefined;
+  private current: ViewerState = 'ready';
+  /** Where a PLAY in flight returns to when it fails. */
+  private beforePlay: ViewerState = 'ready';
   /** Packets that arrived between the upstream PLAY and our PLAY answer: sent right after it. */
   private backlog: Array<[number, Buffer, boolean]> = [];
   private onClosed: ((reason: string) => void) | undefined;
@@ -47,7 +64,15 @@ export class ViewerSession implements SourceSubscriber {
     /** Presentation URL as the viewer named it (no trailing slash). */
     readonly viewerBase: string,
     private readonly out: ViewerOutput,
-  ) {}
+    private readonly clock: Pick<Clock, 'now'> = REAL_CLOCK,
+  ) {
+    this.createdAt = clock.now();
+    this.lastActivity = this.createdAt;
+  }
+
+  get state(): ViewerState {
+    return this.current;
+  }
 
   /** The session ends itself when its source goes away; the owner learns it through this. */
   setCloseHandler(fn: (reason: string) => void): void {
@@ -55,7 +80,7 @@ export class ViewerSession implements SourceSubscriber {
   }
 
   touch(): void {
-    this.lastActivity = Date.now();
+    this.lastActivity = this.clock.now();
   }
 
   get usesTcp(): boolean {
@@ -63,18 +88,63 @@ export class ViewerSession implements SourceSubscriber {
     return false;
   }
 
-  /** Media is held from now until `started()`, then flushed in order. */
-  starting(): void {
-    this.state = 'starting';
-    this.playAt ??= Date.now();
+  /** SETUP (adding or changing a track) is only allowed before PLAY or while paused. */
+  expectSetup(): void {
+    this.expect('SETUP', ['ready', 'paused']);
+  }
+
+  /** PAUSE is only valid once playing (again while paused: nothing changes). */
+  expectPause(): void {
+    this.expect('PAUSE', ['playing', 'paused']);
+  }
+
+  /** A PLAY is sent to the source: media is held from now until `started()`, then flushed. */
+  beginPlay(): void {
+    const from = this.current;
+    this.moveTo('starting', 'PLAY');
+    this.beforePlay = from;
+    this.playAt ??= this.clock.now();
     this.backlog = [];
   }
 
+  /** The source refused the PLAY: the session is where it was before it. */
+  playFailed(): void {
+    if (this.current === 'closed') return;
+    this.moveTo(this.beforePlay, 'end a failed PLAY');
+    this.backlog = [];
+  }
+
+  /** Our PLAY answer is written: media flows, the held packets first. */
   started(): void {
-    this.state = 'playing';
+    if (this.current === 'closed') return;
+    this.moveTo('playing', 'start media');
     const backlog = this.backlog;
     this.backlog = [];
     for (const [track, packet, rtcp] of backlog) this.send(track, packet, rtcp);
+  }
+
+  /** The source answered the PAUSE. */
+  paused(): void {
+    this.moveTo('paused', 'PAUSE');
+  }
+
+  /** Ends the session for good (idempotent). */
+  close(): void {
+    this.current = 'closed';
+    this.backlog = [];
+  }
+
+  private expect(op: string, allowed: readonly ViewerState[]): void {
+    if (!allowed.includes(this.current)) {
+      throw new RuntimeError('INVALID_STATE', `${op} not valid while ${this.current}`);
+    }
+  }
+
+  private moveTo(next: ViewerState, op: string): void {
+    if (!NEXT[this.current].includes(next)) {
+      throw new RuntimeError('INVALID_STATE', `${op} not valid while ${this.current}`);
+    }
+    this.current = next;
   }
 
   onRtp(track: number, packet: Buffer): void {
@@ -90,9 +160,9 @@ export class ViewerSession implements SourceSubscriber {
   }
 
   private deliver(track: number, packet: Buffer, rtcp: boolean): void {
-    if (this.state === 'playing') {
+    if (this.current === 'playing') {
       this.send(track, packet, rtcp);
-    } else if (this.state === 'starting') {
+    } else if (this.current === 'starting') {
       if (this.backlog.length < MAX_STARTING_BACKLOG) this.backlog.push([track, packet, rtcp]);
       else this.packetsDropped++;
     }
@@ -112,7 +182,7 @@ export class ViewerSession implements SourceSubscriber {
       this.out.sendUdpRtp(packet, t.rtpPort, t.address);
     }
     if (!rtcp) {
-      if (this.packetsSent === 0) this.firstPacketAt = Date.now();
+      if (this.packetsSent === 0) this.firstPacketAt = this.clock.now();
       this.packetsSent++;
       this.bytesSent += packet.length;
     }

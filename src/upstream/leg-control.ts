@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import { logEvent } from '../events.js';
 import { UpstreamError, isSeamdError } from '../errors.js';
 import type { RtspResponse } from '../protocol/rtsp/message.js';
 import { RtspClientConnection, type SocketFactory } from './rtsp-client.js';
@@ -77,8 +78,8 @@ export class LegControl extends EventEmitter<LegControlEvents> {
     client.on('frame', (channel, payload) => this.emit('frame', channel, payload));
     client.on('request', (req) => {
       const level = req.method.toUpperCase() === 'REDIRECT' ? 'warn' : 'debug';
-      const fields = { event: 'leg.server_request', id: this.opts.id, method: req.method };
-      this.log[level](fields, 'origin sent a request');
+      const fields = { leg: this.opts.id, method: req.method };
+      logEvent(this.log, level, 'leg.server_request', fields, 'origin sent a request');
     });
     client.on('close', (reason) => {
       if (this.client !== client) return;
@@ -99,10 +100,12 @@ export class LegControl extends EventEmitter<LegControlEvents> {
   }
 
   logged<E extends Error>(err: E, method: string): E {
-    this.log.warn(
+    logEvent(
+      this.log,
+      'warn',
+      'upstream.error',
       {
-        event: 'upstream.error',
-        id: this.opts.id,
+        leg: this.opts.id,
         code: isSeamdError(err) ? err.code : undefined,
         status: err instanceof UpstreamError ? err.status : undefined,
         method,
@@ -145,8 +148,8 @@ export class LegControl extends EventEmitter<LegControlEvents> {
     try {
       for (const uri of uris) await client.request('TEARDOWN', uri, {}, undefined, { timeoutMs });
     } catch (err) {
-      const fields = { event: 'leg.teardown_failed', id: this.opts.id, err: asError(err).message };
-      this.log.debug(fields, 'TEARDOWN failed');
+      const fields = { leg: this.opts.id, err: asError(err).message };
+      logEvent(this.log, 'debug', 'leg.teardown_failed', fields, 'TEARDOWN failed');
     }
   }
 

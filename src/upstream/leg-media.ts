@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { logEvent } from '../events.js';
 import type { UdpPair } from '../net/udp-pair.js';
 import { parseRtcp, serializeRtcp, SdesItem, type RtcpPacket } from '../protocol/rtp/rtcp.js';
 import { looksLikeRtcp } from '../protocol/rtp/rtp.js';
@@ -58,6 +59,8 @@ export class LegMedia extends EventEmitter<LegMediaEvents> {
   readonly ssrc: number;
   private readonly cname: string;
   private readonly log: Logger;
+  /** The leg's id (logs). */
+  private readonly leg: string;
   private readonly rrIntervalMs: number;
   private bindings: Binding[] = [];
   private readonly byChannel = new Map<number, { binding: Binding; rtcp: boolean }>();
@@ -67,9 +70,10 @@ export class LegMedia extends EventEmitter<LegMediaEvents> {
   foreignDatagrams = 0;
   private rtpSeen = false;
 
-  constructor(opts: { log: Logger; cname: string; rrIntervalMs?: number }) {
+  constructor(opts: { log: Logger; leg: string; cname: string; rrIntervalMs?: number }) {
     super();
     this.log = opts.log;
+    this.leg = opts.leg;
     this.cname = opts.cname;
     this.rrIntervalMs = opts.rrIntervalMs ?? RR_INTERVAL_MS;
     this.ssrc = randomBytes(4).readUInt32BE(0);
@@ -189,7 +193,9 @@ export class LegMedia extends EventEmitter<LegMediaEvents> {
     if (!sp) return;
     const port = sp[1] !== sp[0] ? sp[1] : sp[0] + 1;
     b.pair.rtcp.send(packet, port, b.remote.address, (err) => {
-      if (err) this.log.debug({ event: 'leg.rtcp_send', err: err.message }, 'RTCP send failed');
+      if (!err) return;
+      const fields = { leg: this.leg, track: b.track.index, err: err.message };
+      logEvent(this.log, 'debug', 'leg.rtcp_send', fields, 'RTCP send failed');
     });
   }
 
@@ -200,8 +206,11 @@ export class LegMedia extends EventEmitter<LegMediaEvents> {
     const key = `${address}:${port}`;
     if (!this.foreign.has(key) && this.foreign.size < 64) {
       this.foreign.add(key);
-      this.log.debug(
-        { event: 'leg.foreign_datagram', from: key, track: b.track.index },
+      logEvent(
+        this.log,
+        'debug',
+        'leg.foreign_datagram',
+        { leg: this.leg, from: key, track: b.track.index },
         'ignoring UDP datagram not from the origin',
       );
     }
@@ -224,7 +233,8 @@ export class LegMedia extends EventEmitter<LegMediaEvents> {
         }
       }
     } catch (err) {
-      this.log.debug({ event: 'leg.bad_rtcp', err: (err as Error).message }, 'unreadable RTCP');
+      const fields = { leg: this.leg, track: b.track.index, err: (err as Error).message };
+      logEvent(this.log, 'debug', 'leg.bad_rtcp', fields, 'unreadable RTCP');
       return;
     }
     this.emit('rtcp', b.track.index, packet);

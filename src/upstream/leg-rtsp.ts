@@ -3,6 +3,7 @@
  * SETUP answer's Transport and Session, building PLAY headers and mapping RTP-Info to tracks.
  */
 import type { Logger } from 'pino';
+import { logEvent } from '../events.js';
 import { UpstreamError } from '../errors.js';
 import type { RtspResponse } from '../protocol/rtsp/message.js';
 import {
@@ -47,13 +48,19 @@ export type OnIgnored = (header: string, value: string, ignored: string[]) => vo
 /** Parameters of the origin's answers that were left out: worth knowing (debug), not a fault. */
 export function logIgnored(
   log: Logger,
-  id: string,
+  leg: string,
   header: string,
   value: string,
   ignored: string[],
 ): void {
-  const fields = { event: 'leg.ignored_params', id, header, value, ignored };
-  log.debug(fields, `parameters of the origin's ${header} left out`);
+  const fields = { leg, header, value, ignored };
+  logEvent(
+    log,
+    'debug',
+    'leg.ignored_params',
+    fields,
+    `parameters of the origin's ${header} left out`,
+  );
 }
 
 function parseReporting<T>(

@@ -6,23 +6,26 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { UpstreamError, isSeamdError } from '../errors.js';
+import { logEvent } from '../events.js';
 import { baseUrlOf } from '../protocol/rtsp/headers/index.js';
 import { parseSdp, type SdpInfo } from '../protocol/sdp/sdp.js';
-import { allocateUdpPair, type UdpPair } from '../net/udp-pair.js';
 import type { SocketFactory } from './rtsp-client.js';
 import { LegControl } from './leg-control.js';
+import { LegKeepalive } from './leg-keepalive.js';
+import {
+  playTracks,
+  setupTcpTrack,
+  setupUdpTrack,
+  type LegRequests,
+  type UpstreamSession,
+} from './leg-requests.js';
+import { LegStateMachine, type LegState } from './leg-state.js';
 import { LegMedia } from './leg-media.js';
 import {
-  DEFAULT_SESSION_TIMEOUT_S,
-  answeredTransport,
   asError,
   controlUris,
   isOk,
   logIgnored,
-  playHeaders,
-  playResultOf,
-  sessionOf,
-  statusError,
   type OnIgnored,
   type PlayOptions,
   type PlayResult,
@@ -31,7 +34,7 @@ import { stripUserinfo, type Credentials } from './url.js';
 
 export type { PlayOptions, PlayResult, RtpInfoMapped } from './leg-rtsp.js';
 
-export type LegState = 'idle' | 'described' | 'ready' | 'playing' | 'paused' | 'closed';
+export type { LegState } from './leg-state.js';
 export type LegTransport = 'udp' | 'tcp';
 
 export interface LegOptions {
@@ -82,16 +85,18 @@ export class Leg extends EventEmitter<LegEvents> {
   readonly url: string;
   private readonly opts: LegOptions;
   private readonly log: Logger;
-  private st: LegState = 'idle';
+  /** The one state of the leg (read it through `state`); every move is checked. */
+  private readonly machine: LegStateMachine;
   private readonly control: LegControl;
   private readonly media: LegMedia;
+  private readonly keepalive: LegKeepalive;
   private info: SdpInfo | undefined;
   private publicMethods = new Set<string>();
   private tracks: number[] = [];
   private transportInUse: LegTransport | undefined;
-  private session: { id: string; timeout: number } | undefined;
+  private session: UpstreamSession | undefined;
+  private readonly requests: LegRequests;
   private lastPlay: PlayOptions = {};
-  private keepaliveTimer: NodeJS.Timeout | undefined;
   private udpWatch: NodeJS.Timeout | undefined;
 
   constructor(opts: LegOptions) {
@@ -100,8 +105,9 @@ export class Leg extends EventEmitter<LegEvents> {
     this.id = opts.id;
     this.url = stripUserinfo(opts.url);
     this.log = opts.log;
+    this.machine = new LegStateMachine(opts.id);
     const rr = opts.rrIntervalMs !== undefined ? { rrIntervalMs: opts.rrIntervalMs } : {};
-    this.media = new LegMedia({ log: opts.log, cname: `seamd-${opts.id}`, ...rr });
+    this.media = new LegMedia({ log: opts.log, leg: opts.id, cname: `seamd-${opts.id}`, ...rr });
     this.media.on('rtp', (track, packet, arrival) => {
       this.disarmUdpWatch();
       this.emit('rtp', track, packet, arrival);
@@ -110,13 +116,30 @@ export class Leg extends EventEmitter<LegEvents> {
     this.control = new LegControl(opts);
     this.control.on('frame', (channel, payload) => {
       if (this.media.onFrame(channel, payload)) return;
-      this.log.debug({ event: 'leg.unknown_channel', id: this.id, channel }, 'frame ignored');
+      const fields = { leg: this.id, channel };
+      logEvent(this.log, 'debug', 'leg.unknown_channel', fields, 'frame ignored');
     });
     this.control.on('lost', (err) => this.close(err));
+    this.keepalive = new LegKeepalive({
+      leg: opts.id,
+      log: opts.log,
+      control: this.control,
+      uri: () => this.info?.aggregateControl,
+      publicMethods: () => this.publicMethods,
+      onExpired: (err) => this.close(err),
+    });
+    const onIgnored: OnIgnored = (...a) => logIgnored(this.log, this.id, ...a);
+    this.requests = {
+      leg: this.id,
+      log: this.log,
+      control: this.control,
+      media: this.media,
+      onIgnored,
+    };
   }
 
   get state(): LegState {
-    return this.st;
+    return this.machine.current;
   }
 
   /** The transport the tracks are set up with, once set up. */
@@ -131,7 +154,7 @@ export class Leg extends EventEmitter<LegEvents> {
 
   /** Connect, OPTIONS (its Public list picks the keepalive method), DESCRIBE. */
   async describe(): Promise<DescribeResult> {
-    this.expectState('describe', ['idle']);
+    this.machine.expect('describe', ['idle']);
     try {
       await this.connectControl();
       const options = await this.control.call('OPTIONS', this.url, {}, true);
@@ -151,7 +174,7 @@ export class Leg extends EventEmitter<LegEvents> {
           'DESCRIBE',
         );
       }
-      this.st = 'described';
+      this.machine.moveTo('described');
       return { sdpText, info: this.info, baseUrl };
     } catch (err) {
       this.close(asError(err));
@@ -164,7 +187,7 @@ export class Leg extends EventEmitter<LegEvents> {
    * that transport, tears the partial session down and sets every track up over TCP.
    */
   async setup(trackIndexes?: number[]): Promise<SetupResult> {
-    this.expectState('setup', ['described']);
+    this.machine.expect('setup', ['described']);
     const info = this.info;
     const tracks = trackIndexes ?? info?.tracks.map((t) => t.index) ?? [];
     const missing = tracks.find((i) => !info?.tracks[i]);
@@ -178,17 +201,15 @@ export class Leg extends EventEmitter<LegEvents> {
         await this.setupTracks(transport);
       } catch (err) {
         const refused = isSeamdError(err) && err.code === 'UPSTREAM_NO_TRANSPORT';
-        if (this.opts.transport !== 'auto' || !refused || this.st === 'closed') throw err;
+        if (this.opts.transport !== 'auto' || !refused || this.state === 'closed') throw err;
         this.logSwitch(`origin refused UDP: ${asError(err).message}`);
         await this.resetSession();
         transport = 'tcp';
         await this.setupTracks(transport);
       }
       const session = this.ready(transport);
-      this.log.info(
-        { event: 'leg.ready', id: this.id, url: this.url, transport, tracks: tracks.length },
-        'upstream session set up',
-      );
+      const fields = { leg: this.id, url: this.url, transport, tracks: tracks.length };
+      logEvent(this.log, 'info', 'leg.ready', fields, 'upstream session set up');
       return { transport, session: { ...session } };
     } catch (err) {
       this.close(asError(err));
@@ -198,14 +219,12 @@ export class Leg extends EventEmitter<LegEvents> {
 
   /** PLAY (aggregate; per track when the origin has no aggregate control or answers 459). */
   async play(opts: PlayOptions = {}): Promise<PlayResult> {
-    this.expectState('play', ['ready', 'paused', 'playing']);
+    this.machine.expect('play', ['ready', 'paused', 'playing']);
     try {
       const result = await this.sendPlay(opts);
+      this.machine.moveTo('playing');
       this.lastPlay = { ...opts };
-      this.st = 'playing';
-      if (this.opts.transport === 'auto' && this.transportInUse === 'udp') {
-        if (!this.media.receivedRtp) this.armUdpWatch();
-      }
+      this.watchUdp();
       return result;
     } catch (err) {
       this.failOp(err);
@@ -214,20 +233,22 @@ export class Leg extends EventEmitter<LegEvents> {
   }
 
   async pause(): Promise<void> {
-    this.expectState('pause', ['playing', 'paused']);
+    this.machine.expect('pause', ['playing', 'paused']);
     this.disarmUdpWatch();
     try {
       for (const uri of this.controlUris()) await this.control.call('PAUSE', uri);
-      this.st = 'paused';
+      this.machine.moveTo('paused');
     } catch (err) {
       this.failOp(err);
+      // Refused: still playing, so a silent UDP still needs its fallback to TCP.
+      if (this.state === 'playing') this.watchUdp();
       throw err;
     }
   }
 
   /** TEARDOWN (best effort, short timeout), then close everything. Idempotent. */
   async teardown(): Promise<void> {
-    if (this.st === 'closed') return;
+    if (this.state === 'closed') return;
     this.stopTimers();
     await this.control.teardown(this.controlUris(), this.teardownTimeoutMs());
     this.close();
@@ -235,28 +256,23 @@ export class Leg extends EventEmitter<LegEvents> {
 
   /** Hard close without TEARDOWN. Emits 'closed' once. */
   close(reason?: Error): void {
-    if (this.st === 'closed') return;
-    this.st = 'closed';
+    if (!this.machine.close()) return;
     this.stopTimers();
     this.media.clear();
     this.control.drop();
     const code = isSeamdError(reason) ? { code: reason.code } : {};
     const why = reason?.message ?? 'teardown';
-    this.log.info(
-      { event: 'leg.ended', id: this.id, reason: why, ...code },
+    logEvent(
+      this.log,
+      'info',
+      'leg.ended',
+      { leg: this.id, reason: why, ...code },
       'upstream session ended',
     );
     this.emit('closed', reason);
   }
 
   // ---- connection and requests ----
-
-  private expectState(op: string, allowed: LegState[]): void {
-    if (!allowed.includes(this.st)) {
-      const why = `leg ${this.id}: cannot ${op} in state ${this.st}`;
-      throw new UpstreamError('UPSTREAM_PROTOCOL', why);
-    }
-  }
 
   /** Origin refusals (UPSTREAM_STATUS) leave the leg usable; anything else closes it. */
   private failOp(err: unknown): void {
@@ -270,69 +286,25 @@ export class Leg extends EventEmitter<LegEvents> {
     for (const index of this.tracks) {
       const track = this.info?.tracks[index];
       if (!track) continue;
-      if (this.st === 'closed') throw new UpstreamError('UPSTREAM_CLOSED', 'leg closed in SETUP');
-      if (transport === 'udp') await this.setupUdp(index, track.control, track.clockRate);
-      else await this.setupTcp(index, track.control, track.clockRate);
+      if (this.state === 'closed')
+        throw new UpstreamError('UPSTREAM_CLOSED', 'leg closed in SETUP');
+      const t = { index, control: track.control, clockRate: track.clockRate };
+      this.session =
+        transport === 'udp'
+          ? await setupUdpTrack(this.requests, this.opts, t, this.session)
+          : await setupTcpTrack(this.requests, t, this.session);
     }
     if (transport === 'udp') this.media.punch();
   }
 
-  private async setupUdp(index: number, control: string, clockRate: number): Promise<void> {
-    const o = this.opts;
-    const address = this.control.remoteAddress;
-    if (address === undefined) throw new UpstreamError('UPSTREAM_CLOSED', 'not connected');
-    let pair: UdpPair | undefined = await allocateUdpPair({
-      family: this.control.remoteFamily === 'IPv6' ? 'udp6' : 'udp4',
-      ...(o.udpHost !== undefined ? { host: o.udpHost } : {}),
-      ...(o.udpPortMin !== undefined ? { portMin: o.udpPortMin } : {}),
-      ...(o.udpPortMax !== undefined ? { portMax: o.udpPortMax } : {}),
-    });
-    try {
-      const asked = `RTP/AVP;unicast;client_port=${pair.rtpPort}-${pair.rtcpPort}`;
-      const res = await this.control.call('SETUP', control, { Transport: asked });
-      const spec = this.checked(() => answeredTransport(res, control, 'UDP', this.onIgnored));
-      this.session = this.checked(() => sessionOf(res, this.session, this.onIgnored));
-      const ssrc = spec?.ssrc !== undefined ? { ssrc: spec.ssrc } : {};
-      this.media.addUdpTrack({ index, clockRate, ...ssrc }, pair, {
-        address,
-        ...(spec?.source !== undefined ? { sources: [spec.source] } : {}),
-        ...(spec?.serverPort ? { serverPort: spec.serverPort } : {}),
-      });
-      pair = undefined; // owned by media now
-    } finally {
-      pair?.close();
-    }
-  }
-
-  private async setupTcp(index: number, control: string, clockRate: number): Promise<void> {
-    const asked: [number, number] = [2 * index, 2 * index + 1];
-    const transport = `RTP/AVP/TCP;unicast;interleaved=${asked[0]}-${asked[1]}`;
-    const res = await this.control.call('SETUP', control, { Transport: transport });
-    const spec = this.checked(() => answeredTransport(res, control, 'TCP', this.onIgnored));
-    this.session = this.checked(() => sessionOf(res, this.session, this.onIgnored));
-    const ssrc = spec?.ssrc !== undefined ? { ssrc: spec.ssrc } : {};
-    this.media.addTcpTrack({ index, clockRate, ...ssrc }, spec?.interleaved ?? asked, (ch, p) =>
-      this.control.sendFrame(ch, p),
-    );
-  }
-
-  /** Runs a leg-rtsp check, logging the error it throws as a SETUP error. */
-  private checked<T>(fn: () => T): T {
-    try {
-      return fn();
-    } catch (err) {
-      throw this.control.logged(asError(err), 'SETUP');
-    }
-  }
-
   /** Tracks are set up: start reports and keepalive. Returns the session. */
-  private ready(transport: LegTransport): { id: string; timeout: number } {
+  private ready(transport: LegTransport): UpstreamSession {
     const session = this.session;
     if (!session) throw new UpstreamError('UPSTREAM_PROTOCOL', 'SETUP gave no Session');
+    this.machine.moveTo('ready');
     this.transportInUse = transport;
-    this.st = 'ready';
     this.media.start();
-    this.startKeepalive(session.timeout);
+    this.keepalive.start(session.timeout);
     return session;
   }
 
@@ -360,66 +332,22 @@ export class Leg extends EventEmitter<LegEvents> {
     return Math.min(this.opts.requestTimeoutMs, TEARDOWN_TIMEOUT_MS);
   }
 
-  // ---- PLAY and keepalive ----
+  // ---- PLAY and the UDP → TCP fallback ----
 
   private controlUris(): string[] {
     return this.info ? controlUris(this.info, this.tracks) : [];
   }
 
-  private async sendPlay(opts: PlayOptions): Promise<PlayResult> {
+  private sendPlay(opts: PlayOptions): Promise<PlayResult> {
     const info = this.info;
     if (!info) throw new UpstreamError('UPSTREAM_PROTOCOL', 'play before describe');
-    const headers = playHeaders(opts);
-    const [first = info.aggregateControl, ...more] = this.controlUris();
-    const responses = [await this.control.call('PLAY', first, headers, true)];
-    if (responses[0]?.status === 459 && more.length === 0 && this.tracks.length > 0) {
-      // 459 Aggregate Operation Not Allowed: PLAY each track instead
-      responses.length = 0;
-      for (const i of this.tracks) {
-        responses.push(await this.control.call('PLAY', info.tracks[i]?.control ?? first, headers));
-      }
-    } else {
-      if (responses[0] && !isOk(responses[0])) {
-        throw this.control.logged(statusError('PLAY', first, responses[0]), 'PLAY');
-      }
-      for (const uri of more) responses.push(await this.control.call('PLAY', uri, headers));
-    }
-    return playResultOf(
-      responses,
-      info,
-      (value, err) => {
-        const fields = { event: 'leg.bad_rtp_info', id: this.id, value, err: err.message };
-        this.log.warn(fields, 'unreadable RTP-Info');
-      },
-      this.onIgnored,
-    );
+    return playTracks(this.requests, info, this.tracks, opts);
   }
 
-  private readonly onIgnored: OnIgnored = (...a) => logIgnored(this.log, this.id, ...a);
-
-  private startKeepalive(timeoutS: number): void {
-    if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
-    const everyMs = Math.max(1000, ((timeoutS || DEFAULT_SESSION_TIMEOUT_S) * 1000) / 2);
-    this.keepaliveTimer = setInterval(() => void this.keepalive(), everyMs);
-    this.keepaliveTimer.unref();
-  }
-
-  /** GET_PARAMETER when the origin's OPTIONS listed it, else OPTIONS; 454 closes the leg. */
-  private async keepalive(): Promise<void> {
-    const uri = this.info?.aggregateControl;
-    if (uri === undefined || !this.control.connected || this.st === 'closed') return;
-    const method = this.publicMethods.has('GET_PARAMETER') ? 'GET_PARAMETER' : 'OPTIONS';
-    try {
-      const res = await this.control.call(method, uri, {}, true);
-      if (res.status === 454) {
-        this.close(this.control.logged(statusError(method, uri, res), method));
-      } else if (!isOk(res)) {
-        const fields = { event: 'leg.keepalive', id: this.id, method, status: res.status };
-        this.log.warn(fields, 'keepalive refused');
-      }
-    } catch {
-      // already logged as upstream.error; a lost connection closes the leg through 'lost'
-    }
+  /** auto mode over UDP with no RTP yet: fall back to TCP if none comes in time. */
+  private watchUdp(): void {
+    if (this.opts.transport !== 'auto' || this.transportInUse !== 'udp') return;
+    if (!this.media.receivedRtp) this.armUdpWatch();
   }
 
   private armUdpWatch(): void {
@@ -436,22 +364,23 @@ export class Leg extends EventEmitter<LegEvents> {
   }
 
   private logSwitch(reason: string): void {
-    const fields = { event: 'leg.transport', id: this.id, from: 'udp', to: 'tcp', reason };
-    this.log.info(fields, 'leg switches to TCP');
+    const fields = { leg: this.id, from: 'udp', to: 'tcp', reason };
+    logEvent(this.log, 'info', 'leg.transport', fields, 'leg switches to TCP');
   }
 
   /** auto mode: no RTP over UDP after PLAY; redo the session over TCP and PLAY the same way. */
   private async switchToTcp(): Promise<void> {
-    if (this.st !== 'playing' || this.media.receivedRtp) return;
+    if (this.state !== 'playing' || this.media.receivedRtp) return;
     this.logSwitch(`no RTP over UDP within ${this.opts.udpTimeoutMs} ms`);
     try {
-      this.st = 'described';
+      this.machine.moveTo('described');
       await this.resetSession();
       await this.setupTracks('tcp');
       this.ready('tcp');
       const result = await this.sendPlay(this.lastPlay);
-      if (this.state !== 'ready') return;
-      this.st = 'playing';
+      // Closed meanwhile (the awaits above): nothing to switch.
+      if (this.machine.current !== 'ready') return;
+      this.machine.moveTo('playing');
       this.emit('transport', 'tcp', result);
     } catch (err) {
       this.close(asError(err));
@@ -459,8 +388,7 @@ export class Leg extends EventEmitter<LegEvents> {
   }
 
   private stopTimers(): void {
-    if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
-    this.keepaliveTimer = undefined;
+    this.keepalive.stop();
     this.disarmUdpWatch();
   }
 }

@@ -14,14 +14,8 @@ import {
 } from '../protocol/rtsp/message.js';
 import { RtspParser } from '../protocol/rtsp/parser.js';
 import { serializeFrame, serializeRequest, serializeResponse } from '../protocol/rtsp/serialize.js';
-import {
-  buildAuthorization,
-  parseCSeq,
-  parseSession,
-  parseWwwAuthenticate,
-  pickChallenge,
-  type AuthChallenge,
-} from '../protocol/rtsp/headers/index.js';
+import { parseCSeq, parseSession } from '../protocol/rtsp/headers/index.js';
+import { OriginAuth } from './origin-auth.js';
 import { parseOriginUrl, stripUserinfo, type Credentials } from './url.js';
 
 export type SocketFactory = (opts: { host: string; port: number }) => net.Socket;
@@ -72,9 +66,7 @@ export class RtspClientConnection extends EventEmitter<RtspClientEvents> {
   private readonly socket: net.Socket;
   private readonly parser: RtspParser;
   private readonly opts: RtspClientOptions;
-  private readonly credentials: Credentials | undefined;
-  private challenge: AuthChallenge | undefined;
-  private nonceCount = 0;
+  private readonly auth: OriginAuth;
   private nextCSeq = 1;
   private readonly queue: Pending[] = [];
   private inFlight: Pending | undefined;
@@ -95,7 +87,7 @@ export class RtspClientConnection extends EventEmitter<RtspClientEvents> {
     this.socket = socket;
     this.url = url;
     this.opts = opts;
-    this.credentials = cred;
+    this.auth = new OriginAuth(cred);
     this.parser = new RtspParser(opts.limits);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -251,17 +243,12 @@ export class RtspClientConnection extends EventEmitter<RtspClientEvents> {
     if (this.sessionId !== undefined && !p.opts.noSession && !h.has('Session')) {
       h.set('Session', this.sessionId);
     }
-    if (this.challenge && this.credentials) {
-      try {
-        h.set('Authorization', this.authorization(this.challenge, p.method, p.uri));
-      } catch (err) {
-        this.finish(
-          p,
-          undefined,
-          this.authError(p, `cannot build Authorization: ${(err as Error).message}`),
-        );
-        return;
-      }
+    try {
+      const authorization = this.auth.header(p.method, p.uri);
+      if (authorization !== undefined) h.set('Authorization', authorization);
+    } catch (err) {
+      this.finish(p, undefined, err as Error);
+      return;
     }
     let bytes: Buffer;
     try {
@@ -290,17 +277,6 @@ export class RtspClientConnection extends EventEmitter<RtspClientEvents> {
       );
     }, timeoutMs);
     this.socket.write(bytes);
-  }
-
-  private authorization(ch: AuthChallenge, method: string, uri: string): string {
-    const cred = this.credentials;
-    if (!cred) throw new UpstreamError('UPSTREAM_AUTH', 'no credentials');
-    this.nonceCount++;
-    return buildAuthorization(ch, cred, method, uri, { nc: this.nonceCount });
-  }
-
-  private authError(p: Pending, why: string): UpstreamError {
-    return new UpstreamError('UPSTREAM_AUTH', `${p.method} ${p.uri}: ${why}`, { status: 401 });
   }
 
   private finish(p: Pending, res: RtspResponse | undefined, err?: Error): void {
@@ -369,36 +345,11 @@ export class RtspClientConnection extends EventEmitter<RtspClientEvents> {
   }
 
   private onUnauthorized(p: Pending, res: RtspResponse): void {
-    if (!this.credentials) {
-      this.finish(
-        p,
-        undefined,
-        this.authError(p, 'origin requires authentication (401) and no credentials are configured'),
-      );
+    const err = this.auth.onUnauthorized(p.method, p.uri, res, p.authRetried);
+    if (err) {
+      this.finish(p, undefined, err);
       return;
     }
-    if (p.authRetried) {
-      this.finish(p, undefined, this.authError(p, 'origin refused the credentials (401)'));
-      return;
-    }
-    let challenge: AuthChallenge | undefined;
-    try {
-      // liberal: an unreadable challenge line must not hide a usable one on another line
-      const values = res.headers.getAll('WWW-Authenticate');
-      challenge = pickChallenge(parseWwwAuthenticate(values, []));
-    } catch {
-      challenge = undefined;
-    }
-    if (!challenge) {
-      this.finish(
-        p,
-        undefined,
-        this.authError(p, '401 without a usable WWW-Authenticate challenge'),
-      );
-      return;
-    }
-    if (challenge.params.nonce !== this.challenge?.params.nonce) this.nonceCount = 0;
-    this.challenge = challenge;
     p.authRetried = true;
     p.headers.delete('Authorization');
     this.send(p);

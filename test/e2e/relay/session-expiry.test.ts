@@ -58,7 +58,7 @@ describe('session expiry', () => {
     await new Promise((r) => setTimeout(r, 4500));
     clearInterval(keepalive);
     const timeouts = seamd.events('viewer.timeout');
-    expect(timeouts.map((l) => l.session)).toEqual([silent.client.session]);
+    expect(timeouts.map((l) => l.viewer)).toEqual([silent.client.session]);
     // The expired session is gone: its id no longer works.
     expect((await silent.client.request('PLAY', seamd.url('live'))).status).toBe(454);
     const before = alive.received();

@@ -37,7 +37,7 @@ function rig(opts: { hold?: boolean } = {}): Rig {
     log,
     limits: DEFAULT_RTSP_LIMITS,
     serverHeader: 'test',
-    timers: clock,
+    clock,
     requestTimeoutMs: 10_000,
     idleTimeoutMs: 60_000,
     handle: (_c, _req: RtspRequest): Promise<Reply> =>

@@ -18,7 +18,7 @@ function connection(
     log: pino({ level: 'error' }, { write: (line: string) => void logs.push(line) }),
     limits: DEFAULT_RTSP_LIMITS,
     serverHeader: 'test',
-    timers: new FakeClock(),
+    clock: new FakeClock(),
     requestTimeoutMs: 10_000,
     idleTimeoutMs: 60_000,
     handle: () => Promise.resolve(handle()),

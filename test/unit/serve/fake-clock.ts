@@ -1,17 +1,22 @@
 /**
- * A fake clock for ConnectionTimers: time moves only when a test calls advance(), and timers
- * due by then run in order of their due time.
+ * A fake Clock: time moves only when a test calls advance(), and timers due by then run in
+ * order of their due time.
  */
-import type { ConnectionTimers } from '../../../src/serve/connection.js';
+import type { Clock } from '../../../src/serve/clock.js';
 
-export class FakeClock implements ConnectionTimers {
-  now = 0;
+export class FakeClock implements Clock {
+  /** The current time (ms); starts at an arbitrary wall-clock-like value. */
+  time = 1_700_000_000_000;
+
+  now(): number {
+    return this.time;
+  }
   private nextId = 1;
   private readonly timers = new Map<number, { at: number; fn: () => void }>();
 
   setTimeout(fn: () => void, ms: number): unknown {
     const id = this.nextId++;
-    this.timers.set(id, { at: this.now + ms, fn });
+    this.timers.set(id, { at: this.time + ms, fn });
     return id;
   }
 
@@ -25,7 +30,7 @@ export class FakeClock implements ConnectionTimers {
   }
 
   advance(ms: number): void {
-    const target = this.now + ms;
+    const target = this.time + ms;
     for (;;) {
       let due: [number, { at: number; fn: () => void }] | undefined;
       for (const entry of this.timers) {
@@ -33,9 +38,9 @@ export class FakeClock implements ConnectionTimers {
       }
       if (due === undefined) break;
       this.timers.delete(due[0]);
-      this.now = due[1].at;
+      this.time = due[1].at;
       due[1].fn();
     }
-    this.now = target;
+    this.time = target;
   }
 }

@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Allowlist } from '../../../src/serve/allowlist.js';
 import { defaultConfig } from '../../../src/daemon/config.js';
 import type { ViewerConnection } from '../../../src/serve/connection.js';
-import { FrontEnd, lookupWithin, type FrontOptions } from '../../../src/serve/front.js';
+import { lookupWithin } from '../../../src/serve/dns.js';
+import { FrontEnd, type FrontOptions } from '../../../src/serve/front.js';
 import type { SourceRegistry } from '../../../src/source/registry.js';
 
 const SEAM = defaultConfig().seam;

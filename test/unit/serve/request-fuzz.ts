@@ -266,7 +266,7 @@ export function createFuzzFront(): FuzzFront {
     idleTimeoutSec: 60,
     serverHeader: 'seamd/fuzz',
     resolveContext,
-    timers: clock,
+    clock,
     dnsLookup: fakeDns,
   });
   return { front, sources, clock, errors };

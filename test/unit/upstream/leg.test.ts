@@ -21,6 +21,8 @@ interface Script {
   sessionHeader?: string;
   sessionControl?: string | null;
   play?: (req: RtspRequest, conn: FakeConn) => boolean;
+  /** Status to answer PAUSE with (default 200). */
+  pause?: () => number;
   rtpInfo?: (base: string) => string;
 }
 
@@ -119,6 +121,8 @@ async function fakeOrigin(script: Script = {}): Promise<Fake> {
         });
         return;
       }
+      case 'PAUSE':
+        return conn.reply(req, script.pause?.() ?? 200, session);
       default:
         return conn.reply(req, 200, session);
     }
@@ -188,7 +192,7 @@ describe('Leg (scripted origin)', () => {
     ]);
     expect(lines.some((l) => l.event === 'leg.transport' && l.to === 'tcp')).toBe(true);
     expect(lines.find((l) => l.event === 'leg.ready')).toMatchObject({
-      id: 'L1',
+      leg: 'L1',
       transport: 'tcp',
       tracks: 2,
     });
@@ -429,11 +433,43 @@ describe('Leg (scripted origin)', () => {
     await leg.teardown(); // idempotent
   });
 
-  it('rejects operations in the wrong state', async () => {
+  it('rejects operations in the wrong state: INVALID_STATE, or UPSTREAM_CLOSED once closed', async () => {
     const fake = await fakeOrigin();
-    const leg = makeLeg(fake.server.url());
-    expect((await rejection(leg.play())).code).toBe('UPSTREAM_PROTOCOL');
+    const leg = makeLeg(fake.server.url(), { transport: 'tcp' });
+    const code = async (p: Promise<unknown>) =>
+      p.then(
+        () => 'resolved',
+        (err: unknown) => (err as { code?: string }).code,
+      );
+    expect(await code(leg.play())).toBe('INVALID_STATE'); // PLAY before DESCRIBE
+    expect(await code(leg.setup())).toBe('INVALID_STATE'); // SETUP before DESCRIBE
     await leg.describe();
+    expect(await code(leg.describe())).toBe('INVALID_STATE'); // DESCRIBE twice
     await expect(leg.setup([5])).rejects.toThrow(RangeError);
+    expect(leg.state).toBe('described');
+    await leg.setup();
+    expect(await code(leg.pause())).toBe('INVALID_STATE'); // PAUSE before PLAY
+    expect(leg.state).toBe('ready');
+    await leg.play();
+    await leg.teardown();
+    expect(leg.state).toBe('closed');
+    expect(await code(leg.play())).toBe('UPSTREAM_CLOSED'); // PLAY after TEARDOWN
+    expect(await code(leg.pause())).toBe('UPSTREAM_CLOSED');
+    expect(leg.state).toBe('closed');
+  });
+
+  it('a refused PAUSE keeps the leg playing, and a silent UDP still falls back to TCP', async () => {
+    const fake = await fakeOrigin({ udp: () => 'silent', pause: () => 500 });
+    const leg = makeLeg(fake.server.url(), { udpTimeoutMs: 300 });
+    await leg.describe();
+    await leg.setup();
+    const switched = new Promise<string>((resolve) => leg.once('transport', (t) => resolve(t)));
+    await leg.play();
+    const err = await rejection(leg.pause());
+    expect([err.code, err.status]).toEqual(['UPSTREAM_STATUS', 500]);
+    expect(leg.state).toBe('playing');
+    const noSwitch = sleep(3000).then(() => 'no switch');
+    expect(await Promise.race([switched, noSwitch])).toBe('tcp');
+    expect(leg.state).toBe('playing');
   });
 });
