@@ -1,6 +1,6 @@
 /**
  * Repair of one recording: re-fetch only the missing spans from the origin until the gap map is
- * empty (DESIGN decision 6).
+ * empty (what was recorded is kept, so fetching it again would only cost the origin).
  *
  * A pass: open the recording, plan spans from its gaps (spans.ts), run up to `maxConcurrentLegs`
  * repair legs at once (fetch.ts), each aligned by payload against the stored packets around its

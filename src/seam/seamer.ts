@@ -1,8 +1,8 @@
 /**
  * The per-source merge engine: one Seamer per source, all its tracks. Legs push raw RTP
  * packets; the Seamer normalizes each leg into canonical space (aligner.ts), merges per track
- * with first arrival wins (sequencer.ts) and returns events. Pure and clock-injected (DESIGN
- * decision 2): no sockets, files or timers; `nowMs` comes with every call.
+ * with first arrival wins (sequencer.ts) and returns events. Pure and clock-injected, so it
+ * can be tested packet by packet: no sockets, files or timers; `nowMs` comes with every call.
  *
  * Canonical space: the first leg ever added is the reference; on each track its extended
  * sequence numbers and timestamps ARE canonical (offset 0) and its first SSRC becomes the

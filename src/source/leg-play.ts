@@ -7,7 +7,7 @@ export function optsFor(range: string | undefined): PlayOptions {
 }
 
 /**
- * Some origins refuse a first PLAY with a Range (DESIGN: gst answered 503); players then PLAY
+ * Some origins refuse a first PLAY with a Range (gst-rtsp-server answers 503); players then PLAY
  * from the start, PAUSE, and PLAY with the Range. Do the same.
  */
 export async function playWithFallback(leg: Leg, opts: PlayOptions): Promise<PlayResult> {

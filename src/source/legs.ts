@@ -1,5 +1,5 @@
 /**
- * The upstream legs of one source and the seaming between them (DESIGN data flow): every leg's
+ * The upstream legs of one source and the seaming between them: every leg's
  * packets go through its loss monitors into the Seamer, which maps them into canonical space and
  * lets the first arrival through; the policy opens a leg when one gets lossy and closes extra
  * legs once the merged stream has been healthy long enough. Emits canonical packets and the

@@ -1,5 +1,5 @@
 /**
- * Writes a source's seamed stream into a recording (issue 4): every canonical packet, as the
+ * Writes a source's seamed stream into a recording, so that later viewers can be served from disk: every canonical packet, as the
  * viewers get it, appended to the track logs with an extended sequence number.
  *
  * File-backed content is recorded once (per origin URL + SDP identity; again only while the

@@ -1,6 +1,6 @@
 /**
  * All open sources. Live content is shared: one upstream session per origin URL however many
- * viewers watch it (issue 2, item 6). On-demand content gets a source per viewer. Idle sources
+ * viewers watch it, so an origin sees one client per stream. On-demand content gets a source per viewer. Idle sources
  * close: on-demand ones at once, live ones after `lingerMs` (a viewer re-joining soon reuses the
  * upstream session).
  */

@@ -1,5 +1,5 @@
 /**
- * A source: everything seamd holds for one piece of content (DESIGN "Words"): the origin URL,
+ * A source: everything seamd holds for one piece of content: the origin URL,
  * its SDP, its upstream legs (legs.ts: seaming) and the viewers it feeds. A live source is
  * shared by every viewer of that content; a file-backed (on-demand) source belongs to one
  * viewer, since each viewer seeks and pauses on its own.
