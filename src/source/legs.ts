@@ -14,9 +14,10 @@ import { rtpSeq, rtpTimestamp } from '../protocol/rtp/rtp.js';
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
 import { LossMonitor } from '../seam/loss-monitor.js';
 import type { LossModel } from '../seam/loss-model.js';
-import { LegPolicy } from '../seam/policy.js';
+import { LegPolicy, type LegIntent, type PolicyDecision } from '../seam/policy.js';
 import { Seamer, type SeamEvent } from '../seam/seamer.js';
 import type { Leg } from '../upstream/leg.js';
+import { originOfUrl } from '../upstream/url.js';
 import { incompatible, optsFor, playWithFallback } from './leg-play.js';
 import { RtcpRelay } from './rtcp-relay.js';
 import {
@@ -74,6 +75,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
   private readonly timeline: Timeline;
   private timer: NodeJS.Timeout | undefined;
   private ticks = 0;
+  private intents: readonly LegIntent[] = [];
   /** When a leg last delivered a packet (this.now() clock). */
   private lastPacketAt = 0;
   gaps = 0;
@@ -159,20 +161,13 @@ export class LegSet extends EventEmitter<LegSetEvents> {
     return this.opening;
   }
 
-  /** Opens one more leg to `url` (a telemetry decision); logged as `leg.open` with the rule. */
-  openLegTo(
-    url: string,
-    why: { reason: string; rule: string; lossPct: number; threshold: number },
-  ): void {
-    void this.openLeg({ ...why, legsNow: this.entries.size + this.opening }, url);
-  }
-
-  /** Closes a leg (a telemetry decision), even the first one: the clock moves to another. */
-  closeLegById(id: string, reason: string): boolean {
-    const e = this.entries.get(id);
-    if (!e || this.entries.size < 2) return false;
-    this.closeLeg(e, reason, legLoss(e, this.now()));
-    return true;
+  /**
+   * What telemetry wants of these legs now (replacing what it wanted before). The policy decides
+   * on them at once while playing, and on every policy tick after; returns what it decided now.
+   */
+  express(intents: readonly LegIntent[]): PolicyDecision[] {
+    this.intents = intents;
+    return this.mode === 'playing' ? this.decide(this.now()) : [];
   }
 
   /** The RTCP clock leg: the lowest-numbered playing leg aligned on every track, else primary. */
@@ -464,6 +459,11 @@ export class LegSet extends EventEmitter<LegSetEvents> {
     this.rtcp.tick(now);
     this.endIfOver(now);
     if (++this.ticks % POLICY_EVERY_TICKS !== 0 || this.mode !== 'playing') return;
+    this.decide(now);
+  }
+
+  /** One policy round over the legs and telemetry's intents; carries out what it decides. */
+  private decide(now: number): PolicyDecision[] {
     const legs = [...this.entries.values()].map((e) => {
       const stats = this.seamer.legStats(e.leg.id);
       return {
@@ -473,6 +473,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
         aligned: stats ? stats.aligned.every(Boolean) : false,
         packets: e.monitors.reduce((n, m) => n + m.stats(now).packets, 0),
         primary: e === this.primary,
+        origin: originOfUrl(e.url),
       };
     });
     const decisions = this.policy.decide({
@@ -480,13 +481,16 @@ export class LegSet extends EventEmitter<LegSetEvents> {
       legs,
       opening: this.opening,
       mergedLossPct: this.mergedLossPct(),
+      intents: this.intents,
     });
     for (const d of decisions) {
-      if (d.action === 'open') void this.openLeg(d);
+      if (d.action === 'open') void this.openLeg(d, d.url);
       else {
         const e = this.entries.get(d.leg);
-        if (e) this.closeLeg(e, d.reason, d.lossPct);
+        const reason = d.rule !== undefined ? `${d.reason}: rule ${d.rule}` : d.reason;
+        if (e) this.closeLeg(e, reason, d.lossPct);
       }
     }
+    return decisions;
   }
 }
