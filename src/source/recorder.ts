@@ -18,6 +18,7 @@ import { rtpSeq } from '../protocol/rtp/rtp.js';
 import { SeqExtender } from '../protocol/rtp/seq.js';
 import type { RecordingCatalog, CatalogEntry } from '../store/catalog.js';
 import { completenessOf } from '../store/completeness.js';
+import { recordingMetaFromSdp } from '../store/meta.js';
 import { openRecording } from '../store/reader.js';
 import type { RecordingWriter } from '../store/writer.js';
 import type { PlayStart } from './media-source.js';
@@ -120,28 +121,15 @@ export class Recorder implements SourceTap {
   private begin(start: PlayStart): void {
     this.state = 'opening';
     const info = this.src.info;
-    const range = info.range;
-    const durationSec =
-      !info.live && range?.end !== undefined
-        ? range.end - (typeof range.start === 'number' ? range.start : 0)
-        : undefined;
-    const meta = {
+    const meta = recordingMetaFromSdp({
       originUrl: this.src.origin,
       path: this.src.pathName ?? '',
       sdp: this.src.sdpText,
-      sdpIdentity: info.identity,
-      live: info.live,
-      ...(durationSec !== undefined ? { durationSec } : {}),
-      tracks: info.tracks.map((t) => ({
-        index: t.index,
-        control: t.control,
-        media: t.mediaType,
-        clockRate: t.clockRate,
-        payloadTypes: [t.payloadType],
-        // npt 0 is the canonical rtptime of a PLAY from the start (live: the first packet).
-        startRtpTime: info.live ? undefined : start.tracks[t.index]?.rtptime,
-      })),
-    };
+      info,
+      // npt 0 is the canonical rtptime of a PLAY from the start.
+      startRtpTime: (track) => start.tracks[track]?.rtptime,
+    });
+    const durationSec = meta.durationSec;
     this.done = this.opts.catalog
       .create(meta, this.opts.flushIntervalMs)
       .then(({ entry, writer }) => {
