@@ -207,18 +207,7 @@ export class RepairService {
           target,
           this.legFactory()(`prefetch-${Date.now().toString(36)}`, target.url),
           {
-            existing: (url, identity) => {
-              const key = sourceKey(url);
-              return cat
-                .list()
-                .find(
-                  (x) =>
-                    x.meta &&
-                    !x.meta.live &&
-                    sourceKey(x.meta.originUrl) === key &&
-                    x.meta.sdpIdentity === identity,
-                )?.id;
-            },
+            existing: (url, identity) => cat.findContent(sourceKey(url), identity)?.id,
             create: async (meta) => {
               const { entry, writer } = await cat.create(meta);
               return { id: entry.id, writer };

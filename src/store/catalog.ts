@@ -176,10 +176,15 @@ export class RecordingCatalog {
     return identity === undefined || m.sdpIdentity === identity;
   }
 
+  /** A recording (being written included) of this file-backed content, if any. */
+  findContent(key: string, identity: string): CatalogEntry | undefined {
+    for (const e of this.entries.values()) if (this.matches(e, key, identity)) return e;
+    return undefined;
+  }
+
   /** Any recording (being written included) of this file-backed content. */
   hasContent(key: string, identity: string): boolean {
-    for (const e of this.entries.values()) if (this.matches(e, key, identity)) return true;
-    return false;
+    return this.findContent(key, identity) !== undefined;
   }
 
   /**
