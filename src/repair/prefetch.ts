@@ -13,6 +13,7 @@ import { SeqExtender } from '../protocol/rtp/seq.js';
 import { recordingMetaFromSdp, type NewRecordingMeta } from '../store/meta.js';
 import type { RecordingWriter } from '../store/writer.js';
 import type { Leg } from '../upstream/leg.js';
+import { logEvent } from '../events.js';
 
 export interface PrefetchTarget {
   /** The entry as configured (path name or URL). */
@@ -80,8 +81,11 @@ export async function prefetch(
     const created = await store.create(meta);
     sink.writer = created.writer;
     for (const [t, p, at] of pending.splice(0)) write(t, p, at);
-    log.info(
-      { event: 'repair.prefetch', entry: target.entry, recording: created.id, state: 'started' },
+    logEvent(
+      log,
+      'info',
+      'repair.prefetch',
+      { entry: target.entry, recording: created.id, state: 'started' },
       'prefetch recording started',
     );
     const started = Date.now();

@@ -28,6 +28,7 @@ import { fetchSpan, isGone, type SpanFetchResult } from './fetch.js';
 import { gapsOf, matchersFor, repairRange } from './plan.js';
 import { planSpans, type RepairSpan } from './spans.js';
 import type { TrackMatcher } from './matcher.js';
+import { logEvent } from '../events.js';
 
 export interface RepairOptions {
   coalesceSec: number;
@@ -153,8 +154,11 @@ export async function repairRecording(
     legs: paced.legs,
     wallMs: 0,
   };
-  deps.log.info(
-    { event: 'repair.start', recording: id, ...before, speed: paced.speed, legs: paced.legs },
+  logEvent(
+    deps.log,
+    'info',
+    'repair.start',
+    { recording: id, ...before, speed: paced.speed, legs: paced.legs },
     'repair started',
   );
   const settledEnds = new Set<string>();
@@ -210,9 +214,11 @@ export async function repairRecording(
               settled++;
             }
           }
-          deps.log.debug(
+          logEvent(
+            deps.log,
+            'debug',
+            'repair.span',
             {
-              event: 'repair.span',
               recording: id,
               track,
               wanted: m.wantedCount,
@@ -230,9 +236,11 @@ export async function repairRecording(
           filled += packets;
           report.packetsFilled += packets;
           report.bytesFilled += bytes;
-          deps.log.info(
+          logEvent(
+            deps.log,
+            'info',
+            'gap.repaired',
             {
-              event: 'gap.repaired',
               recording: id,
               track,
               packets,
@@ -274,9 +282,11 @@ export async function repairRecording(
   report.after = figures(rec);
   report.wallMs = Date.now() - started;
   await recordOutcome(dir, report, attempts, now);
-  deps.log.info(
+  logEvent(
+    deps.log,
+    'info',
+    'repair.done',
     {
-      event: 'repair.done',
       recording: id,
       status: report.status,
       reason: report.reason,
@@ -379,8 +389,11 @@ async function runPass(
       } catch (err) {
         outcome.error = err;
         const code = isSeamdError(err) ? err.code : undefined;
-        deps.log.warn(
-          { event: 'repair.error', recording: id, range: range.header, code, err: errText(err) },
+        logEvent(
+          deps.log,
+          'warn',
+          'repair.error',
+          { recording: id, range: range.header, code, err: errText(err) },
           'repair leg failed',
         );
         if (isGone(err)) next = spans.length;

@@ -31,6 +31,7 @@ import {
 } from './leg-entry.js';
 import { logLegClose, logSeamEvent } from './seam-log.js';
 import { Timeline, type CanonicalStart } from './timeline.js';
+import { logEvent } from '../events.js';
 
 export type { CanonicalStart } from './timeline.js';
 export type { LegSnapshot } from './leg-entry.js';
@@ -108,15 +109,11 @@ export class LegSet extends EventEmitter<LegSetEvents> {
       emit: (track, packet) => this.emit('rtcp', track, packet),
     });
     this.attach(primary, opts.urls[0] ?? primary.url, this.nextIndex++);
-    opts.log.info(
-      {
-        event: 'leg.open',
-        source: opts.sourceId,
-        leg: primary.id,
-        url: primary.url,
-        reason: 'first',
-        legs: 1,
-      },
+    logEvent(
+      opts.log,
+      'info',
+      'leg.open',
+      { source: opts.sourceId, leg: primary.id, url: primary.url, reason: 'first', legs: 1 },
       'first upstream leg',
     );
   }
@@ -371,9 +368,11 @@ export class LegSet extends EventEmitter<LegSetEvents> {
         ? (mirrors[(index - 1) % mirrors.length] ?? '')
         : (this.opts.urls[0] ?? ''));
     const id = `${this.opts.sourceId}-leg${index + 1}`;
-    this.opts.log.info(
+    logEvent(
+      this.opts.log,
+      'info',
+      'leg.open',
       {
-        event: 'leg.open',
         source: this.opts.sourceId,
         leg: id,
         url,
@@ -415,14 +414,11 @@ export class LegSet extends EventEmitter<LegSetEvents> {
   private async startLeg(entry: LegEntry, range: string | undefined): Promise<void> {
     const answer = await playWithFallback(entry.leg, optsFor(range));
     entry.playing = true;
-    this.opts.log.info(
-      {
-        event: 'leg.play',
-        source: this.opts.sourceId,
-        leg: entry.leg.id,
-        asked: range,
-        answered: answer.range,
-      },
+    logEvent(
+      this.opts.log,
+      'info',
+      'leg.play',
+      { source: this.opts.sourceId, leg: entry.leg.id, asked: range, answered: answer.range },
       'extra upstream leg playing',
     );
   }

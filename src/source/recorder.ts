@@ -23,6 +23,7 @@ import { openRecording } from '../store/reader.js';
 import type { RecordingWriter } from '../store/writer.js';
 import type { PlayStart } from './media-source.js';
 import type { Source, SourceTap } from './source.js';
+import { logEvent } from '../events.js';
 
 /** A playback starting later than this (npt seconds) is not recorded. */
 const MAX_START_NPT = 0.5;
@@ -112,8 +113,11 @@ export class Recorder implements SourceTap {
     this.state = 'done';
     this.pending = [];
     this.src.setTap(undefined);
-    this.opts.log.info(
-      { event: 'recording.skip', source: this.src.id, origin: this.src.origin, reason },
+    logEvent(
+      this.opts.log,
+      'info',
+      'recording.skip',
+      { source: this.src.id, origin: this.src.origin, reason },
       `not recording: ${reason}`,
     );
   }
@@ -140,9 +144,11 @@ export class Recorder implements SourceTap {
           return this.close('source ended before recording started');
         }
         this.state = 'recording';
-        this.opts.log.info(
+        logEvent(
+          this.opts.log,
+          'info',
+          'recording.start',
           {
-            event: 'recording.start',
             recording: entry.id,
             source: this.src.id,
             origin: this.src.origin,
@@ -158,8 +164,11 @@ export class Recorder implements SourceTap {
       .catch((err: unknown) => {
         this.state = 'done';
         this.pending = [];
-        this.opts.log.error(
-          { event: 'recording.error', source: this.src.id, reason: (err as Error).message },
+        logEvent(
+          this.opts.log,
+          'error',
+          'recording.error',
+          { source: this.src.id, reason: (err as Error).message },
           'recording could not be created',
         );
       });
@@ -171,12 +180,11 @@ export class Recorder implements SourceTap {
     try {
       if (this.writer.append(track, x.extend(rtpSeq(packet)), packet, at)) this.packets++;
     } catch (err) {
-      this.opts.log.error(
-        {
-          event: 'recording.error',
-          recording: this.entry?.id,
-          reason: (err as Error).message,
-        },
+      logEvent(
+        this.opts.log,
+        'error',
+        'recording.error',
+        { recording: this.entry?.id, reason: (err as Error).message },
         'recording write failed; recording stopped',
       );
       void this.finish('write failed');
@@ -209,16 +217,21 @@ export class Recorder implements SourceTap {
     try {
       await writer.close(state);
     } catch (err) {
-      this.opts.log.error(
-        { event: 'recording.error', recording: entry.id, reason: (err as Error).message },
+      logEvent(
+        this.opts.log,
+        'error',
+        'recording.error',
+        { recording: entry.id, reason: (err as Error).message },
         'recording could not be closed cleanly',
       );
     }
     // The catalog knows before the log says so: a viewer right after `recording.finish` is served.
     await this.opts.catalog.finished(entry.id);
-    this.opts.log.info(
+    logEvent(
+      this.opts.log,
+      'info',
+      'recording.finish',
       {
-        event: 'recording.finish',
         recording: entry.id,
         source: this.src.id,
         state,

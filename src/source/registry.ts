@@ -13,6 +13,7 @@ import { sourceKey } from '../upstream/url.js';
 import { isOriginUnavailable, RuntimeError, UpstreamError } from '../errors.js';
 import type { MediaSource } from './media-source.js';
 import { Source } from './source.js';
+import { logEvent } from '../events.js';
 
 export interface SourceRequest {
   readonly origin: string;
@@ -158,9 +159,11 @@ export class SourceRegistry {
       if (this.live.get(key) === src) this.live.delete(key);
       this.clearLinger(src);
     });
-    this.opts.log.info(
+    logEvent(
+      this.opts.log,
+      'info',
+      'source.open',
       {
-        event: 'source.open',
         source: src.id,
         origin: req.origin,
         path: req.pathName,

@@ -1,30 +1,45 @@
 /** One log line per Seamer decision that operators care about (alignment, gaps), and leg closes. */
 import type { Logger } from 'pino';
+import { logEvent, type LogFields } from '../events.js';
 import type { SeamEvent } from '../seam/seamer.js';
 
 export function logSeamEvent(log: Logger, source: string, ev: SeamEvent): void {
   switch (ev.kind) {
     case 'gap':
-      log.debug(
-        { event: 'seam.gap', source, track: ev.track, from: ev.fromExt, to: ev.toExt },
+      logEvent(
+        log,
+        'debug',
+        'seam.gap',
+        { source, track: ev.track, from: ev.fromExt, to: ev.toExt },
         'gap no leg filled',
       );
       break;
     case 'aligned': {
       const { leg, track, via, seqOffset, tsOffset } = ev;
-      const fields = { event: 'leg.aligned', source, leg, track, via, seqOffset, tsOffset };
-      log.info(fields, 'leg aligned into canonical space');
+      logEvent(
+        log,
+        'info',
+        'leg.aligned',
+        { source, leg, track, via, seqOffset, tsOffset },
+        'leg aligned into canonical space',
+      );
       break;
     }
     case 'unaligned':
-      log.warn(
-        { event: 'leg.unaligned', source, leg: ev.leg, track: ev.track, reason: ev.reason },
+      logEvent(
+        log,
+        'warn',
+        'leg.unaligned',
+        { source, leg: ev.leg, track: ev.track, reason: ev.reason },
         'leg payloads never matched: not merged',
       );
       break;
     case 'realign':
-      log.info(
-        { event: 'leg.realign', source, leg: ev.leg, track: ev.track, reason: ev.reason },
+      logEvent(
+        log,
+        'info',
+        'leg.realign',
+        { source, leg: ev.leg, track: ev.track, reason: ev.reason },
         'leg changed SSRC: aligning again',
       );
       break;
@@ -38,7 +53,7 @@ export function logLegClose(
   log: Logger,
   level: 'info' | 'warn',
   msg: string,
-  fields: Record<string, unknown>,
+  fields: LogFields,
 ): void {
-  log[level]({ event: 'leg.close', ...fields }, msg);
+  logEvent(log, level, 'leg.close', fields, msg);
 }

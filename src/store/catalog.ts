@@ -20,6 +20,7 @@ import { readMeta, type NewRecordingMeta, type RecordingMeta } from './meta.js';
 import { openRecording, type Recording } from './reader.js';
 import { RecordingWriter } from './writer.js';
 import { completenessOf, type Completeness } from './completeness.js';
+import { logEvent } from '../events.js';
 
 export interface CatalogEntry {
   readonly id: string;
@@ -93,9 +94,11 @@ export class RecordingCatalog {
       if (!st?.isDirectory()) continue;
       await this.load(name, dir);
     }
-    this.opts.log.info(
+    logEvent(
+      this.opts.log,
+      'info',
+      'recordings.open',
       {
-        event: 'recordings.open',
         dir: this.opts.dir,
         recordings: this.entries.size,
         errors: [...this.entries.values()].filter((e) => e.error).length,
@@ -138,9 +141,11 @@ export class RecordingCatalog {
     await releaseLock(entry.dir).catch(() => undefined);
     entry.meta = await readMeta(entry.dir);
     entry.bytes = await dirBytes(entry.dir);
-    this.opts.log.warn(
+    logEvent(
+      this.opts.log,
+      'warn',
+      'recording.recover',
       {
-        event: 'recording.recover',
         recording: entry.id,
         tornBytes: writer.recovered.reduce((n, t) => n + t.bytes, 0),
         tornTracks: writer.recovered.map((t) => t.track),
@@ -152,9 +157,11 @@ export class RecordingCatalog {
   private markBroken(entry: CatalogEntry, err: unknown): void {
     entry.error = errText(err);
     entry.opened = undefined;
-    this.opts.log.error(
+    logEvent(
+      this.opts.log,
+      'error',
+      'recording.error',
       {
-        event: 'recording.error',
         recording: entry.id,
         code: err instanceof StoreError ? err.code : undefined,
         reason: entry.error,
@@ -261,8 +268,11 @@ export class RecordingCatalog {
     const writer = await RecordingWriter.create(dir, meta, {
       ...(flushIntervalMs === undefined ? {} : { flushIntervalMs }),
       onError: (err) =>
-        this.opts.log.error(
-          { event: 'recording.error', recording: id, code: err.code, reason: err.message },
+        logEvent(
+          this.opts.log,
+          'error',
+          'recording.error',
+          { recording: id, code: err.code, reason: err.message },
           'recording write failed',
         ),
     });
@@ -391,9 +401,11 @@ export class RecordingCatalog {
       return;
     }
     this.entries.delete(e.id);
-    this.opts.log.info(
+    logEvent(
+      this.opts.log,
+      'info',
+      'recording.evict',
       {
-        event: 'recording.evict',
         recording: e.id,
         reason,
         bytes: e.bytes,

@@ -24,6 +24,7 @@ import { DEFAULT_RULES, RuleSet, type RuleConfig } from './rules.js';
 import { originOfUrl } from '../upstream/url.js';
 import type { LegIntent, PolicyDecision } from '../seam/policy.js';
 import type { Snapshot, SourceView } from './types.js';
+import { logEvent } from '../events.js';
 
 /** What telemetry asks of a source's legs (src/source/legs.ts LegSet). */
 export interface LegIntents {
@@ -87,7 +88,7 @@ export class Telemetry {
         const key = `${String(fields.rule)}|${String(fields.action)}`;
         this.decisionCounts.set(key, (this.decisionCounts.get(key) ?? 0) + 1);
       }
-      this.log[level]({ event, ...fields }, msg);
+      logEvent(this.log, level, event, fields, msg);
     });
     this.tickMs = opts.tickMs ?? TICK_MS;
   }
@@ -240,9 +241,11 @@ export class Telemetry {
     const { rule, finding, from, plan } = f;
     const to = plan.to;
     this.failovers++;
-    this.log.warn(
+    logEvent(
+      this.log,
+      'warn',
+      'source.failover',
       {
-        event: 'source.failover',
         source: view.id,
         path: view.path,
         rule: rule.name,
