@@ -1,4 +1,4 @@
-/** One log line per Seamer decision that operators care about (alignment, gaps), and leg closes. */
+/** One log line per Seamer decision that operators care about (alignment, gaps), leg opens and closes. */
 import type { Logger } from 'pino';
 import { logEvent, type LogFields } from '../events.js';
 import type { SeamEvent } from '../seam/seamer.js';
@@ -46,6 +46,11 @@ export function logSeamEvent(log: Logger, source: string, ev: SeamEvent): void {
     case 'packet':
       break;
   }
+}
+
+/** A `leg.open` line: the first leg, or one a policy decision opens. */
+export function logLegOpen(log: Logger, msg: string, fields: LogFields): void {
+  logEvent(log, 'info', 'leg.open', fields, msg);
 }
 
 /** A `leg.close` line: a leg closed by a decision, lost, or never opened. */
