@@ -9,32 +9,21 @@
  *
  * Last use is the mtime of meta.json, set when a recording is played (utimes, no rewrite).
  */
-import { createHash } from 'node:crypto';
 import { mkdir, readdir, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { StoreError } from './errors.js';
 import { META_FILE } from './format.js';
 import { acquireLock, readLock, releaseLock } from './lock.js';
-import { readMeta, type NewRecordingMeta, type RecordingMeta } from './meta.js';
-import { openRecording, type Recording } from './reader.js';
+import { dirBytes, newEntry, recordingId, type CatalogEntry } from './catalog-dir.js';
+import { readMeta, type NewRecordingMeta } from './meta.js';
+import { openRecording } from './reader.js';
 import { RecordingWriter } from './writer.js';
-import { completenessOf, type Completeness } from './completeness.js';
+import { completenessOf } from './completeness.js';
 import { logEvent } from '../events.js';
 
-export interface CatalogEntry {
-  readonly id: string;
-  readonly dir: string;
-  meta: RecordingMeta | undefined;
-  /** Why it cannot be used (unreadable meta, damaged log). */
-  error: string | undefined;
-  bytes: number;
-  lastUsedMs: number;
-  writing: boolean;
-  players: number;
-  /** Opened index (snapshot), with its completeness; dropped when the recording changes. */
-  opened: { rec: Recording; completeness: Completeness } | undefined;
-}
+export type { CatalogEntry } from './catalog-dir.js';
+export { contentHash } from './catalog-dir.js';
 
 export interface CatalogOptions {
   readonly dir: string;
@@ -44,20 +33,6 @@ export interface CatalogOptions {
   /** Key of an origin URL (sourceKey), to match recordings to requests. */
   readonly keyOf: (originUrl: string) => string;
   readonly now?: () => number;
-}
-
-/** Directory-name friendly slug of a path name or origin URL. */
-function slug(text: string): string {
-  const s = text
-    .replace(/^rtsps?:\/\//, '')
-    .replace(/[^A-Za-z0-9._-]+/g, '_')
-    .replace(/^[._]+/, '')
-    .slice(0, 40);
-  return s === '' ? 'rec' : s;
-}
-
-export function contentHash(key: string, identity: string): string {
-  return createHash('sha256').update(`${key}\n${identity}`).digest('hex').slice(0, 12);
 }
 
 function errText(err: unknown): string {
@@ -109,17 +84,7 @@ export class RecordingCatalog {
   }
 
   private async load(id: string, dir: string): Promise<void> {
-    const entry: CatalogEntry = {
-      id,
-      dir,
-      meta: undefined,
-      error: undefined,
-      bytes: await dirBytes(dir),
-      lastUsedMs: 0,
-      writing: false,
-      players: 0,
-      opened: undefined,
-    };
+    const entry = newEntry(id, dir, { bytes: await dirBytes(dir) });
     this.entries.set(id, entry);
     try {
       entry.meta = await readMeta(dir);
@@ -256,14 +221,9 @@ export class RecordingCatalog {
     meta: NewRecordingMeta,
     flushIntervalMs?: number,
   ): Promise<{ entry: CatalogEntry; writer: RecordingWriter }> {
-    const hash = contentHash(this.opts.keyOf(meta.originUrl), meta.sdpIdentity);
-    const base = `${slug(meta.path || meta.originUrl)}-${hash}`;
-    let id = meta.live
-      ? `${base}-${new Date(this.now()).toISOString().replace(/[:.]/g, '')}`
-      : base;
-    for (let n = 2; this.entries.has(id) || (await exists(join(this.opts.dir, id))); n++) {
-      id = `${base}-${n}`;
-    }
+    const id = await recordingId(this.opts.dir, meta, this.opts.keyOf, this.now(), (x) =>
+      this.entries.has(x),
+    );
     const dir = join(this.opts.dir, id);
     const writer = await RecordingWriter.create(dir, meta, {
       ...(flushIntervalMs === undefined ? {} : { flushIntervalMs }),
@@ -277,17 +237,11 @@ export class RecordingCatalog {
         ),
     });
     await acquireLock(dir);
-    const entry: CatalogEntry = {
-      id,
-      dir,
+    const entry = newEntry(id, dir, {
       meta: await readMeta(dir),
-      error: undefined,
-      bytes: 0,
       lastUsedMs: this.now(),
       writing: true,
-      players: 0,
-      opened: undefined,
-    };
+    });
     this.entries.set(id, entry);
     return { entry, writer };
   }
@@ -415,26 +369,4 @@ export class RecordingCatalog {
       `recording removed: ${reason}`,
     );
   }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-async function dirBytes(dir: string): Promise<number> {
-  let total = 0;
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return 0;
-  }
-  for (const n of names) {
-    const st = await stat(join(dir, n)).catch(() => undefined);
-    if (st?.isFile()) total += st.size;
-  }
-  return total;
 }
