@@ -3,8 +3,8 @@
  * empty (what was recorded is kept, so fetching it again would only cost the origin).
  *
  * A pass: open the recording, plan spans from its gaps (spans.ts), run up to `maxConcurrentLegs`
- * repair legs at once (pass.ts, fetch.ts), each aligned by payload against the stored packets around its
- * span (matcher.ts), and append what they found with the recording's canonical numbering
+ * repair legs at once (pass.ts, fetch.ts), each aligned by payload against the stored packets
+ * around its span (matcher.ts), and append what they found with the recording's canonical numbering
  * (RecordingWriter.openForAppend). One `gap.repaired` line per span and track filled. Passes
  * repeat while they make progress; `maxAttempts` passes in a row without progress end the repair
  * as 'failed' (waiting `backoffSec` x 2^n between them). A 404/410 or changed SDP identity ends it
