@@ -26,23 +26,17 @@ export function logSeamEvent(log: Logger, source: string, ev: SeamEvent): void {
       break;
     }
     case 'unaligned':
+    case 'realign': {
+      const unaligned = ev.kind === 'unaligned';
       logEvent(
         log,
-        'warn',
-        'leg.unaligned',
+        unaligned ? 'warn' : 'info',
+        unaligned ? 'leg.unaligned' : 'leg.realign',
         { source, leg: ev.leg, track: ev.track, reason: ev.reason },
-        'leg payloads never matched: not merged',
+        unaligned ? 'leg payloads never matched: not merged' : 'leg changed SSRC: aligning again',
       );
       break;
-    case 'realign':
-      logEvent(
-        log,
-        'info',
-        'leg.realign',
-        { source, leg: ev.leg, track: ev.track, reason: ev.reason },
-        'leg changed SSRC: aligning again',
-      );
-      break;
+    }
     case 'packet':
       break;
   }
