@@ -42,9 +42,8 @@ class FakeLegs extends EventEmitter {
   canonicalSsrc(): number {
     return 1;
   }
-  openLegTo(): void {}
-  closeLegById(): boolean {
-    return false;
+  express(): [] {
+    return [];
   }
 }
 

@@ -10,9 +10,10 @@
 import type { Logger } from 'pino';
 import { rtpSeq } from '../protocol/rtp/rtp.js';
 import { SeqExtender } from '../protocol/rtp/seq.js';
-import type { NewRecordingMeta } from '../store/meta.js';
+import { recordingMetaFromSdp, type NewRecordingMeta } from '../store/meta.js';
 import type { RecordingWriter } from '../store/writer.js';
 import type { Leg } from '../upstream/leg.js';
+import { logEvent } from '../events.js';
 
 export interface PrefetchTarget {
   /** The entry as configured (path name or URL). */
@@ -53,11 +54,6 @@ export async function prefetch(
     const have = store.existing(target.url, d.info.identity);
     if (have !== undefined) return { kind: 'exists', id: have };
     await leg.setup();
-    const range = d.info.range;
-    const durationSec =
-      range?.end !== undefined
-        ? range.end - (typeof range.start === 'number' ? range.start : 0)
-        : undefined;
     const pending: Array<[number, Buffer, number]> = [];
     const sink: { writer?: RecordingWriter } = {};
     const ext = d.info.tracks.map(() => new SeqExtender());
@@ -75,27 +71,21 @@ export async function prefetch(
     });
     leg.on('closed', () => (closed = true));
     const play = await leg.play({ range: 'npt=0-' });
-    const meta: NewRecordingMeta = {
+    const meta = recordingMetaFromSdp({
       originUrl: target.url,
       path: target.path,
       sdp: d.sdpText,
-      sdpIdentity: d.info.identity,
-      live: false,
-      ...(durationSec !== undefined ? { durationSec } : {}),
-      tracks: d.info.tracks.map((t) => ({
-        index: t.index,
-        control: t.control,
-        media: t.mediaType,
-        clockRate: t.clockRate,
-        payloadTypes: [t.payloadType],
-        startRtpTime: play.rtpInfo.find((r) => r.trackIndex === t.index)?.rtptime,
-      })),
-    };
+      info: d.info,
+      startRtpTime: (track) => play.rtpInfo.find((r) => r.trackIndex === track)?.rtptime,
+    });
     const created = await store.create(meta);
     sink.writer = created.writer;
     for (const [t, p, at] of pending.splice(0)) write(t, p, at);
-    log.info(
-      { event: 'repair.prefetch', entry: target.entry, recording: created.id, state: 'started' },
+    logEvent(
+      log,
+      'info',
+      'repair.prefetch',
+      { entry: target.entry, recording: created.id, state: 'started' },
       'prefetch recording started',
     );
     const started = Date.now();

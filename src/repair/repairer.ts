@@ -1,10 +1,10 @@
 /**
  * Repair of one recording: re-fetch only the missing spans from the origin until the gap map is
- * empty (DESIGN decision 6).
+ * empty (what was recorded is kept, so fetching it again would only cost the origin).
  *
  * A pass: open the recording, plan spans from its gaps (spans.ts), run up to `maxConcurrentLegs`
- * repair legs at once (fetch.ts), each aligned by payload against the stored packets around its
- * span (matcher.ts), and append what they found with the recording's canonical numbering
+ * repair legs at once (pass.ts, fetch.ts), each aligned by payload against the stored packets
+ * around its span (matcher.ts), and append what they found with the recording's canonical numbering
  * (RecordingWriter.openForAppend). One `gap.repaired` line per span and track filled. Passes
  * repeat while they make progress; `maxAttempts` passes in a row without progress end the repair
  * as 'failed' (waiting `backoffSec` x 2^n between them). A 404/410 or changed SDP identity ends it
@@ -19,15 +19,15 @@
  * daemon asks its recorder).
  */
 import type { Logger } from 'pino';
-import { isSeamdError } from '../errors.js';
+import { logEvent } from '../events.js';
 import { openRecording, readMeta, RecordingWriter, type Recording } from '../store/index.js';
 import { writeMeta, type RepairMeta } from '../store/meta.js';
 import { completenessOf } from '../store/completeness.js';
 import type { Leg } from '../upstream/leg.js';
-import { fetchSpan, isGone, type SpanFetchResult } from './fetch.js';
-import { gapsOf, matchersFor, repairRange } from './plan.js';
-import { planSpans, type RepairSpan } from './spans.js';
-import type { TrackMatcher } from './matcher.js';
+import { isGone } from './fetch.js';
+import { errText, runPass } from './pass.js';
+import { gapsOf } from './plan.js';
+import { planSpans } from './spans.js';
 
 export interface RepairOptions {
   coalesceSec: number;
@@ -115,17 +115,6 @@ export function pace(
   return { speed, legs };
 }
 
-const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-
-interface SpanOutcome {
-  span: RepairSpan;
-  /** The Range asked. */
-  range: string;
-  matchers: Map<number, TrackMatcher>;
-  result?: SpanFetchResult;
-  error?: unknown;
-}
-
 export async function repairRecording(
   dir: string,
   id: string,
@@ -153,8 +142,11 @@ export async function repairRecording(
     legs: paced.legs,
     wallMs: 0,
   };
-  deps.log.info(
-    { event: 'repair.start', recording: id, ...before, speed: paced.speed, legs: paced.legs },
+  logEvent(
+    deps.log,
+    'info',
+    'repair.start',
+    { recording: id, ...before, speed: paced.speed, legs: paced.legs },
     'repair started',
   );
   const settledEnds = new Set<string>();
@@ -210,9 +202,11 @@ export async function repairRecording(
               settled++;
             }
           }
-          deps.log.debug(
+          logEvent(
+            deps.log,
+            'debug',
+            'repair.span',
             {
-              event: 'repair.span',
               recording: id,
               track,
               wanted: m.wantedCount,
@@ -230,9 +224,11 @@ export async function repairRecording(
           filled += packets;
           report.packetsFilled += packets;
           report.bytesFilled += bytes;
-          deps.log.info(
+          logEvent(
+            deps.log,
+            'info',
+            'gap.repaired',
             {
-              event: 'gap.repaired',
               recording: id,
               track,
               packets,
@@ -274,9 +270,11 @@ export async function repairRecording(
   report.after = figures(rec);
   report.wallMs = Date.now() - started;
   await recordOutcome(dir, report, attempts, now);
-  deps.log.info(
+  logEvent(
+    deps.log,
+    'info',
+    'repair.done',
     {
-      event: 'repair.done',
       recording: id,
       status: report.status,
       reason: report.reason,
@@ -323,70 +321,4 @@ async function recordOutcome(
   if (report.status === 'repaired' && report.after.missing === 0) meta.state = 'complete';
   meta.updatedAt = now().toISOString();
   await writeMeta(dir, meta);
-}
-
-/** Runs the pass's spans, at most `legs` at once; never throws (errors go in the outcome). */
-async function runPass(
-  rec: Recording,
-  id: string,
-  spans: readonly RepairSpan[],
-  o: RepairOptions,
-  legs: number,
-  attempts: number,
-  deps: RepairDeps,
-): Promise<SpanOutcome[]> {
-  const outcomes: SpanOutcome[] = [];
-  const duration = rec.meta.live ? undefined : rec.meta.durationSec;
-  // A retry starts earlier: the answers before may have begun with clipped timestamps.
-  const lead = o.leadSec + 0.5 * attempts;
-  let next = 0;
-  let serial = 0;
-  const worker = async (): Promise<void> => {
-    while (next < spans.length && !deps.signal?.aborted) {
-      const span = spans[next++] as RepairSpan;
-      const range = await repairRange(rec, span, lead, o.tailSec, duration);
-      // A head needs the stream as a plain playback from the start sends it: with Speed (as
-      // with a Range end) the origin prepends parameter sets (measured). Real time for it.
-      const speed = span.gaps.some((g) => g.kind === 'head') ? 1 : o.speed;
-      const matchers = await matchersFor(rec, span, range, {
-        rate: speed,
-        run: 4,
-        refLeadSec: 12,
-        refTailSec: 2,
-        durationSec: duration,
-      });
-      const outcome: SpanOutcome = { span, range: range.header, matchers };
-      outcomes.push(outcome);
-      try {
-        // gst-rtsp-server now and then sends nothing at all to a session that set up only some
-        // of the tracks (measured: 3 in 8 video-only PLAYs; never with every track): ask again
-        // at once on a new leg with every track.
-        for (let tries = 0; tries < 2; tries++) {
-          const leg = deps.createLeg(`repair-${id}-${++serial}`, rec.meta.originUrl);
-          outcome.result = await fetchSpan({
-            leg,
-            sdpIdentity: rec.meta.sdpIdentity,
-            range: range.header,
-            rangeSec: range.to - range.from,
-            matchers,
-            speed,
-            firstPacketMs: 3000,
-            ...(tries > 0 ? { setupTracks: rec.meta.tracks.map((t) => t.index) } : {}),
-            signal: deps.signal,
-          });
-          if (outcome.result.endedBy !== 'no-media') break;
-        }
-      } catch (err) {
-        outcome.error = err;
-        const code = isSeamdError(err) ? err.code : undefined;
-        deps.log.warn(
-          { event: 'repair.error', recording: id, range: range.header, code, err: errText(err) },
-          'repair leg failed',
-        );
-        if (isGone(err)) next = spans.length;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(legs, spans.length) }, worker));
-  return outcomes;
 }

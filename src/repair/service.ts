@@ -29,6 +29,7 @@ import { repairOptionsFrom } from './legs.js';
 import { prefetch, type PrefetchTarget } from './prefetch.js';
 import { repairRecording, type RepairReport } from './repairer.js';
 import { msUntilOpen } from './schedule.js';
+import { logEvent } from '../events.js';
 
 /** How long a recording that is being written waits before it is tried again. */
 const BUSY_RETRY_MS = 30_000;
@@ -105,8 +106,11 @@ export class RepairService {
       this.queue.push({ id, reason });
       outcome = 'queued';
     }
-    this.o.log.info(
-      { event: 'repair.request', recording: id, reason, schedule, outcome },
+    logEvent(
+      this.o.log,
+      'info',
+      'repair.request',
+      { recording: id, reason, schedule, outcome },
       `repair request: ${outcome}`,
     );
     if (outcome === 'queued') this.kick();
@@ -171,12 +175,11 @@ export class RepairService {
       this.reports.push(report);
       if (this.reports.length > 100) this.reports.shift();
     } catch (err) {
-      this.o.log.warn(
-        {
-          event: 'repair.error',
-          recording: id,
-          err: err instanceof Error ? err.message : String(err),
-        },
+      logEvent(
+        this.o.log,
+        'warn',
+        'repair.error',
+        { recording: id, err: err instanceof Error ? err.message : String(err) },
         'repair could not run',
       );
     } finally {
@@ -196,8 +199,11 @@ export class RepairService {
       if (!this.started) return;
       const target = this.targetOf(e);
       if (!target) {
-        this.o.log.warn(
-          { event: 'repair.prefetch', entry: e, state: 'failed', reason: 'no such path' },
+        logEvent(
+          this.o.log,
+          'warn',
+          'repair.prefetch',
+          { entry: e, state: 'failed', reason: 'no such path' },
           'prefetch entry names no configured path',
         );
         continue;
@@ -207,18 +213,7 @@ export class RepairService {
           target,
           this.legFactory()(`prefetch-${Date.now().toString(36)}`, target.url),
           {
-            existing: (url, identity) => {
-              const key = sourceKey(url);
-              return cat
-                .list()
-                .find(
-                  (x) =>
-                    x.meta &&
-                    !x.meta.live &&
-                    sourceKey(x.meta.originUrl) === key &&
-                    x.meta.sdpIdentity === identity,
-                )?.id;
-            },
+            existing: (url, identity) => cat.findContent(sourceKey(url), identity)?.id,
             create: async (meta) => {
               const { entry, writer } = await cat.create(meta);
               return { id: entry.id, writer };
@@ -228,19 +223,25 @@ export class RepairService {
           this.o.log,
           { signal: this.abort.signal },
         );
-        this.o.log.info(
-          { event: 'repair.prefetch', entry: e, state: result.kind, ...result },
+        logEvent(
+          this.o.log,
+          'info',
+          'repair.prefetch',
+          {
+            entry: e,
+            state: result.kind,
+            ...(result.kind !== 'live' ? { recording: result.id } : {}),
+            ...(result.kind === 'recorded' ? { packets: result.packets } : {}),
+          },
           `prefetch: ${result.kind}`,
         );
         if (result.kind !== 'live') this.request(result.id, 'prefetch');
       } catch (err) {
-        this.o.log.warn(
-          {
-            event: 'repair.prefetch',
-            entry: e,
-            state: 'failed',
-            reason: err instanceof Error ? err.message : String(err),
-          },
+        logEvent(
+          this.o.log,
+          'warn',
+          'repair.prefetch',
+          { entry: e, state: 'failed', reason: err instanceof Error ? err.message : String(err) },
           'prefetch failed',
         );
       }

@@ -1,6 +1,6 @@
 /**
- * Normalization of one leg's track into canonical space by payload-hash alignment (DESIGN
- * decision 3; the seed's "packet content matches", Figures 7-8).
+ * Normalization of one leg's track into canonical space by payload-hash alignment: two
+ * sessions to one origin number the same packets differently, but carry the same bytes.
  *
  * While a leg is not aligned its packets are held here (a ring indexed by the leg's extended
  * sequence number) with their payload hash and RTP timestamp. A *candidate* offset o says

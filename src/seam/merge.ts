@@ -14,7 +14,7 @@ import {
   MISMATCH_LIMIT,
   resolveOptions,
   type Aligning,
-  type Leg,
+  type SeamLeg,
   type LegTrack,
   type SeamerOptions,
 } from './seam-types.js';
@@ -28,7 +28,7 @@ export abstract class SeamMerge {
   /** Per track, legs aligning on it. */
   protected readonly aligning: Aligning[][] = [];
   protected readonly alignQueue: Aligning[] = [];
-  protected readonly legs = new Map<string, Leg>();
+  protected readonly legs = new Map<string, SeamLeg>();
 
   protected readonly events = new EventBuffer();
   protected readonly out = this.events.out;
@@ -47,7 +47,7 @@ export abstract class SeamMerge {
    * only where its mapping is verified (guard.ts); its duplicates are all checked.
    */
   protected forward(
-    l: Leg,
+    l: SeamLeg,
     lt: LegTrack,
     track: number,
     e: number,
@@ -92,7 +92,7 @@ export abstract class SeamMerge {
 
   /** Rewrites an aligned leg's packet into canonical space and merges it (it was ACCEPT). */
   protected accept(
-    l: Leg,
+    l: SeamLeg,
     lt: LegTrack,
     track: number,
     c: number,
@@ -134,7 +134,7 @@ export abstract class SeamMerge {
   /** A checked packet of a guarded leg: widen the verified span and fill what it now covers, or
    * close it (and realign after MISMATCH_LIMIT disagreements in a row). */
   protected checked(
-    l: Leg,
+    l: SeamLeg,
     lt: LegTrack,
     track: number,
     e: number,
@@ -154,7 +154,7 @@ export abstract class SeamMerge {
   }
 
   /** Fills with the leg's waiting packets that its verified span now covers. */
-  private releaseWaiting(l: Leg, lt: LegTrack, track: number, now: number): void {
+  private releaseWaiting(l: SeamLeg, lt: LegTrack, track: number, now: number): void {
     const g = lt.guard as MappingGuard;
     const seq = this.seqs[track] as TrackSequencer;
     for (let w = g.nextReleasable(); w !== undefined; w = g.nextReleasable()) {
@@ -167,7 +167,7 @@ export abstract class SeamMerge {
   }
 
   /** Another leg aligned on the track that is trusted (defines canonical space, no guard)? */
-  protected trustedAligned(l: Leg, track: number): boolean {
+  protected trustedAligned(l: SeamLeg, track: number): boolean {
     for (const o of this.legs.values()) {
       const ot = o.tracks[track];
       if (o !== l && ot?.status === ALIGNED && ot.guard === undefined) return true;
@@ -175,7 +175,7 @@ export abstract class SeamMerge {
     return false;
   }
 
-  protected othersAligned(l: Leg, track: number): boolean {
+  protected othersAligned(l: SeamLeg, track: number): boolean {
     for (const o of this.legs.values()) {
       if (o !== l && o.tracks[track]?.status === ALIGNED) return true;
     }
@@ -199,7 +199,7 @@ export abstract class SeamMerge {
 
   /** Forget a leg's mapping on a track; its next packet starts alignment from scratch. */
   protected abstract realign(
-    l: Leg,
+    l: SeamLeg,
     lt: LegTrack,
     track: number,
     ssrc: number,

@@ -1,6 +1,7 @@
 /**
  * A fast non-cryptographic 32-bit hash of RTP payload bytes, used to recognise the same packet
- * arriving on two legs (DESIGN decision 3). Two independent murmur3-style lanes over 32-bit
+ * arriving on two legs (legs of one origin carry the same payload bytes, whatever their
+ * numbering, so the payload is what aligns them). Two independent murmur3-style lanes over 32-bit
  * little-endian words (8 bytes per step, so the two multiply chains overlap), a byte tail, the
  * length as seed and murmur3's final avalanche. Allocation-free; reads the Buffer by index (no
  * DataView, no bounds-checked readInt32LE, both measurably slower here).

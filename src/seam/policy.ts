@@ -5,12 +5,20 @@
  * 1. `close`/`unaligned`: a non-primary leg not aligned `alignTimeoutMs` after it opened.
  * 2. `close`/`over-max`: more legs than `maxLegs` (after a reload lowered it): the worst go.
  * 3. `open`/`min-legs`: fewer legs (opening included) than `minLegs`: one open per missing leg.
+ * 3b. Telemetry's intents (`LegIntent`), so that one controller with one cooldown decides every
+ *    leg count: `close-origin` closes every leg to that origin (`close`/`failover`) when a leg
+ *    elsewhere (aligned, or the primary) stays; `open-to` and `keep-legs` open one leg
+ *    (`open`/`telemetry`, the first intent that asks) when none is opening, legs + opening <
+ *    `maxLegs`, and the last open (or non-primary leg) is ≥ `openCooldownMs` × backoff ago, the
+ *    backoff doubling with each intent open (up to ×16) so a mirror that fails to open is not
+ *    hammered. `open-to` takes its URLs in turn, one per open; `keep-legs` raises the floor of
+ *    rule 5 to its count.
  * 4. `open`/`loss`: an aligned leg older than `openCooldownMs`, with data in its window, has a
  *    window loss ≥ `openLossPct`, the merged stream is not healthy (> `closeLossPct`), legs +
- *    opening < `maxLegs`, and the last open was ≥ `openCooldownMs` ago → open one; the trigger
+ *    opening < `maxLegs`, no intent opened, and the last open was ≥ `openCooldownMs` ago → open one; the trigger
  *    is the lossiest such leg.
  * 5. `close`/`healthy`: only when nothing else was decided and no leg is opening: the merged
- *    loss stayed ≤ `closeLossPct` for `holdMs`, legs > `minLegs`, and at least one remaining
+ *    loss stayed ≤ `closeLossPct` for `holdMs`, legs > `minLegs` (or a `keep-legs` count), and at least one remaining
  *    aligned leg is healthy on its own (< `openLossPct`; otherwise rule 4 would reopen right
  *    away) → close the worst leg and restart the hold timer.
  *
@@ -21,6 +29,7 @@
  * The numbers each decision carries, for the log line:
  * - open/min-legs: lossPct = merged loss, threshold = minLegs
  * - open/loss: lossPct = the trigger leg's loss, threshold = openLossPct
+ * - open/telemetry, close/failover: the intent's own numbers (its rule's), and its rule
  * - close/healthy: lossPct = merged loss, threshold = closeLossPct
  * - close/over-max: lossPct = the closed leg's loss, threshold = maxLegs
  * - close/unaligned: lossPct = the closed leg's loss, threshold = alignTimeoutMs
@@ -48,7 +57,30 @@ export interface PolicyLeg {
   /** Packets in the leg's loss window (0: no data, its loss says nothing). */
   packets: number;
   primary: boolean;
+  /** `host:port` the leg is connected to (for `close-origin` intents). */
+  origin?: string;
 }
+
+/** Why telemetry asks for something: its rule and the numbers behind it (for the log lines). */
+export interface IntentWhy {
+  readonly rule: string;
+  readonly lossPct: number;
+  readonly threshold: number;
+}
+
+/**
+ * What telemetry wants of a source's legs; the policy decides whether and when (see rule 3b).
+ * - `open-to`: a leg to one of `urls` (another origin of the same content), in turn.
+ * - `keep-legs`: at least `legs` legs.
+ * - `close-origin`: no legs to `origin` (`host:port`) once a leg elsewhere carries the stream.
+ */
+export type LegIntent =
+  | { readonly kind: 'open-to'; readonly urls: readonly string[]; readonly why: IntentWhy }
+  | { readonly kind: 'keep-legs'; readonly legs: number; readonly why: IntentWhy }
+  | { readonly kind: 'close-origin'; readonly origin: string; readonly why: IntentWhy };
+
+/** The most times an intent open's cooldown doubles (×16). */
+export const MAX_INTENT_BACKOFF_DOUBLINGS = 4;
 
 export interface PolicyInput {
   nowMs: number;
@@ -57,25 +89,33 @@ export interface PolicyInput {
   opening: number;
   /** Residual loss of the merged stream over the window. */
   mergedLossPct: number;
+  /** What telemetry asks for now (replaced by every call). */
+  intents?: readonly LegIntent[];
 }
 
 export type PolicyDecision =
   | {
       action: 'open';
-      reason: 'min-legs' | 'loss';
+      reason: 'min-legs' | 'loss' | 'telemetry';
       lossPct: number;
       threshold: number;
       legsNow: number;
       /** Leg id whose loss triggered the open. */
       trigger?: string;
+      /** The telemetry rule behind an intent open. */
+      rule?: string;
+      /** Where to open (an `open-to` intent); otherwise the caller's choice. */
+      url?: string;
     }
   | {
       action: 'close';
       leg: string;
-      reason: 'healthy' | 'over-max' | 'unaligned';
+      reason: 'healthy' | 'over-max' | 'unaligned' | 'failover';
       lossPct: number;
       threshold: number;
       legsNow: number;
+      /** The telemetry rule behind a failover close. */
+      rule?: string;
     };
 
 export const DEFAULT_ALIGN_TIMEOUT_MS = 10_000;
@@ -137,6 +177,8 @@ export class LegPolicy {
   private cfg: Required<SeamPolicyConfig>;
   private lastOpenMs: number | undefined;
   private healthySinceMs: number | undefined;
+  /** Opens intents asked for so far: the backoff and the turn among `open-to` URLs. */
+  private intentOpens = 0;
 
   constructor(cfg: SeamPolicyConfig) {
     this.cfg = checked(cfg);
@@ -200,6 +242,53 @@ export class LegPolicy {
       opened = true;
     }
 
+    // 3b. intents
+    const intents = input.intents ?? [];
+    for (const it of intents) {
+      if (it.kind !== 'close-origin') continue;
+      const stays = legs.some((l) => l.origin !== it.origin && (l.aligned || l.primary));
+      if (!stays) continue;
+      for (const leg of legs.filter((l) => l.origin === it.origin)) {
+        out.push({
+          action: 'close',
+          leg: leg.id,
+          reason: 'failover',
+          lossPct: leg.lossPct,
+          threshold: it.why.threshold,
+          legsNow: legs.length + opening,
+          rule: it.why.rule,
+        });
+        legs = legs.filter((l) => l !== leg);
+      }
+    }
+    if (!opened && opening === 0 && total < cfg.maxLegs) {
+      let since = this.lastOpenMs;
+      for (const leg of legs)
+        if (!leg.primary && (since === undefined || leg.openedAtMs > since)) since = leg.openedAtMs;
+      const backoff =
+        2 ** Math.min(Math.max(0, this.intentOpens - 1), MAX_INTENT_BACKOFF_DOUBLINGS);
+      const open = intents.find(
+        (it) =>
+          (it.kind === 'open-to' && it.urls.length > 0) ||
+          (it.kind === 'keep-legs' && total < it.legs),
+      );
+      if (open && (since === undefined || nowMs - since >= cfg.openCooldownMs * backoff)) {
+        const url =
+          open.kind === 'open-to' ? open.urls[this.intentOpens % open.urls.length] : undefined;
+        out.push({
+          action: 'open',
+          reason: 'telemetry',
+          lossPct: open.why.lossPct,
+          threshold: open.why.threshold,
+          legsNow: total,
+          rule: open.why.rule,
+          ...(url !== undefined ? { url } : {}),
+        });
+        this.intentOpens++;
+        opened = true;
+      }
+    }
+
     // 4. loss
     let lastOpen = this.lastOpenMs;
     for (const leg of input.legs)
@@ -227,10 +316,12 @@ export class LegPolicy {
     if (opened) this.lastOpenMs = nowMs;
 
     // 5. healthy
+    let floor = cfg.minLegs;
+    for (const it of intents) if (it.kind === 'keep-legs') floor = Math.max(floor, it.legs);
     if (
       out.length === 0 &&
       opening === 0 &&
-      legs.length > cfg.minLegs &&
+      legs.length > floor &&
       this.healthySinceMs !== undefined &&
       nowMs - this.healthySinceMs >= cfg.holdMs
     ) {

@@ -87,7 +87,8 @@ export interface LegTrack {
   dropped: number;
 }
 
-export interface Leg {
+/** A leg as the seamer sees it: its name, whether it anchors canonical space, its tracks. */
+export interface SeamLeg {
   readonly name: string;
   readonly reference: boolean;
   readonly tracks: LegTrack[];
@@ -97,7 +98,7 @@ export interface Leg {
 
 /** A leg aligning on a track. */
 export interface Aligning {
-  leg: Leg;
+  leg: SeamLeg;
   lt: LegTrack;
   track: number;
 }

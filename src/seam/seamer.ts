@@ -1,8 +1,8 @@
 /**
  * The per-source merge engine: one Seamer per source, all its tracks. Legs push raw RTP
  * packets; the Seamer normalizes each leg into canonical space (aligner.ts), merges per track
- * with first arrival wins (sequencer.ts) and returns events. Pure and clock-injected (DESIGN
- * decision 2): no sockets, files or timers; `nowMs` comes with every call.
+ * with first arrival wins (sequencer.ts) and returns events. Pure and clock-injected, so it
+ * can be tested packet by packet: no sockets, files or timers; `nowMs` comes with every call.
  *
  * Canonical space: the first leg ever added is the reference; on each track its extended
  * sequence numbers and timestamps ARE canonical (offset 0) and its first SSRC becomes the
@@ -47,7 +47,7 @@ import {
   newLegTrack,
   PENDING,
   type Aligning,
-  type Leg,
+  type SeamLeg,
   type LegStats,
   type LegTrack,
   type SeamEvent,
@@ -182,7 +182,7 @@ export class Seamer extends SeamMerge {
 
   /** First packet of a leg on a track (or the first after a restart): how does it map? */
   private startAlignment(
-    l: Leg,
+    l: SeamLeg,
     lt: LegTrack,
     track: number,
     e: number,
@@ -222,7 +222,7 @@ export class Seamer extends SeamMerge {
     return false;
   }
 
-  private beginAligning(l: Leg, lt: LegTrack, track: number, e: number, packet: Buffer): void {
+  private beginAligning(l: SeamLeg, lt: LegTrack, track: number, e: number, packet: Buffer): void {
     const p = new PendingAlignment(
       this.o.holdCapacity,
       this.o.alignRun,
@@ -255,7 +255,7 @@ export class Seamer extends SeamMerge {
   }
 
   private hold(
-    l: Leg,
+    l: SeamLeg,
     lt: LegTrack,
     track: number,
     e: number,
@@ -307,7 +307,7 @@ export class Seamer extends SeamMerge {
   }
 
   private alignAs(
-    l: Leg,
+    l: SeamLeg,
     lt: LegTrack,
     track: number,
     seqOffset: number,
@@ -332,7 +332,7 @@ export class Seamer extends SeamMerge {
 
   /** Forget a leg's mapping on a track; its next packet starts alignment from scratch. */
   protected realign(
-    l: Leg,
+    l: SeamLeg,
     lt: LegTrack,
     track: number,
     ssrc: number,

@@ -1,5 +1,5 @@
 /**
- * The per-track sequencer (DESIGN decisions 2 and 4): merges packets that are already in
+ * The per-track sequencer (pure, clock-injected): merges packets that are already in
  * canonical space. First arrival wins and is emitted at once (or, with a reorder window, held and
  * released in canonical order); later copies are duplicates; packets older than the history are
  * late; holes nobody filled within the gap timeout become one gap event per contiguous range.

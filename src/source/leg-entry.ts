@@ -4,7 +4,9 @@
  */
 import type { SeamConfig } from '../seam/config.js';
 import type { LossModel } from '../seam/loss-model.js';
-import type { LossMonitor } from '../seam/loss-monitor.js';
+import { LossMonitor } from '../seam/loss-monitor.js';
+import type { SeamerOptions } from '../seam/seamer.js';
+import { rtpSeq, rtpTimestamp } from '../protocol/rtp/rtp.js';
 import type { Leg } from '../upstream/leg.js';
 
 export interface LegEntry {
@@ -81,4 +83,37 @@ export function policyConfig(s: SeamConfig) {
     holdMs: s.holdSec * 1000,
     openCooldownMs: s.openCooldownSec * 1000,
   };
+}
+
+export function seamerConfig(
+  s: SeamConfig,
+  tracks: ReadonlyArray<{ readonly clockRate: number }>,
+): SeamerOptions {
+  return {
+    tracks: tracks.length,
+    clockRates: tracks.map((t) => t.clockRate),
+    alignRun: s.alignRun,
+    gapTimeoutMs: s.gapTimeoutMs,
+    reorderWindowMs: s.reorderWindowMs,
+  };
+}
+
+/** The merged stream as viewers get it: its loss per track over the window, and its gaps. */
+export class MergedLoss {
+  private readonly monitors: LossMonitor[];
+  /** Packets no leg delivered. */
+  gaps = 0;
+
+  constructor(tracks: ReadonlyArray<{ readonly clockRate: number }>, windowMs: number) {
+    this.monitors = tracks.map((t) => new LossMonitor({ clockRate: t.clockRate, windowMs }));
+  }
+
+  onPacket(track: number, packet: Buffer, now: number): void {
+    this.monitors[track]?.onPacket(rtpSeq(packet), rtpTimestamp(packet), packet.length, now);
+  }
+
+  /** Worst track's window loss. */
+  lossPct(now: number): number {
+    return Math.max(0, ...this.monitors.map((m) => m.stats(now).lossPct));
+  }
 }

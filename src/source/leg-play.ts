@@ -1,4 +1,5 @@
-/** Helpers for starting a leg: PLAY with the players' fallback, and checking a leg's content. */
+/** Helpers for starting a leg: its URL, checking its content, PLAY with the players' fallback. */
+import { UpstreamError } from '../errors.js';
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
 import type { Leg, PlayOptions, PlayResult } from '../upstream/leg.js';
 
@@ -7,7 +8,7 @@ export function optsFor(range: string | undefined): PlayOptions {
 }
 
 /**
- * Some origins refuse a first PLAY with a Range (DESIGN: gst answered 503); players then PLAY
+ * Some origins refuse a first PLAY with a Range (gst-rtsp-server answers 503); players then PLAY
  * from the start, PAUSE, and PLAY with the Range. Do the same.
  */
 export async function playWithFallback(leg: Leg, opts: PlayOptions): Promise<PlayResult> {
@@ -39,4 +40,18 @@ export function incompatible(a: SdpInfo, b: SdpInfo): string | undefined {
     }
   }
   return undefined;
+}
+
+/** The URL of extra leg number `index` (1 on): the mirrors in turn, else the origin (`urls[0]`). */
+export function extraLegUrl(urls: readonly string[], index: number): string {
+  const mirrors = urls.slice(1);
+  return mirrors.length > 0 ? (mirrors[(index - 1) % mirrors.length] ?? '') : (urls[0] ?? '');
+}
+
+/** DESCRIBE and SETUP an extra leg; throws when its origin describes other content than `info`. */
+export async function setupSameContent(leg: Leg, info: SdpInfo): Promise<void> {
+  const described = await leg.describe();
+  const why = incompatible(info, described.info);
+  if (why) throw new UpstreamError('UPSTREAM_CONTENT_MISMATCH', `different content: ${why}`);
+  await leg.setup();
 }

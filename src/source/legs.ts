@@ -1,11 +1,11 @@
 /**
- * The upstream legs of one source and the seaming between them (DESIGN data flow): every leg's
+ * The upstream legs of one source and the seaming between them: every leg's
  * packets go through its loss monitors into the Seamer, which maps them into canonical space and
  * lets the first arrival through; the policy opens a leg when one gets lossy and closes extra
  * legs once the merged stream has been healthy long enough. Emits canonical packets and the
  * RTCP viewers need (sender reports mapped into canonical space, one BYE per track).
  */
-import { RuntimeError, UpstreamError } from '../errors.js';
+import { RuntimeError } from '../errors.js';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -14,22 +14,26 @@ import { rtpSeq, rtpTimestamp } from '../protocol/rtp/rtp.js';
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
 import { LossMonitor } from '../seam/loss-monitor.js';
 import type { LossModel } from '../seam/loss-model.js';
-import { LegPolicy } from '../seam/policy.js';
+import { LegPolicy, type LegIntent, type PolicyDecision } from '../seam/policy.js';
 import { Seamer, type SeamEvent } from '../seam/seamer.js';
 import type { Leg } from '../upstream/leg.js';
-import { incompatible, optsFor, playWithFallback } from './leg-play.js';
+import { optsFor, playWithFallback } from './leg-play.js';
+import { openExtraLeg } from './leg-open.js';
 import { RtcpRelay } from './rtcp-relay.js';
 import {
   legLoss,
+  MergedLoss,
   policyConfig,
+  seamerConfig,
   round,
-  snapshotOf,
   type LegEntry,
   type LegSnapshot,
   type OpenRequest,
 } from './leg-entry.js';
-import { logLegClose, logSeamEvent } from './seam-log.js';
+import { LegBook } from './leg-book.js';
+import { logLegClose, logLegOpen, logSeamEvent } from './seam-log.js';
 import { Timeline, type CanonicalStart } from './timeline.js';
+import { logEvent } from '../events.js';
 
 export type { CanonicalStart } from './timeline.js';
 export type { LegSnapshot } from './leg-entry.js';
@@ -48,8 +52,6 @@ export interface LegSetOptions {
 }
 
 const TICK_MS = 100;
-/** Silence from every leg that, at the end of an on-demand range, means the stream is over. */
-const END_SILENCE_MS = 2000;
 const POLICY_EVERY_TICKS = 5;
 
 export interface LegSetEvents {
@@ -60,10 +62,10 @@ export interface LegSetEvents {
 }
 
 export class LegSet extends EventEmitter<LegSetEvents> {
-  private readonly entries = new Map<string, LegEntry>();
+  private readonly entries: LegBook;
   private readonly seamer: Seamer;
   private readonly policy: LegPolicy;
-  private readonly merged: LossMonitor[];
+  private readonly merged: MergedLoss;
   private readonly rtcp: RtcpRelay;
   private readonly now: () => number;
   private readonly windowMs: number;
@@ -74,9 +76,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
   private readonly timeline: Timeline;
   private timer: NodeJS.Timeout | undefined;
   private ticks = 0;
-  /** When a leg last delivered a packet (this.now() clock). */
-  private lastPacketAt = 0;
-  gaps = 0;
+  private intents: readonly LegIntent[] = [];
 
   constructor(
     private readonly opts: LegSetOptions,
@@ -86,37 +86,35 @@ export class LegSet extends EventEmitter<LegSetEvents> {
     this.now = opts.now ?? (() => performance.now());
     this.windowMs = opts.seam.windowSec * 1000;
     const tracks = opts.info.tracks;
-    this.seamer = new Seamer({
-      tracks: tracks.length,
-      clockRates: tracks.map((t) => t.clockRate),
-      alignRun: opts.seam.alignRun,
-      gapTimeoutMs: opts.seam.gapTimeoutMs,
-      reorderWindowMs: opts.seam.reorderWindowMs,
-    });
+    this.seamer = new Seamer(seamerConfig(opts.seam, tracks));
+    this.entries = new LegBook(this.seamer);
     this.policy = new LegPolicy(policyConfig(opts.seam));
-    this.timeline = new Timeline(tracks, this.seamer);
-    this.merged = tracks.map(
-      (t) => new LossMonitor({ clockRate: t.clockRate, windowMs: this.windowMs }),
-    );
+    this.timeline = new Timeline(tracks, this.seamer, opts.info.range?.end);
+    this.merged = new MergedLoss(tracks, this.windowMs);
     this.rtcp = new RtcpRelay({
       tracks: tracks.length,
       seamer: this.seamer,
-      clockLeg: () => this.clockLeg()?.leg.id,
-      activeLegs: () => [...this.entries.values()].filter((e) => e.playing).map((e) => e.leg.id),
+      clockLeg: () => this.entries.clockLeg()?.leg.id,
+      activeLegs: () =>
+        this.entries
+          .all()
+          .filter((e) => e.playing)
+          .map((e) => e.leg.id),
       emit: (track, packet) => this.emit('rtcp', track, packet),
     });
     this.attach(primary, opts.urls[0] ?? primary.url, this.nextIndex++);
-    opts.log.info(
-      {
-        event: 'leg.open',
-        source: opts.sourceId,
-        leg: primary.id,
-        url: primary.url,
-        reason: 'first',
-        legs: 1,
-      },
-      'first upstream leg',
-    );
+    logLegOpen(opts.log, 'first upstream leg', {
+      source: opts.sourceId,
+      leg: primary.id,
+      url: primary.url,
+      reason: 'first',
+      legs: 1,
+    });
+  }
+
+  /** Packets no leg delivered (gaps in the merged stream) since the first PLAY. */
+  get gaps(): number {
+    return this.merged.gaps;
   }
 
   get legCount(): number {
@@ -125,7 +123,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
 
   mergedLossPct(): number {
     const now = this.now();
-    return Math.max(0, ...this.merged.map((m) => m.stats(now).lossPct));
+    return this.merged.lossPct(now);
   }
 
   lastOutput(track: number): { seq: number; ts: number } | undefined {
@@ -142,16 +140,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
    * RTCP clock leg.
    */
   legSnapshots(): LegSnapshot[] {
-    const now = this.now();
-    const clock = this.clockLeg();
-    return [...this.entries.values()].map((e) =>
-      snapshotOf(
-        e,
-        now,
-        this.seamer.legStats(e.leg.id)?.aligned.every(Boolean) ?? false,
-        e === clock,
-      ),
-    );
+    return this.entries.snapshots(this.now());
   }
 
   /** Legs being opened right now (not in legSnapshots yet). */
@@ -159,40 +148,13 @@ export class LegSet extends EventEmitter<LegSetEvents> {
     return this.opening;
   }
 
-  /** Opens one more leg to `url` (a telemetry decision); logged as `leg.open` with the rule. */
-  openLegTo(
-    url: string,
-    why: { reason: string; rule: string; lossPct: number; threshold: number },
-  ): void {
-    void this.openLeg({ ...why, legsNow: this.entries.size + this.opening }, url);
-  }
-
-  /** Closes a leg (a telemetry decision), even the first one: the clock moves to another. */
-  closeLegById(id: string, reason: string): boolean {
-    const e = this.entries.get(id);
-    if (!e || this.entries.size < 2) return false;
-    this.closeLeg(e, reason, legLoss(e, this.now()));
-    return true;
-  }
-
-  /** The RTCP clock leg: the lowest-numbered playing leg aligned on every track, else primary. */
-  private clockLeg(): LegEntry | undefined {
-    let best: LegEntry | undefined;
-    for (const e of this.entries.values()) {
-      if (
-        !e.playing ||
-        !(e === this.primary || this.seamer.legStats(e.leg.id)?.aligned.every(Boolean))
-      )
-        continue;
-      if (!best || e.index < best.index) best = e;
-    }
-    return best ?? this.primary;
-  }
-
-  private get primary(): LegEntry | undefined {
-    let best: LegEntry | undefined;
-    for (const e of this.entries.values()) if (!best || e.index < best.index) best = e;
-    return best;
+  /**
+   * What telemetry wants of these legs now (replacing what it wanted before). The policy decides
+   * on them at once while playing, and on every policy tick after; returns what it decided now.
+   */
+  express(intents: readonly LegIntent[]): PolicyDecision[] {
+    this.intents = intents;
+    return this.mode === 'playing' ? this.decide(this.now()) : [];
   }
 
   /**
@@ -200,7 +162,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
    * with the first PLAY (redundant from the first packet, like SMPTE 2022-7).
    */
   async setup(): Promise<void> {
-    const p = this.primary;
+    const p = this.entries.primary;
     if (!p) throw new RuntimeError('INVALID_STATE', 'no upstream leg');
     await p.leg.setup();
     const extra = Math.max(0, this.opts.seam.minLegs - 1);
@@ -218,7 +180,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
 
   /** PLAY every leg (on-demand: all with the same Range, so they stay on one timeline). */
   async play(range: string | undefined, live: boolean): Promise<CanonicalStart> {
-    const lead = this.primary;
+    const lead = this.entries.primary;
     if (!lead) throw new RuntimeError('INVALID_STATE', 'no upstream leg');
     this.mode = 'playing';
     this.live = live;
@@ -226,7 +188,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
     const answer = await playWithFallback(lead.leg, live ? {} : optsFor(range));
     lead.playing = true;
     const start = this.timeline.start(lead.leg.id, answer);
-    const others = [...this.entries.values()].filter((e) => e !== lead);
+    const others = this.entries.all().filter((e) => e !== lead);
     const otherRange = live ? undefined : range;
     await Promise.all(others.map((e) => this.startLeg(e, otherRange).catch(() => undefined)));
     this.startTimer();
@@ -236,7 +198,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
   async pause(): Promise<void> {
     this.mode = 'paused';
     await Promise.all(
-      [...this.entries.values()].map(async (e) => {
+      this.entries.all().map(async (e) => {
         if (!e.playing) return;
         e.playing = false;
         await e.leg
@@ -251,9 +213,9 @@ export class LegSet extends EventEmitter<LegSetEvents> {
     if (this.mode === 'closed') return;
     this.mode = 'closed';
     if (this.timer) clearInterval(this.timer);
-    const legs = [...this.entries.values()];
+    const legs = this.entries.all();
     for (const e of legs) {
-      const contributed = this.detach(e)?.contributed ?? 0;
+      const contributed = this.entries.remove(e)?.contributed ?? 0;
       logLegClose(this.opts.log, 'info', 'closing upstream leg: source closed', {
         source: this.opts.sourceId,
         leg: e.leg.id,
@@ -279,8 +241,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
       loss: this.opts.lossFor?.(index),
       playing: false,
     };
-    this.entries.set(leg.id, entry);
-    this.seamer.addLeg(leg.id);
+    this.entries.add(entry);
     leg.on('rtp', (track, packet) => this.onRtp(entry, track, packet));
     leg.on('rtcp', (track, packet) => this.rtcp.fromLeg(leg.id, track, packet, this.now()));
     leg.on('closed', (reason) => this.onLegClosed(entry, reason));
@@ -290,7 +251,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
   private onRtp(entry: LegEntry, track: number, packet: Buffer): void {
     if (packet.length < 12 || entry.loss?.drop()) return;
     const now = this.now();
-    this.lastPacketAt = now;
+    this.timeline.notePacket(now);
     entry.monitors[track]?.onPacket(rtpSeq(packet), rtpTimestamp(packet), packet.length, now);
     this.handle(this.seamer.push(entry.leg.id, track, packet, now), now);
   }
@@ -299,23 +260,18 @@ export class LegSet extends EventEmitter<LegSetEvents> {
     for (const ev of events) {
       switch (ev.kind) {
         case 'packet':
-          this.merged[ev.track]?.onPacket(
-            rtpSeq(ev.packet),
-            rtpTimestamp(ev.packet),
-            ev.packet.length,
-            now,
-          );
+          this.merged.onPacket(ev.track, ev.packet, now);
           this.rtcp.countOutput(ev.track, ev.packet);
           this.emit('packet', ev.track, ev.packet);
           break;
         case 'gap':
-          this.gaps += ev.toExt - ev.fromExt + 1;
+          this.merged.gaps += ev.toExt - ev.fromExt + 1;
           logSeamEvent(this.opts.log, this.opts.sourceId, ev);
           break;
         case 'unaligned': {
           logSeamEvent(this.opts.log, this.opts.sourceId, ev);
           const e = this.entries.get(ev.leg);
-          if (e && e !== this.primary) this.closeLeg(e, 'unaligned', legLoss(e, now));
+          if (e && e !== this.entries.primary) this.closeLeg(e, 'unaligned', legLoss(e, now));
           break;
         }
         default:
@@ -324,16 +280,8 @@ export class LegSet extends EventEmitter<LegSetEvents> {
     }
   }
 
-  /** Takes a leg out of the set and the merge; undefined if it was not in. */
-  private detach(entry: LegEntry): { contributed: number } | undefined {
-    if (!this.entries.delete(entry.leg.id)) return undefined;
-    const stats = this.seamer.legStats(entry.leg.id);
-    this.seamer.removeLeg(entry.leg.id);
-    return { contributed: stats ? stats.contributed.reduce((a, b) => a + b, 0) : 0 };
-  }
-
   private onLegClosed(entry: LegEntry, reason: Error | undefined): void {
-    const detached = this.detach(entry);
+    const detached = this.entries.remove(entry);
     if (!detached || this.mode === 'closed') return;
     logLegClose(this.opts.log, 'warn', 'upstream leg ended', {
       source: this.opts.sourceId,
@@ -351,7 +299,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
   }
 
   private closeLeg(entry: LegEntry, reason: string, lossPct: number): void {
-    const detached = this.detach(entry);
+    const detached = this.entries.remove(entry);
     if (!detached) return;
     logLegClose(this.opts.log, 'info', `closing upstream leg: ${reason}`, {
       source: this.opts.sourceId,
@@ -368,66 +316,35 @@ export class LegSet extends EventEmitter<LegSetEvents> {
   }
 
   private async openLeg(d: OpenRequest, to?: string): Promise<void> {
-    const index = this.nextIndex++;
-    const mirrors = this.opts.urls.slice(1);
-    const url =
-      to ??
-      (mirrors.length > 0
-        ? (mirrors[(index - 1) % mirrors.length] ?? '')
-        : (this.opts.urls[0] ?? ''));
-    const id = `${this.opts.sourceId}-leg${index + 1}`;
-    this.opts.log.info(
-      {
-        event: 'leg.open',
-        source: this.opts.sourceId,
-        leg: id,
-        url,
-        reason: d.reason,
-        lossPct: round(d.lossPct),
-        threshold: d.threshold,
-        trigger: d.trigger,
-        rule: d.rule,
-        legs: d.legsNow + 1,
-      },
-      `opening upstream leg: ${d.reason}`,
-    );
     this.opening++;
-    const leg = this.opts.createLeg(id, url);
-    try {
-      const described = await leg.describe();
-      const why = incompatible(this.opts.info, described.info);
-      if (why) throw new UpstreamError('UPSTREAM_CONTENT_MISMATCH', `different content: ${why}`);
-      await leg.setup();
-      if (this.mode === 'closed') {
-        await leg.teardown();
-        return;
-      }
-      const entry = this.attach(leg, url, index);
-      if (this.mode === 'playing') await this.startLeg(entry, this.resumeRange());
-    } catch (err) {
-      logLegClose(this.opts.log, 'warn', 'extra upstream leg could not be opened', {
-        source: this.opts.sourceId,
-        leg: id,
-        url,
-        reason: `open failed: ${(err as Error).message}`,
-      });
-      leg.close(err instanceof Error ? err : undefined);
-    } finally {
-      this.opening--;
-    }
+    const { sourceId, log, info, urls, createLeg } = this.opts;
+    await openExtraLeg(
+      {
+        sourceId,
+        log,
+        info,
+        urls,
+        createLeg,
+        stillWanted: () => this.mode !== 'closed',
+        adopt: async (leg, url, index) => {
+          const entry = this.attach(leg, url, index);
+          if (this.mode === 'playing') await this.startLeg(entry, this.resumeRange());
+        },
+      },
+      d,
+      this.nextIndex++,
+      to,
+    ).finally(() => this.opening--);
   }
 
   private async startLeg(entry: LegEntry, range: string | undefined): Promise<void> {
     const answer = await playWithFallback(entry.leg, optsFor(range));
     entry.playing = true;
-    this.opts.log.info(
-      {
-        event: 'leg.play',
-        source: this.opts.sourceId,
-        leg: entry.leg.id,
-        asked: range,
-        answered: answer.range,
-      },
+    logEvent(
+      this.opts.log,
+      'info',
+      'leg.play',
+      { source: this.opts.sourceId, leg: entry.leg.id, asked: range, answered: answer.range },
       'extra upstream leg playing',
     );
   }
@@ -446,47 +363,34 @@ export class LegSet extends EventEmitter<LegSetEvents> {
     this.timer.unref();
   }
 
-  /**
-   * On-demand content whose every BYE was lost upstream (UDP): once the legs have been silent
-   * for END_SILENCE_MS with playback at the end of the SDP range, end the stream for viewers.
-   */
-  private endIfOver(now: number): void {
-    const end = this.opts.info.range?.end;
-    if (this.live || this.mode !== 'playing' || end === undefined || this.lastPacketAt === 0)
-      return;
-    if (now - this.lastPacketAt < END_SILENCE_MS) return;
-    if (this.timeline.positionNpt() >= end - 0.5) this.rtcp.endAll();
-  }
-
   private tick(): void {
     const now = this.now();
     this.handle(this.seamer.tick(now), now);
     this.rtcp.tick(now);
-    this.endIfOver(now);
+    // On-demand content whose every BYE was lost upstream (UDP) still ends for viewers.
+    if (!this.live && this.mode === 'playing' && this.timeline.silentAtEnd(now)) this.rtcp.endAll();
     if (++this.ticks % POLICY_EVERY_TICKS !== 0 || this.mode !== 'playing') return;
-    const legs = [...this.entries.values()].map((e) => {
-      const stats = this.seamer.legStats(e.leg.id);
-      return {
-        id: e.leg.id,
-        lossPct: legLoss(e, now),
-        openedAtMs: e.openedAt,
-        aligned: stats ? stats.aligned.every(Boolean) : false,
-        packets: e.monitors.reduce((n, m) => n + m.stats(now).packets, 0),
-        primary: e === this.primary,
-      };
-    });
+    this.decide(now);
+  }
+
+  /** One policy round over the legs and telemetry's intents; carries out what it decides. */
+  private decide(now: number): PolicyDecision[] {
+    const legs = this.entries.policyLegs(now);
     const decisions = this.policy.decide({
       nowMs: now,
       legs,
       opening: this.opening,
       mergedLossPct: this.mergedLossPct(),
+      intents: this.intents,
     });
     for (const d of decisions) {
-      if (d.action === 'open') void this.openLeg(d);
+      if (d.action === 'open') void this.openLeg(d, d.url);
       else {
         const e = this.entries.get(d.leg);
-        if (e) this.closeLeg(e, d.reason, d.lossPct);
+        const reason = d.rule !== undefined ? `${d.reason}: rule ${d.rule}` : d.reason;
+        if (e) this.closeLeg(e, reason, d.lossPct);
       }
     }
+    return decisions;
   }
 }

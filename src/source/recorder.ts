@@ -1,5 +1,5 @@
 /**
- * Writes a source's seamed stream into a recording (issue 4): every canonical packet, as the
+ * Writes a source's seamed stream into a recording, so that later viewers can be served from disk: every canonical packet, as the
  * viewers get it, appended to the track logs with an extended sequence number.
  *
  * File-backed content is recorded once (per origin URL + SDP identity; again only while the
@@ -18,10 +18,12 @@ import { rtpSeq } from '../protocol/rtp/rtp.js';
 import { SeqExtender } from '../protocol/rtp/seq.js';
 import type { RecordingCatalog, CatalogEntry } from '../store/catalog.js';
 import { completenessOf } from '../store/completeness.js';
+import { recordingMetaFromSdp } from '../store/meta.js';
 import { openRecording } from '../store/reader.js';
 import type { RecordingWriter } from '../store/writer.js';
 import type { PlayStart } from './media-source.js';
 import type { Source, SourceTap } from './source.js';
+import { logEvent } from '../events.js';
 
 /** A playback starting later than this (npt seconds) is not recorded. */
 const MAX_START_NPT = 0.5;
@@ -111,8 +113,11 @@ export class Recorder implements SourceTap {
     this.state = 'done';
     this.pending = [];
     this.src.setTap(undefined);
-    this.opts.log.info(
-      { event: 'recording.skip', source: this.src.id, origin: this.src.origin, reason },
+    logEvent(
+      this.opts.log,
+      'info',
+      'recording.skip',
+      { source: this.src.id, origin: this.src.origin, reason },
       `not recording: ${reason}`,
     );
   }
@@ -120,28 +125,15 @@ export class Recorder implements SourceTap {
   private begin(start: PlayStart): void {
     this.state = 'opening';
     const info = this.src.info;
-    const range = info.range;
-    const durationSec =
-      !info.live && range?.end !== undefined
-        ? range.end - (typeof range.start === 'number' ? range.start : 0)
-        : undefined;
-    const meta = {
+    const meta = recordingMetaFromSdp({
       originUrl: this.src.origin,
       path: this.src.pathName ?? '',
       sdp: this.src.sdpText,
-      sdpIdentity: info.identity,
-      live: info.live,
-      ...(durationSec !== undefined ? { durationSec } : {}),
-      tracks: info.tracks.map((t) => ({
-        index: t.index,
-        control: t.control,
-        media: t.mediaType,
-        clockRate: t.clockRate,
-        payloadTypes: [t.payloadType],
-        // npt 0 is the canonical rtptime of a PLAY from the start (live: the first packet).
-        startRtpTime: info.live ? undefined : start.tracks[t.index]?.rtptime,
-      })),
-    };
+      info,
+      // npt 0 is the canonical rtptime of a PLAY from the start.
+      startRtpTime: (track) => start.tracks[track]?.rtptime,
+    });
+    const durationSec = meta.durationSec;
     this.done = this.opts.catalog
       .create(meta, this.opts.flushIntervalMs)
       .then(({ entry, writer }) => {
@@ -152,9 +144,11 @@ export class Recorder implements SourceTap {
           return this.close('source ended before recording started');
         }
         this.state = 'recording';
-        this.opts.log.info(
+        logEvent(
+          this.opts.log,
+          'info',
+          'recording.start',
           {
-            event: 'recording.start',
             recording: entry.id,
             source: this.src.id,
             origin: this.src.origin,
@@ -170,8 +164,11 @@ export class Recorder implements SourceTap {
       .catch((err: unknown) => {
         this.state = 'done';
         this.pending = [];
-        this.opts.log.error(
-          { event: 'recording.error', source: this.src.id, reason: (err as Error).message },
+        logEvent(
+          this.opts.log,
+          'error',
+          'recording.error',
+          { source: this.src.id, reason: (err as Error).message },
           'recording could not be created',
         );
       });
@@ -183,12 +180,11 @@ export class Recorder implements SourceTap {
     try {
       if (this.writer.append(track, x.extend(rtpSeq(packet)), packet, at)) this.packets++;
     } catch (err) {
-      this.opts.log.error(
-        {
-          event: 'recording.error',
-          recording: this.entry?.id,
-          reason: (err as Error).message,
-        },
+      logEvent(
+        this.opts.log,
+        'error',
+        'recording.error',
+        { recording: this.entry?.id, reason: (err as Error).message },
         'recording write failed; recording stopped',
       );
       void this.finish('write failed');
@@ -221,16 +217,21 @@ export class Recorder implements SourceTap {
     try {
       await writer.close(state);
     } catch (err) {
-      this.opts.log.error(
-        { event: 'recording.error', recording: entry.id, reason: (err as Error).message },
+      logEvent(
+        this.opts.log,
+        'error',
+        'recording.error',
+        { recording: entry.id, reason: (err as Error).message },
         'recording could not be closed cleanly',
       );
     }
     // The catalog knows before the log says so: a viewer right after `recording.finish` is served.
     await this.opts.catalog.finished(entry.id);
-    this.opts.log.info(
+    logEvent(
+      this.opts.log,
+      'info',
+      'recording.finish',
       {
-        event: 'recording.finish',
         recording: entry.id,
         source: this.src.id,
         state,

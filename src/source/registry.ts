@@ -1,6 +1,6 @@
 /**
  * All open sources. Live content is shared: one upstream session per origin URL however many
- * viewers watch it (issue 2, item 6). On-demand content gets a source per viewer. Idle sources
+ * viewers watch it, so an origin sees one client per stream. On-demand content gets a source per viewer. Idle sources
  * close: on-demand ones at once, live ones after `lingerMs` (a viewer re-joining soon reuses the
  * upstream session).
  */
@@ -13,6 +13,7 @@ import { sourceKey } from '../upstream/url.js';
 import { isOriginUnavailable, RuntimeError, UpstreamError } from '../errors.js';
 import type { MediaSource } from './media-source.js';
 import { Source } from './source.js';
+import { logEvent } from '../events.js';
 
 export interface SourceRequest {
   readonly origin: string;
@@ -158,9 +159,11 @@ export class SourceRegistry {
       if (this.live.get(key) === src) this.live.delete(key);
       this.clearLinger(src);
     });
-    this.opts.log.info(
+    logEvent(
+      this.opts.log,
+      'info',
+      'source.open',
       {
-        event: 'source.open',
         source: src.id,
         origin: req.origin,
         path: req.pathName,

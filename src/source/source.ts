@@ -1,5 +1,5 @@
 /**
- * A source: everything seamd holds for one piece of content (DESIGN "Words"): the origin URL,
+ * A source: everything seamd holds for one piece of content: the origin URL,
  * its SDP, its upstream legs (legs.ts: seaming) and the viewers it feeds. A live source is
  * shared by every viewer of that content; a file-backed (on-demand) source belongs to one
  * viewer, since each viewer seeks and pauses on its own.
@@ -16,6 +16,7 @@ import type { Leg } from '../upstream/leg.js';
 import { LegSet } from './legs.js';
 import type { MediaSource, PlayStart, SourceSubscriber } from './media-source.js';
 import { byePacket } from './rtcp-relay.js';
+import { logEvent } from '../events.js';
 
 export type { SourceSubscriber, PlayStart } from './media-source.js';
 
@@ -194,9 +195,11 @@ export class Source extends EventEmitter implements MediaSource {
   close(reason?: Error): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
-    this.log.info(
+    logEvent(
+      this.log,
+      'info',
+      'source.close',
       {
-        event: 'source.close',
         source: this.id,
         origin: this.origin,
         reason: reason?.message ?? 'idle',

@@ -23,13 +23,34 @@ export interface CanonicalMapper {
 /** A new leg starts this much before the viewers' position: the overlap lets it align. */
 export const RESUME_OVERLAP_SEC = 1;
 
+/** Silence from every leg that, at the end of an on-demand range, means the stream is over. */
+export const END_SILENCE_MS = 2000;
+
 export class Timeline {
   private begin: { npt: number; rtptime: Array<number | undefined> } | undefined;
+  /** When a leg last delivered a packet (0: none yet). */
+  private lastPacketAt = 0;
 
   constructor(
     private readonly tracks: readonly SdpTrack[],
     private readonly mapper: CanonicalMapper,
+    /** End of the SDP range (npt), when it has one. */
+    private readonly endNpt?: number,
   ) {}
+
+  notePacket(now: number): void {
+    this.lastPacketAt = now;
+  }
+
+  /**
+   * The legs have been silent for END_SILENCE_MS with playback at the end of the SDP range: the
+   * stream is over even if no BYE came (UDP can lose every one).
+   */
+  silentAtEnd(now: number): boolean {
+    if (this.endNpt === undefined || this.lastPacketAt === 0) return false;
+    if (now - this.lastPacketAt < END_SILENCE_MS) return false;
+    return this.positionNpt() >= this.endNpt - 0.5;
+  }
 
   /** Records where a PLAY answered by `legId` starts; returns its RTP-Info in canonical space. */
   start(legId: string, answer: PlayResult): CanonicalStart {

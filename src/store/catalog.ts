@@ -9,31 +9,21 @@
  *
  * Last use is the mtime of meta.json, set when a recording is played (utimes, no rewrite).
  */
-import { createHash } from 'node:crypto';
 import { mkdir, readdir, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { StoreError } from './errors.js';
 import { META_FILE } from './format.js';
 import { acquireLock, readLock, releaseLock } from './lock.js';
-import { readMeta, type NewRecordingMeta, type RecordingMeta } from './meta.js';
-import { openRecording, type Recording } from './reader.js';
+import { dirBytes, newEntry, recordingId, type CatalogEntry } from './catalog-dir.js';
+import { readMeta, type NewRecordingMeta } from './meta.js';
+import { openRecording } from './reader.js';
 import { RecordingWriter } from './writer.js';
-import { completenessOf, type Completeness } from './completeness.js';
+import { completenessOf } from './completeness.js';
+import { logEvent } from '../events.js';
 
-export interface CatalogEntry {
-  readonly id: string;
-  readonly dir: string;
-  meta: RecordingMeta | undefined;
-  /** Why it cannot be used (unreadable meta, damaged log). */
-  error: string | undefined;
-  bytes: number;
-  lastUsedMs: number;
-  writing: boolean;
-  players: number;
-  /** Opened index (snapshot), with its completeness; dropped when the recording changes. */
-  opened: { rec: Recording; completeness: Completeness } | undefined;
-}
+export type { CatalogEntry } from './catalog-dir.js';
+export { contentHash } from './catalog-dir.js';
 
 export interface CatalogOptions {
   readonly dir: string;
@@ -43,20 +33,6 @@ export interface CatalogOptions {
   /** Key of an origin URL (sourceKey), to match recordings to requests. */
   readonly keyOf: (originUrl: string) => string;
   readonly now?: () => number;
-}
-
-/** Directory-name friendly slug of a path name or origin URL. */
-function slug(text: string): string {
-  const s = text
-    .replace(/^rtsps?:\/\//, '')
-    .replace(/[^A-Za-z0-9._-]+/g, '_')
-    .replace(/^[._]+/, '')
-    .slice(0, 40);
-  return s === '' ? 'rec' : s;
-}
-
-export function contentHash(key: string, identity: string): string {
-  return createHash('sha256').update(`${key}\n${identity}`).digest('hex').slice(0, 12);
 }
 
 function errText(err: unknown): string {
@@ -93,9 +69,11 @@ export class RecordingCatalog {
       if (!st?.isDirectory()) continue;
       await this.load(name, dir);
     }
-    this.opts.log.info(
+    logEvent(
+      this.opts.log,
+      'info',
+      'recordings.open',
       {
-        event: 'recordings.open',
         dir: this.opts.dir,
         recordings: this.entries.size,
         errors: [...this.entries.values()].filter((e) => e.error).length,
@@ -106,17 +84,7 @@ export class RecordingCatalog {
   }
 
   private async load(id: string, dir: string): Promise<void> {
-    const entry: CatalogEntry = {
-      id,
-      dir,
-      meta: undefined,
-      error: undefined,
-      bytes: await dirBytes(dir),
-      lastUsedMs: 0,
-      writing: false,
-      players: 0,
-      opened: undefined,
-    };
+    const entry = newEntry(id, dir, { bytes: await dirBytes(dir) });
     this.entries.set(id, entry);
     try {
       entry.meta = await readMeta(dir);
@@ -138,9 +106,11 @@ export class RecordingCatalog {
     await releaseLock(entry.dir).catch(() => undefined);
     entry.meta = await readMeta(entry.dir);
     entry.bytes = await dirBytes(entry.dir);
-    this.opts.log.warn(
+    logEvent(
+      this.opts.log,
+      'warn',
+      'recording.recover',
       {
-        event: 'recording.recover',
         recording: entry.id,
         tornBytes: writer.recovered.reduce((n, t) => n + t.bytes, 0),
         tornTracks: writer.recovered.map((t) => t.track),
@@ -152,9 +122,11 @@ export class RecordingCatalog {
   private markBroken(entry: CatalogEntry, err: unknown): void {
     entry.error = errText(err);
     entry.opened = undefined;
-    this.opts.log.error(
+    logEvent(
+      this.opts.log,
+      'error',
+      'recording.error',
       {
-        event: 'recording.error',
         recording: entry.id,
         code: err instanceof StoreError ? err.code : undefined,
         reason: entry.error,
@@ -176,10 +148,15 @@ export class RecordingCatalog {
     return identity === undefined || m.sdpIdentity === identity;
   }
 
+  /** A recording (being written included) of this file-backed content, if any. */
+  findContent(key: string, identity: string): CatalogEntry | undefined {
+    for (const e of this.entries.values()) if (this.matches(e, key, identity)) return e;
+    return undefined;
+  }
+
   /** Any recording (being written included) of this file-backed content. */
   hasContent(key: string, identity: string): boolean {
-    for (const e of this.entries.values()) if (this.matches(e, key, identity)) return true;
-    return false;
+    return this.findContent(key, identity) !== undefined;
   }
 
   /**
@@ -244,35 +221,27 @@ export class RecordingCatalog {
     meta: NewRecordingMeta,
     flushIntervalMs?: number,
   ): Promise<{ entry: CatalogEntry; writer: RecordingWriter }> {
-    const hash = contentHash(this.opts.keyOf(meta.originUrl), meta.sdpIdentity);
-    const base = `${slug(meta.path || meta.originUrl)}-${hash}`;
-    let id = meta.live
-      ? `${base}-${new Date(this.now()).toISOString().replace(/[:.]/g, '')}`
-      : base;
-    for (let n = 2; this.entries.has(id) || (await exists(join(this.opts.dir, id))); n++) {
-      id = `${base}-${n}`;
-    }
+    const id = await recordingId(this.opts.dir, meta, this.opts.keyOf, this.now(), (x) =>
+      this.entries.has(x),
+    );
     const dir = join(this.opts.dir, id);
     const writer = await RecordingWriter.create(dir, meta, {
       ...(flushIntervalMs === undefined ? {} : { flushIntervalMs }),
       onError: (err) =>
-        this.opts.log.error(
-          { event: 'recording.error', recording: id, code: err.code, reason: err.message },
+        logEvent(
+          this.opts.log,
+          'error',
+          'recording.error',
+          { recording: id, code: err.code, reason: err.message },
           'recording write failed',
         ),
     });
     await acquireLock(dir);
-    const entry: CatalogEntry = {
-      id,
-      dir,
+    const entry = newEntry(id, dir, {
       meta: await readMeta(dir),
-      error: undefined,
-      bytes: 0,
       lastUsedMs: this.now(),
       writing: true,
-      players: 0,
-      opened: undefined,
-    };
+    });
     this.entries.set(id, entry);
     return { entry, writer };
   }
@@ -386,9 +355,11 @@ export class RecordingCatalog {
       return;
     }
     this.entries.delete(e.id);
-    this.opts.log.info(
+    logEvent(
+      this.opts.log,
+      'info',
+      'recording.evict',
       {
-        event: 'recording.evict',
         recording: e.id,
         reason,
         bytes: e.bytes,
@@ -398,26 +369,4 @@ export class RecordingCatalog {
       `recording removed: ${reason}`,
     );
   }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-async function dirBytes(dir: string): Promise<number> {
-  let total = 0;
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return 0;
-  }
-  for (const n of names) {
-    const st = await stat(join(dir, n)).catch(() => undefined);
-    if (st?.isFile()) total += st.size;
-  }
-  return total;
 }

@@ -6,6 +6,7 @@
 import { open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { SdpInfo } from '../protocol/sdp/sdp.js';
 import { FORMAT_VERSION, META_FILE, TEMP_SUFFIX } from './format.js';
 import { StoreError, ioError } from './errors.js';
 
@@ -74,6 +75,43 @@ export interface RepairMeta {
 
 /** What a creator supplies; version, times and state are filled in. */
 export type NewRecordingMeta = Omit<RecordingMeta, 'version' | 'createdAt' | 'updatedAt' | 'state'>;
+
+/**
+ * The meta of a new recording of the content an SDP describes: its tracks, and (file-backed
+ * content) the duration the SDP's range announces. `startRtpTime(track)` is the canonical
+ * rtptime of npt 0 (the RTP-Info of a PLAY from the start), when known; live content has none
+ * (its first packet is npt 0).
+ */
+export function recordingMetaFromSdp(from: {
+  readonly originUrl: string;
+  readonly path: string;
+  readonly sdp: string;
+  readonly info: SdpInfo;
+  readonly startRtpTime: (trackIndex: number) => number | undefined;
+}): NewRecordingMeta {
+  const { info } = from;
+  const range = info.range;
+  const durationSec =
+    !info.live && range?.end !== undefined
+      ? range.end - (typeof range.start === 'number' ? range.start : 0)
+      : undefined;
+  return {
+    originUrl: from.originUrl,
+    path: from.path,
+    sdp: from.sdp,
+    sdpIdentity: info.identity,
+    live: info.live,
+    ...(durationSec !== undefined ? { durationSec } : {}),
+    tracks: info.tracks.map((t) => ({
+      index: t.index,
+      control: t.control,
+      media: t.mediaType,
+      clockRate: t.clockRate,
+      payloadTypes: [t.payloadType],
+      startRtpTime: info.live ? undefined : from.startRtpTime(t.index),
+    })),
+  };
+}
 
 const uint32 = z.number().int().min(0).max(0xffffffff);
 const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not an ISO 8601 time');

@@ -1,22 +1,14 @@
 /**
- * What a decision does to a source's legs, one step per tick (pure over an injected leg
- * control): `mirror` opens a leg to another origin of the same content (a mirror, or the
- * origin when the mirror is the one in trouble) and, once that leg is aligned, has data and is
- * clean, closes every leg to the origin in trouble (the first leg too: the RTCP clock moves to
- * a surviving leg); `open-legs` opens legs up to the rule's count.
+ * What a decision asks of a source's legs, as intents for the source's leg policy
+ * (src/seam/policy.ts), which decides every leg count with its one cooldown: `mirror` asks for a
+ * leg to another origin of the same content (a mirror, or the origin when the mirror is the one
+ * in trouble) and, once that leg is aligned, has data and is clean, for no more legs to the
+ * origin in trouble (the first leg too: the RTCP clock moves to a surviving leg); `open-legs`
+ * asks for the rule's count of legs.
  */
-import { round } from './aggregate.js';
+import type { IntentWhy, LegIntent } from '../seam/policy.js';
 import { originOfUrl } from '../upstream/url.js';
-import type { SourceView } from './types.js';
-
-/** What actions need of a source's LegSet (src/source/legs.ts). */
-export interface LegControl {
-  openLegTo(
-    url: string,
-    why: { reason: string; rule: string; lossPct: number; threshold: number },
-  ): void;
-  closeLegById(id: string, reason: string): boolean;
-}
+import type { LegView, SourceView } from './types.js';
 
 export interface ActionConfig {
   readonly cleanPct: number;
@@ -26,64 +18,32 @@ export interface ActionConfig {
 /** A mirror leg must have this many packets in its window before it is trusted. */
 export const MIN_MIRROR_PACKETS = 50;
 
-export type MirrorStep =
-  | { kind: 'opened'; url: string }
-  | {
-      kind: 'failover';
-      to: string;
-      toLossPct: number;
-      closed: Array<{ id: string; lossPct: number }>;
-    }
+export type MirrorPlan =
+  | { kind: 'open'; intent: LegIntent }
+  | { kind: 'failover'; intent: LegIntent; to: LegView }
   | { kind: 'waiting' }
   | { kind: 'no-mirror' };
 
-/**
- * One step of `mirror` for `view`, moving it off `badOrigin` (host:port). `attempt` picks the
- * candidate URL (the engine counts the opens it asked for, so a mirror that failed to open is
- * not asked again and again).
- */
-export function mirrorStep(
+/** What `mirror` asks for `view` now, to move it off `badOrigin` (host:port). */
+export function mirrorPlan(
   view: SourceView,
-  ctl: LegControl,
   badOrigin: string,
-  why: { rule: string; lossPct: number; threshold: number },
+  why: IntentWhy,
   cfg: ActionConfig,
-  attempt: number,
-): MirrorStep {
+): MirrorPlan {
   const candidates = [...view.mirrors, view.origin].filter((u) => originOfUrl(u) !== badOrigin);
-  const unique = [...new Set(candidates)];
-  if (unique.length === 0) return { kind: 'no-mirror' };
+  const urls = [...new Set(candidates)];
+  if (urls.length === 0) return { kind: 'no-mirror' };
   const good = view.legs.filter((l) => l.host !== badOrigin);
-  const bad = view.legs.filter((l) => l.host === badOrigin);
-  if (good.length === 0) {
-    if (view.legsOpening > 0) return { kind: 'waiting' };
-    const url = unique[attempt % unique.length] ?? '';
-    ctl.openLegTo(url, { reason: 'telemetry', ...why });
-    return { kind: 'opened', url };
-  }
+  if (good.length === 0) return { kind: 'open', intent: { kind: 'open-to', urls, why } };
   const ready = good.find(
     (l) => l.aligned && l.playing && l.packets >= MIN_MIRROR_PACKETS && l.lossPct < cfg.cleanPct,
   );
-  if (!ready || bad.length === 0) return { kind: 'waiting' };
-  const closed: Array<{ id: string; lossPct: number }> = [];
-  for (const l of bad) {
-    if (ctl.closeLegById(l.id, `failover: rule ${why.rule}`))
-      closed.push({ id: l.id, lossPct: round(l.lossPct) });
-  }
-  if (closed.length === 0) return { kind: 'waiting' };
-  return { kind: 'failover', to: ready.url, toLossPct: round(ready.lossPct), closed };
+  if (!ready || !view.legs.some((l) => l.host === badOrigin)) return { kind: 'waiting' };
+  return { kind: 'failover', intent: { kind: 'close-origin', origin: badOrigin, why }, to: ready };
 }
 
-/** One step of `open-legs`: one more leg while fewer than `target` are open or opening. */
-export function openLegsStep(
-  view: SourceView,
-  ctl: LegControl,
-  target: number,
-  why: { rule: string; lossPct: number; threshold: number },
-): boolean {
-  if (view.legs.length + view.legsOpening >= target || view.legsOpening > 0) return false;
-  const urls = view.mirrors.length > 0 ? view.mirrors : [view.origin];
-  const url = urls[view.legs.length % urls.length] ?? view.origin;
-  ctl.openLegTo(url, { reason: 'telemetry', ...why });
-  return true;
+/** What `open-legs` asks: `target` legs. */
+export function openLegsIntent(target: number, why: IntentWhy): LegIntent {
+  return { kind: 'keep-legs', legs: target, why };
 }

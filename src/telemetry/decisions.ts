@@ -9,6 +9,7 @@ import type { Finding } from './aggregate.js';
 import { round } from './aggregate.js';
 import { originMatches, type RuleConfig } from './rules.js';
 import { originOfUrl } from '../upstream/url.js';
+import type { LogFields } from '../events.js';
 
 export interface Decision {
   readonly key: string;
@@ -21,7 +22,7 @@ export interface Decision {
 export type DecisionLog = (
   level: 'info' | 'warn',
   event: 'telemetry.decision' | 'telemetry.clear',
-  fields: Record<string, unknown>,
+  fields: LogFields,
   msg: string,
 ) => void;
 

@@ -2,11 +2,13 @@
  * Telemetry: once a tick (1 s) it collects what the daemon's sources, legs and viewers show
  * (collect.ts, with viewers' receiver reports from intake.ts), aggregates and classifies it
  * (aggregate.ts), matches the findings against the rules (rules.ts), keeps the decisions in
- * force (decisions.ts) and carries out their leg actions (actions.ts). The status API and
+ * force (decisions.ts) and hands their leg actions (actions.ts) to each source's leg policy as
+ * intents: the policy, with its one cooldown, decides whether and when legs open or close. The
+ * status API and
  * /metrics read its last snapshot; the front end asks it `upstreamAllowed` / `recordingOnly`.
  */
 import type { Logger } from 'pino';
-import { mirrorStep, openLegsStep, type LegControl } from './actions.js';
+import { mirrorPlan, openLegsIntent, type MirrorPlan } from './actions.js';
 import {
   Aggregator,
   round,
@@ -20,12 +22,20 @@ import { DecisionBook, type Decision } from './decisions.js';
 import { ViewerIntake, type ReportingViewer, type SourceLegs } from './intake.js';
 import { DEFAULT_RULES, RuleSet, type RuleConfig } from './rules.js';
 import { originOfUrl } from '../upstream/url.js';
+import type { LegIntent, PolicyDecision } from '../seam/policy.js';
 import type { Snapshot, SourceView } from './types.js';
+import { logEvent } from '../events.js';
+
+/** What telemetry asks of a source's legs (src/source/legs.ts LegSet). */
+export interface LegIntents {
+  /** Replaces the intents; returns what the leg policy decided on them at once. */
+  express(intents: readonly LegIntent[]): PolicyDecision[];
+}
 
 /** What telemetry reads and drives of a source (src/source/source.ts Source). */
 export interface TelemetrySource extends CollectedSource {
   readonly info: { readonly tracks: ReadonlyArray<{ readonly clockRate: number }> };
-  readonly legs: CollectedSource['legs'] & SourceLegs & LegControl;
+  readonly legs: CollectedSource['legs'] & SourceLegs & LegIntents;
 }
 
 /** What telemetry reads of a viewer session (src/serve/viewer.ts ViewerSession). */
@@ -47,9 +57,6 @@ export interface TelemetryOptions {
 }
 
 export const TICK_MS = 1000;
-/** Minimum time between two legs decisions open for one source, doubling with each (to 80 s). */
-const OPEN_COOLDOWN_MS = 5000;
-const MAX_BACKOFF_DOUBLINGS = 4;
 
 export class Telemetry {
   readonly intake: ViewerIntake;
@@ -64,7 +71,6 @@ export class Telemetry {
   private timer: NodeJS.Timeout | undefined;
   private last: Snapshot = { at: 0, sources: [] };
   private lastFindings: Finding[] = [];
-  private readonly opens = new Map<string, { at: number; attempts: number }>();
   /** Decisions taken since start, per rule and action (for /metrics). */
   readonly decisionCounts = new Map<string, number>();
   failovers = 0;
@@ -82,7 +88,7 @@ export class Telemetry {
         const key = `${String(fields.rule)}|${String(fields.action)}`;
         this.decisionCounts.set(key, (this.decisionCounts.get(key) ?? 0) + 1);
       }
-      this.log[level]({ event, ...fields }, msg);
+      logEvent(this.log, level, event, fields, msg);
     });
     this.tickMs = opts.tickMs ?? TICK_MS;
   }
@@ -178,8 +184,20 @@ export class Telemetry {
       matches.push({ finding, rule });
     }
     const byId = new Map(sources.map((s) => [s.id, s]));
-    for (const d of this.book.apply(now, matches)) this.act(d, snap, byId, now);
-    for (const id of this.opens.keys()) if (!byId.has(id)) this.opens.delete(id);
+    const asks = new Map<string, { intents: LegIntent[]; failovers: Failover[] }>();
+    for (const d of this.book.apply(now, matches)) this.intentsOf(d, snap, asks);
+    for (const view of snap.sources) {
+      const source = byId.get(view.id);
+      if (!source || source.closed || view.kind !== 'upstream') continue;
+      const ask = asks.get(view.id);
+      const taken = source.legs.express(ask?.intents ?? []);
+      for (const f of ask?.failovers ?? []) {
+        const closed = taken.flatMap((t) =>
+          t.action === 'close' && t.reason === 'failover' && t.rule === f.rule.name ? [t.leg] : [],
+        );
+        if (closed.length > 0) this.logFailover(view, f, closed);
+      }
+    }
   }
 
   private hasAlternative(snap: Snapshot, f: Finding): boolean {
@@ -190,7 +208,12 @@ export class Telemetry {
     );
   }
 
-  private act(d: Decision, snap: Snapshot, byId: Map<string, TelemetrySource>, now: number): void {
+  /** The intents decision `d` adds to the sources it covers. */
+  private intentsOf(
+    d: Decision,
+    snap: Snapshot,
+    asks: Map<string, { intents: LegIntent[]; failovers: Failover[] }>,
+  ): void {
     const { rule, finding } = d;
     if (rule.action !== 'mirror' && rule.action !== 'open-legs') return;
     if (finding.trouble === 'last-mile') return; // more legs do not help a last mile
@@ -199,63 +222,53 @@ export class Telemetry {
       lossPct: round(finding.lossPct),
       threshold: rule.match.minLossPct ?? this.config.lossyPct,
     };
+    const bad = finding.originHosts[0] ?? '';
     for (const view of snap.sources) {
-      const source = byId.get(view.id);
-      if (!source || !finding.sources.includes(view.id) || source.closed) continue;
-      const open = this.opens.get(view.id) ?? { at: -Infinity, attempts: 0 };
-      const backoff = 2 ** Math.min(Math.max(0, open.attempts - 1), MAX_BACKOFF_DOUBLINGS);
-      const cooled = now - open.at >= OPEN_COOLDOWN_MS * backoff;
+      if (!finding.sources.includes(view.id)) continue;
+      const ask = asks.get(view.id) ?? { intents: [], failovers: [] };
+      asks.set(view.id, ask);
       if (rule.action === 'open-legs') {
-        if (cooled && openLegsStep(view, source.legs, rule.legs ?? view.legs.length + 1, why))
-          this.opens.set(view.id, { at: now, attempts: open.attempts + 1 });
+        ask.intents.push(openLegsIntent(rule.legs ?? view.legs.length + 1, why));
         continue;
       }
-      const bad = finding.originHosts[0] ?? '';
-      const step = mirrorStep(
-        view,
-        cooled
-          ? source.legs
-          : {
-              openLegTo: () => undefined,
-              closeLegById: (id, r) => source.legs.closeLegById(id, r),
-            },
-        bad,
-        why,
-        this.config,
-        open.attempts,
-      );
-      if (step.kind === 'opened' && cooled)
-        this.opens.set(view.id, { at: now, attempts: open.attempts + 1 });
-      if (step.kind === 'failover') this.logFailover(view, rule, finding, bad, step);
+      const plan = mirrorPlan(view, bad, why, this.config);
+      if (plan.kind === 'open' || plan.kind === 'failover') ask.intents.push(plan.intent);
+      if (plan.kind === 'failover') ask.failovers.push({ rule, finding, from: bad, plan });
     }
   }
 
-  private logFailover(
-    view: SourceView,
-    rule: RuleConfig,
-    finding: Finding,
-    from: string,
-    step: Extract<ReturnType<typeof mirrorStep>, { kind: 'failover' }>,
-  ): void {
+  private logFailover(view: SourceView, f: Failover, closed: string[]): void {
+    const { rule, finding, from, plan } = f;
+    const to = plan.to;
     this.failovers++;
-    this.log.warn(
+    logEvent(
+      this.log,
+      'warn',
+      'source.failover',
       {
-        event: 'source.failover',
         source: view.id,
         path: view.path,
         rule: rule.name,
         trouble: finding.trouble,
         from,
         fromLossPct: round(finding.lossPct),
-        to: step.to,
-        toLossPct: step.toLossPct,
+        to: to.url,
+        toLossPct: round(to.lossPct),
         threshold: this.config.cleanPct,
-        closed: step.closed.map((c) => c.id),
-        legs: view.legs.length - step.closed.length,
+        closed,
+        legs: view.legs.length - closed.length,
       },
-      `failover: ${from} lost ${round(finding.lossPct)}%, now served from ${step.to} (rule ${rule.name})`,
+      `failover: ${from} lost ${round(finding.lossPct)}%, now served from ${to.url} (rule ${rule.name})`,
     );
   }
+}
+
+/** A failover a decision asked for: logged once the policy has closed the legs. */
+interface Failover {
+  readonly rule: RuleConfig;
+  readonly finding: Finding;
+  readonly from: string;
+  readonly plan: Extract<MirrorPlan, { kind: 'failover' }>;
 }
 
 function aggregateOptions(c: TelemetryConfig) {

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { logEvent } from '../events.js';
 
 export interface HttpRoutes {
   metrics(): Promise<{ contentType: string; body: string }>;
@@ -23,7 +24,7 @@ export class OperatorHttp {
   async start(host: string, port: number): Promise<{ host: string; port: number }> {
     const server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
-        this.log.error({ event: 'http.error', url: req.url, err }, 'status request failed');
+        logEvent(this.log, 'error', 'http.error', { url: req.url, err }, 'status request failed');
         if (!res.headersSent) send(res, 500, 'text/plain', 'internal error\n');
         else res.destroy();
       });
@@ -39,13 +40,11 @@ export class OperatorHttp {
     });
     const addr = server.address();
     const bound = { host, port: typeof addr === 'object' && addr ? addr.port : port };
-    this.log.info(
-      {
-        event: 'http.listen',
-        host: bound.host,
-        port: bound.port,
-        paths: ['/metrics', '/api/status'],
-      },
+    logEvent(
+      this.log,
+      'info',
+      'http.listen',
+      { host: bound.host, port: bound.port, paths: ['/metrics', '/api/status'] },
       `operators' HTTP listening on ${bound.host}:${bound.port}`,
     );
     return bound;

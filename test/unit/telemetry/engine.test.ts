@@ -1,10 +1,13 @@
 /**
  * The engine end to end over fakes (injected clock, fake legs): trouble → rule → decision log
- * → leg actions → failover → clear; and the decision state the front end asks.
+ * → intents → the leg policy's decisions (a real LegPolicy with the default seam settings) →
+ * failover → clear; and the decision state the front end asks.
  */
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { LegPolicy, type LegIntent, type PolicyDecision } from '../../../src/seam/policy.js';
 import type { LegSnapshot } from '../../../src/source/legs.js';
+import { originOfUrl } from '../../../src/upstream/url.js';
 import { TELEMETRY_DEFAULTS } from '../../../src/telemetry/config.js';
 import { Telemetry, type TelemetrySource } from '../../../src/telemetry/engine.js';
 import type { RuleConfig } from '../../../src/telemetry/rules.js';
@@ -15,6 +18,18 @@ class FakeLegs extends EventEmitter {
   openingCount = 0;
   opened: Array<{ url: string; rule: string }> = [];
   closed: string[] = [];
+  intents: readonly LegIntent[] = [];
+  private readonly policy = new LegPolicy({
+    minLegs: 1,
+    maxLegs: 3,
+    openLossPct: 2,
+    closeLossPct: 0.5,
+    holdMs: 30_000,
+    openCooldownMs: 5000,
+  });
+  constructor(private readonly now: () => number) {
+    super();
+  }
   legSnapshots(): LegSnapshot[] {
     return this.legs;
   }
@@ -24,14 +39,34 @@ class FakeLegs extends EventEmitter {
   canonicalSsrc(): number | undefined {
     return 1;
   }
-  openLegTo(url: string, why: { rule: string }): void {
-    this.opened.push({ url, rule: why.rule });
-    this.openingCount++;
-  }
-  closeLegById(id: string): boolean {
-    this.closed.push(id);
-    this.legs = this.legs.filter((l) => l.id !== id);
-    return true;
+  /** Like LegSet.express: the policy decides on the intents, the fake carries it out. */
+  express(intents: readonly LegIntent[]): PolicyDecision[] {
+    this.intents = intents;
+    const decisions = this.policy.decide({
+      nowMs: this.now(),
+      legs: this.legs.map((l, i) => ({
+        id: l.id,
+        lossPct: l.lossPct,
+        openedAtMs: 0,
+        aligned: l.aligned,
+        packets: l.packets,
+        primary: i === 0,
+        origin: originOfUrl(l.url),
+      })),
+      opening: this.openingCount,
+      mergedLossPct: 0,
+      intents,
+    });
+    for (const d of decisions) {
+      if (d.action === 'open') {
+        this.opened.push({ url: d.url ?? '', rule: d.rule ?? d.reason });
+        this.openingCount++;
+      } else {
+        this.closed.push(d.leg);
+        this.legs = this.legs.filter((l) => l.id !== d.leg);
+      }
+    }
+    return decisions;
   }
 }
 
@@ -51,6 +86,7 @@ function fakeSource(
   id: string,
   origin: string,
   mirrors: string[],
+  now: () => number,
 ): TelemetrySource & { legs: FakeLegs } {
   return {
     id,
@@ -62,7 +98,7 @@ function fakeSource(
     packetsOut: 0,
     bytesOut: 0,
     info: { tracks: [{ clockRate: 90000 }] },
-    legs: new FakeLegs(),
+    legs: new FakeLegs(now),
   };
 }
 
@@ -82,13 +118,15 @@ function engine(rules: RuleConfig[] = []) {
     now += ms;
     t.tick();
   };
-  return { t, log, sources, step, stop: () => t.stop() };
+  const source = (id: string, origin: string, mirrors: string[]) =>
+    fakeSource(id, origin, mirrors, () => now);
+  return { t, log, sources, step, source, stop: () => t.stop() };
 }
 
 describe('telemetry engine', () => {
   it('default rule: opens the mirror, fails over once the mirror leg is clean, then clears', () => {
     const e = engine();
-    const src = fakeSource('cam', 'rtsp://origin:554/x', ['rtsp://mirror:554/x']);
+    const src = e.source('cam', 'rtsp://origin:554/x', ['rtsp://mirror:554/x']);
     src.legs.legs = [
       snap({ id: 'cam-leg1', url: 'rtsp://origin:554/x', lossPct: 40, clock: true }),
     ];
@@ -131,7 +169,7 @@ describe('telemetry engine', () => {
 
   it('the default rule stays quiet for a source without a mirror', () => {
     const e = engine();
-    const src = fakeSource('solo', 'rtsp://origin:554/x', []);
+    const src = e.source('solo', 'rtsp://origin:554/x', []);
     src.legs.legs = [snap({ id: 'solo-leg1', url: 'rtsp://origin:554/x', lossPct: 40 })];
     e.sources.push(src);
     e.step();
@@ -164,7 +202,7 @@ describe('telemetry engine', () => {
 
   it('open-legs: legs up to the rule count, one at a time with a cooldown', () => {
     const e = engine([{ name: 'more', match: { path: 'cam*' }, action: 'open-legs', legs: 3 }]);
-    const src = fakeSource('cam9', 'rtsp://origin:554/x', []);
+    const src = e.source('cam9', 'rtsp://origin:554/x', []);
     src.legs.legs = [snap({ id: 'cam9-leg1', url: 'rtsp://origin:554/x', lossPct: 5 })];
     e.sources.push(src);
     e.step();
