@@ -67,6 +67,8 @@ export const RUNTIME_CODES = [
   'STOPPING',
   /** An operation that the object's state does not allow (a bug or a raced request). */
   'INVALID_STATE',
+  /** A rule forbids opening an upstream session for this content, and no recording has it. */
+  'UPSTREAM_NOT_ALLOWED',
 ] as const;
 
 export type ProtocolCode = (typeof PROTOCOL_CODES)[number];
@@ -174,6 +176,7 @@ export const RTSP_STATUS: Readonly<Record<ErrorCode, number>> = {
   PORT_ALLOC: 503,
   STOPPING: 503,
   INVALID_STATE: 455,
+  UPSTREAM_NOT_ALLOWED: 503,
 };
 
 /** What a viewer is answered for `err` (any thrown value: a non-seamd error is a 502). */

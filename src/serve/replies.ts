@@ -3,7 +3,7 @@
  * answers for players, and the log line saying who failed (the origin, a policy, seamd itself).
  */
 import type { Logger } from 'pino';
-import { UpstreamError, isSeamdError, viewerStatusOf } from '../errors.js';
+import { RuntimeError, UpstreamError, isSeamdError, viewerStatusOf } from '../errors.js';
 import { logEvent } from '../events.js';
 import type { Reply, ViewerConnection } from './connection.js';
 
@@ -14,15 +14,10 @@ export function fail(status: number, reason?: string): Reply {
 
 /**
  * The source refused a telemetry policy's "no upstream session" and there is no recording: not
- * an origin failure. Recognised by its message until the source layer gives it a code of its own.
+ * an origin failure.
  */
 function isPolicyRefusal(err: unknown): boolean {
-  return (
-    err instanceof UpstreamError &&
-    err.code === 'UPSTREAM_STATUS' &&
-    err.status === 503 &&
-    err.message.startsWith('no upstream session allowed')
-  );
+  return err instanceof RuntimeError && err.code === 'UPSTREAM_NOT_ALLOWED';
 }
 
 /** What the player reads in X-Seamd-Reason for an origin failure answered with `status`. */

@@ -5,7 +5,7 @@
  * legs once the merged stream has been healthy long enough. Emits canonical packets and the
  * RTCP viewers need (sender reports mapped into canonical space, one BYE per track).
  */
-import { RuntimeError } from '../errors.js';
+import { UpstreamError } from '../errors.js';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -163,7 +163,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
    */
   async setup(): Promise<void> {
     const p = this.entries.primary;
-    if (!p) throw new RuntimeError('INVALID_STATE', 'no upstream leg');
+    if (!p) throw new UpstreamError('UPSTREAM_CLOSED', 'no upstream leg');
     await p.leg.setup();
     const extra = Math.max(0, this.opts.seam.minLegs - 1);
     await Promise.all(
@@ -181,7 +181,7 @@ export class LegSet extends EventEmitter<LegSetEvents> {
   /** PLAY every leg (on-demand: all with the same Range, so they stay on one timeline). */
   async play(range: string | undefined, live: boolean): Promise<CanonicalStart> {
     const lead = this.entries.primary;
-    if (!lead) throw new RuntimeError('INVALID_STATE', 'no upstream leg');
+    if (!lead) throw new UpstreamError('UPSTREAM_CLOSED', 'no upstream leg');
     this.mode = 'playing';
     this.live = live;
     this.rtcp.reset();

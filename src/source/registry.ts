@@ -10,7 +10,7 @@ import type { SeamConfig } from '../seam/config.js';
 import type { LossModel } from '../seam/loss-model.js';
 import type { Leg } from '../upstream/leg.js';
 import { sourceKey } from '../upstream/url.js';
-import { isOriginUnavailable, RuntimeError, UpstreamError } from '../errors.js';
+import { isOriginUnavailable, RuntimeError } from '../errors.js';
 import type { MediaSource } from './media-source.js';
 import { Source } from './source.js';
 import { logEvent } from '../events.js';
@@ -84,10 +84,9 @@ export class SourceRegistry {
       policy.allowed ? undefined : { kind: 'policy', why: policy.why },
     );
     if (!cached && !policy.allowed) {
-      throw new UpstreamError(
-        'UPSTREAM_STATUS',
+      throw new RuntimeError(
+        'UPSTREAM_NOT_ALLOWED',
         `no upstream session allowed (${policy.why}) and no recording of ${req.origin}`,
-        { status: 503 },
       );
     }
     if (cached) return this.adopt(cached);

@@ -340,10 +340,9 @@ describe('DESCRIBE failures that are not the origin failing', () => {
   }
 
   it('a telemetry refusal is 503 and logged as upstream.refused, not as an origin error', async () => {
-    const refusal = new UpstreamError(
-      'UPSTREAM_STATUS',
+    const refusal = new RuntimeError(
+      'UPSTREAM_NOT_ALLOWED',
       'no upstream session allowed (rule lossy) and no recording of rtsp://origin.test/cam',
-      { status: 503 },
     );
     const r = describeRig(() => Promise.reject(refusal));
     const reply = await send(r, 'DESCRIBE');

@@ -323,18 +323,23 @@ describe('LegSet: the loss policy (clock and ticks faked)', () => {
     await h.set.close();
   });
 
-  it('closes the extra leg once the merged stream stayed healthy for holdSec', async () => {
-    const h = setup({ seam: { ...lossy, minLegs: 1, alignRun: 4 } });
+  const why = { rule: 'r1', lossPct: 9, threshold: 5 };
+
+  it('a telemetry intent opens a leg; once the intent is gone and the stream healthy for holdSec it closes', async () => {
+    const h = setup({ seam: { ...lossy, minLegs: 1, alignRun: 4 }, urls: [FAKE_URL, MIRROR] });
     await h.set.setup();
     await h.set.play(undefined, true);
-    h.set.openLegTo(MIRROR, { reason: 'rule', rule: 'r1', lossPct: 9, threshold: 5 });
+    const decided = h.set.express([{ kind: 'open-to', urls: [MIRROR], why }]);
+    expect(decided.map((d) => d.action)).toEqual(['open']);
     expect(h.set.openingCount).toBe(1);
     await vi.advanceTimersByTimeAsync(0);
     expect(h.set.legCount).toBe(2);
+    expect(h.made.map((l) => l.url)).toEqual([MIRROR]);
+    h.set.express([]);
     await stream(() => [h.primary, ...h.made], 0, 4);
     expect(h.made[0]?.calls).toContain('teardown');
     expect(h.set.legCount).toBe(1);
-    expect(h.mem.events('leg.open')[1]).toMatchObject({ reason: 'rule', rule: 'r1' });
+    expect(h.mem.events('leg.open')[1]).toMatchObject({ rule: 'r1' });
     expect(h.mem.events('leg.close')).toMatchObject([
       { leg: 'src-leg2', reason: 'healthy', url: MIRROR },
     ]);
@@ -458,22 +463,6 @@ describe('LegSet: RTCP and telemetry controls', () => {
       ssrc: h.primary.ssrc,
       rtpTimestamp: h.primary.tsOf(0, 2),
     });
-    await h.set.close();
-  });
-
-  it('closeLegById closes any leg but the last', async () => {
-    const h = setup({ seam: { minLegs: 2 } });
-    await h.set.setup();
-    await h.set.play(undefined, true);
-    await settle();
-    expect(h.set.closeLegById('nope', 'x')).toBe(false);
-    expect(h.set.closeLegById('src-leg1', 'telemetry')).toBe(true);
-    expect(h.primary.calls).toContain('teardown');
-    expect(h.set.closeLegById('src-leg2', 'telemetry')).toBe(false);
-    expect(h.set.legCount).toBe(1);
-    // The remaining leg is now the clock leg.
-    expect(h.set.legSnapshots()).toMatchObject([{ id: 'src-leg2', clock: true }]);
-    expect(h.closed).toEqual([]);
     await h.set.close();
   });
 });

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { UpstreamError } from '../../../src/errors.js';
+import { RuntimeError, UpstreamError, viewerStatusOf } from '../../../src/errors.js';
 import type { MediaSource } from '../../../src/source/media-source.js';
 import { SourceRegistry, type SourceRequest } from '../../../src/source/registry.js';
 
@@ -66,8 +66,9 @@ describe('SourceRegistry: upstream refused by telemetry', () => {
     const err = await registry({ allowed: false, recording: undefined, asked, legs })
       .acquire(req)
       .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(UpstreamError);
-    expect((err as UpstreamError).status).toBe(503);
+    expect(err).toBeInstanceOf(RuntimeError);
+    expect((err as RuntimeError).code).toBe('UPSTREAM_NOT_ALLOWED');
+    expect(viewerStatusOf(err)).toBe(503);
     expect((err as Error).message).toContain('rule x');
     expect(legs).toEqual([]);
   });
