@@ -5,6 +5,7 @@
  * worded by config.ts, which also adds the file name, key path and line.
  */
 import { z } from 'zod';
+import type { Credentials } from '../upstream/url.js';
 import { pathSeam, seamFields, seamProblems, seamShape, type SeamConfig } from '../seam/config.js';
 import { parseAllowEntry, type AllowEntry } from '../serve/allowlist.js';
 import { parseSelfName, type SelfName } from '../serve/self.js';
@@ -49,10 +50,7 @@ export interface PathConfig {
   readonly seam: SeamConfig;
 }
 
-export interface Credentials {
-  readonly username: string;
-  readonly password: string;
-}
+export type { Credentials } from '../upstream/url.js';
 
 export interface Config {
   readonly listen: {

@@ -30,7 +30,8 @@
  * The packet written is the leg's packet with the canonical sequence number, timestamp and SSRC
  * (the SSRC of the stored packets) put in; payload, marker and payload type are the origin's.
  */
-import { rtpPayloadHash, rtpPayloadEnd } from '../seam/payload-hash.js';
+import { rtpPayloadHash } from '../seam/payload-hash.js';
+import { rtpPayloadEnd } from '../protocol/rtp/rtp.js';
 import { tsSlackFor } from '../seam/aligner.js';
 import { SeqExtender, tsAdd, tsDelta } from '../protocol/rtp/seq.js';
 import {

@@ -8,7 +8,7 @@ import { END_SLACK_SEC, HEAD_SLACK_SEC } from '../store/completeness.js';
 import { tsDelta } from '../protocol/rtp/seq.js';
 import { parseSdp } from '../protocol/sdp/sdp.js';
 import { payloadEquals, TrackMatcher, type RefPacket } from './matcher.js';
-import { keyframeCodec, startsKeyframe, type KeyframeCodec } from './keyframes.js';
+import { keyframeCodec, startsKeyframe, type KeyframeCodec } from '../protocol/rtp/keyframe.js';
 import { rangeFor, type RepairSpan, type TrackGap } from './spans.js';
 
 /**

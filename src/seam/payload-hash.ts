@@ -9,7 +9,7 @@
  * The hash only has to be good, not perfect: a collision alone never aligns a leg, because
  * alignment needs a run of consecutive packets that all match at one offset (aligner.ts).
  */
-import { rtpPayloadOffset } from '../protocol/rtp/rtp.js';
+import { rtpPayloadEnd, rtpPayloadOffset } from '../protocol/rtp/rtp.js';
 
 /** Bytes hashed from the head and the tail of a long payload (see payloadHash). */
 export const HASH_HEAD_BYTES = 128;
@@ -74,11 +74,6 @@ function hashRange(buf: Buffer, start: number, end: number, seed: number): numbe
 export function rtpPayloadHash(packet: Buffer): number | undefined {
   const start = rtpPayloadOffset(packet);
   return start < 0 ? undefined : payloadHash(packet, start, rtpPayloadEnd(packet));
-}
-
-/** End of the payload (before padding) of a packet rtpPayloadOffset accepted. */
-export function rtpPayloadEnd(packet: Buffer): number {
-  return (packet[0] ?? 0) & 0x20 ? packet.length - (packet[packet.length - 1] ?? 0) : packet.length;
 }
 
 /**

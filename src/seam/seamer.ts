@@ -29,7 +29,13 @@
  * (see aligner.ts) is undone.
  */
 import { RuntimeError } from '../errors.js';
-import { rtpPayloadOffset, rtpSeq, rtpSsrc, rtpTimestamp } from '../protocol/rtp/rtp.js';
+import {
+  rtpPayloadEnd,
+  rtpPayloadOffset,
+  rtpSeq,
+  rtpSsrc,
+  rtpTimestamp,
+} from '../protocol/rtp/rtp.js';
 import {
   DUPLICATE_HELD,
   HELD,
@@ -39,7 +45,7 @@ import {
   type AlignResult,
 } from './aligner.js';
 import { MappingGuard } from './guard.js';
-import { payloadHash, rtpPayloadEnd } from './payload-hash.js';
+import { payloadHash } from './payload-hash.js';
 import {
   ALIGNED,
   FAILED,

@@ -5,9 +5,10 @@
  */
 import { UpstreamError } from '../errors.js';
 
+/** A user name and password for an origin (from its URL or `upstream.credentials`). */
 export interface Credentials {
-  username: string;
-  password: string;
+  readonly username: string;
+  readonly password: string;
 }
 
 export interface OriginUrl {

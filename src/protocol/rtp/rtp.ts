@@ -200,6 +200,10 @@ export function rtpPayloadOffset(buf: Buffer): number {
   return start < 0 ? -1 : start;
 }
 
+/** End of the payload (before padding) of a packet rtpPayloadOffset accepted. */
+export function rtpPayloadEnd(packet: Buffer): number {
+  return (packet[0] ?? 0) & 0x20 ? packet.length - (packet[packet.length - 1] ?? 0) : packet.length;
+}
 /** RTCP vs RTP on a muxed channel (RFC 5761 section 4: second byte 192..223 is RTCP). */
 export function looksLikeRtcp(buf: Buffer): boolean {
   const b1 = buf[1];
