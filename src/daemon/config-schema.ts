@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { Credentials } from '../upstream/url.js';
+import type { FrontLimits } from '../serve/front.js';
 import { pathSeam, seamFields, seamProblems, seamShape, type SeamConfig } from '../seam/config.js';
 import { parseAllowEntry, type AllowEntry } from '../serve/allowlist.js';
 import { parseSelfName, type SelfName } from '../serve/self.js';
@@ -83,14 +84,7 @@ export interface Config {
     /** Lower-cased `host` or `host:port` → credentials, used when a URL carries none. */
     readonly credentials: Readonly<Record<string, Credentials>>;
   };
-  readonly limits: {
-    readonly maxConnections: number;
-    readonly maxConnectionsPerAddress: number;
-    readonly sessionTimeoutSec: number;
-    readonly maxRequestBytes: number;
-    readonly requestTimeoutSec: number;
-    readonly idleTimeoutSec: number;
-  };
+  readonly limits: FrontLimits;
   readonly seam: SeamConfig;
   /** Viewer reports, aggregation windows, metric label bounds (src/telemetry/). */
   readonly telemetry: TelemetryConfig;

@@ -30,11 +30,8 @@ import type { ViewerSession } from './viewer.js';
 /** How often sessions are checked for expiry. */
 const EXPIRY_CHECK_MS = 1000;
 
-export interface FrontOptions {
-  readonly log: Logger;
-  readonly registry: SourceRegistry;
-  readonly rtsp: { host: string; port: number };
-  readonly rtp: { host: string; port: number };
+/** The `limits:` config section: what the front end allows players. */
+export interface FrontLimits {
   readonly maxConnections: number;
   readonly maxConnectionsPerAddress: number;
   readonly sessionTimeoutSec: number;
@@ -43,6 +40,13 @@ export interface FrontOptions {
   readonly requestTimeoutSec: number;
   /** A connection with no session and nothing in progress is closed after this. */
   readonly idleTimeoutSec: number;
+}
+
+export interface FrontOptions extends FrontLimits {
+  readonly log: Logger;
+  readonly registry: SourceRegistry;
+  readonly rtsp: { host: string; port: number };
+  readonly rtp: { host: string; port: number };
   readonly serverHeader: string;
   resolveContext: ResolveContext;
   /** Time for connection timeouts, session activity and expiry (tests inject a fake clock). */
