@@ -1,5 +1,5 @@
 /**
- * Which upstream hosts a transparent Request-URI may name (DESIGN decision 7: never an open
+ * Which upstream hosts a transparent Request-URI may name (seamd is never an open
  * proxy). Pure code: no DNS here; callers pass what DNS resolved, if anything.
  *
  * Entries:

@@ -1,5 +1,5 @@
 /**
- * Serving file-backed content from its recording (issue 4): before a viewer's request opens an
+ * Serving file-backed content from its recording: before a viewer's request opens an
  * upstream session, look for a finished recording of the same origin URL that holds at least
  * `serve.minCompleteness` percent. With `recordings.revalidate`, the origin is asked for its
  * SDP first (DESCRIBE only, no session) to make sure the content is unchanged: a different SDP

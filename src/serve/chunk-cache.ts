@@ -1,5 +1,5 @@
 /**
- * Packets of recordings in chunks shared by every playout (issue 4 benchmark finding: each
+ * Packets of recordings in chunks shared by every playout (a benchmark finding: each
  * viewer reading and CRC-checking its own copy cost as much CPU as sending). A chunk is
  * CHUNK_PACKETS consecutive exts of one track, read and checked once, then kept in a
  * least-recently-used map bounded in bytes. Viewers that play the same part of a recording at

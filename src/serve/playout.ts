@@ -1,5 +1,5 @@
 /**
- * Playout: one viewer's playback of a recording, with no upstream session (issue 4). Packets are
+ * Playout: one viewer's playback of a recording, with no upstream session. Packets are
  * sent as stored (canonical SSRC/seq/timestamps), paced by their media time so every track stays
  * on one clock; a Range seeks (playout-seek.ts), PAUSE stops the clock and a PLAY without Range
  * resumes where it stopped. Sender reports go out every second (players sync tracks with them),

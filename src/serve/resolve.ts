@@ -1,5 +1,5 @@
 /**
- * Which origin a viewer's Request-URI names (DESIGN decision 7: never an open proxy).
+ * Which origin a viewer's Request-URI names (seamd is never an open proxy).
  *
  * 1. The URI names seamd itself (see `self.ts`): the first path segment must be a configured
  *    path name → `paths.<name>.origin` (a `/trackID=N` suffix stays with the viewer's URL);
