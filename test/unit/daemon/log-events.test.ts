@@ -33,6 +33,15 @@ describe('log events', () => {
     expect(used.has('viewer.timeout')).toBe(true);
   });
 
+  it('every line is logged through logEvent (typed event names and id fields), none by hand', () => {
+    const byHand: string[] = [];
+    for (const file of sources(join(ROOT, 'src'))) {
+      const text = readFileSync(file, 'utf8');
+      if (/\.(trace|debug|info|warn|error|fatal)\(\s*\{\s*event:/.test(text)) byHand.push(file);
+    }
+    expect(byHand).toEqual([]);
+  });
+
   it('every event the code logs is documented in LOG_EVENTS', () => {
     const undocumented = [...used].filter((e) => !(e in LOG_EVENTS));
     expect(undocumented).toEqual([]);
