@@ -225,7 +225,11 @@ export class FrontEnd implements FrontState {
   async resolve(uri: string, conn: ViewerConnection): Promise<Resolution> {
     const ctx: ResolveContext = {
       ...this.opts.resolveContext,
-      selfHosts: this.opts.resolveContext.selfHosts.merge(this.selfHosts),
+      // The configured names and what the listener learnt (its addresses), without copying either.
+      selfHosts: {
+        has: (host, port) =>
+          this.opts.resolveContext.selfHosts.has(host, port) || this.selfHosts.has(host, port),
+      },
     };
     let result = resolveTarget(uri, ctx);
     const url = parseRtspUrl(uri);

@@ -13,7 +13,7 @@
  */
 import type { Allowlist } from './allowlist.js';
 import type { SeamConfig } from '../seam/config.js';
-import type { SelfHosts } from './self.js';
+import type { SelfCheck } from './self.js';
 
 export interface PathTarget {
   readonly name: string;
@@ -27,7 +27,7 @@ export interface ResolveContext {
   readonly paths: ReadonlyMap<string, PathTarget>;
   readonly allow: Allowlist;
   /** Hosts that mean seamd itself: only URIs naming one of these use the path map. */
-  readonly selfHosts: SelfHosts;
+  readonly selfHosts: SelfCheck;
   /** Upstream transport for transparent targets (`upstream.transport`). */
   readonly defaultTransport: 'udp' | 'tcp' | 'auto';
   /** Seaming settings for transparent targets (the global `seam` section). */

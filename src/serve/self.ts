@@ -36,7 +36,12 @@ export function parseSelfName(text: string): SelfName | undefined {
   return { host, port };
 }
 
-export class SelfHosts {
+/** What resolving needs to know: does this host at this port name seamd? */
+export interface SelfCheck {
+  has(host: string, port: number): boolean;
+}
+
+export class SelfHosts implements SelfCheck {
   private readonly anyPort = new Set<string>();
   private readonly withPort = new Set<string>();
 
@@ -51,15 +56,6 @@ export class SelfHosts {
     if (port === undefined) this.anyPort.add(h);
     else this.withPort.add(`${h} ${port}`);
     return this;
-  }
-
-  merge(other: SelfHosts): SelfHosts {
-    const out = new SelfHosts();
-    for (const s of [this, other]) {
-      for (const h of s.anyPort) out.anyPort.add(h);
-      for (const k of s.withPort) out.withPort.add(k);
-    }
-    return out;
   }
 
   /** Whether `host` (a URL host, brackets allowed) at `port` is seamd. */

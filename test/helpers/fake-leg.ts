@@ -4,7 +4,7 @@
  * DESCRIBE / SETUP / PLAY answer and pushes RTP and RTCP as the origin would send them.
  */
 import { EventEmitter } from 'node:events';
-import type { SeamConfig } from '../../src/seam/config.js';
+import { SEAM_DEFAULTS, type SeamConfig } from '../../src/seam/config.js';
 import { parseSdp, type SdpInfo } from '../../src/protocol/sdp/sdp.js';
 import type {
   DescribeResult,
@@ -45,19 +45,7 @@ export function fakeInfo(sdpText: string, url = FAKE_URL): SdpInfo {
 
 /** The seam config defaults (config/default.yaml), with overrides. */
 export function seamConfig(over: Partial<SeamConfig> = {}): SeamConfig {
-  return {
-    minLegs: 1,
-    maxLegs: 3,
-    openLossPct: 2,
-    closeLossPct: 0.5,
-    holdSec: 30,
-    openCooldownSec: 5,
-    windowSec: 5,
-    reorderWindowMs: 0,
-    alignRun: 8,
-    gapTimeoutMs: 1000,
-    ...over,
-  };
+  return { ...SEAM_DEFAULTS, ...over };
 }
 
 export interface FakeLegScript {
