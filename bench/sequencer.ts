@@ -13,9 +13,19 @@
  * packets and writes the packet's seq, timestamp and SSRC (its own bases) before pushing, since
  * the seamer rewrites the first copy of each packet in place.
  *
- * Run: node --import tsx bench/sequencer.ts [--packets 100000] [--loss 5] [--reps 5] [--help]
+ * `--compare <dir>`: a second checkout (e.g. an older commit, extracted with
+ * `git archive <commit> package.json tsconfig.json src | tar -x -C <dir>`) whose
+ * `src/seam/seamer.ts` runs the same passes, alternating with this tree's rep by rep (the order
+ * flipped every rep), so that both share the machine's noise. Each gets its own copy of the
+ * driver loops (bench/lib/seamer-pass.ts).
+ *
+ * Run: node --import tsx bench/sequencer.ts [--packets 100000] [--loss 5] [--reps 5]
+ *      [--compare /tmp/old] [--help]
  */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import {
   rtpSeq,
   serializeRtp,
@@ -23,7 +33,8 @@ import {
   setRtpSsrc,
   setRtpTimestamp,
 } from '../src/protocol/rtp/rtp.js';
-import { Seamer, type SeamEvent } from '../src/seam/seamer.js';
+import { Seamer } from '../src/seam/seamer.js';
+import type { PassInput, SeamerLike } from './lib/seamer-pass.js';
 import {
   fixed,
   machineInfo,
@@ -37,7 +48,16 @@ import {
 
 const opts = parseArgs(
   process.argv.slice(2),
-  { packets: 100000, legs: 3, loss: 5, payload: 1200, pool: 2048, reps: 5, seed: 1 },
+  {
+    packets: 100000,
+    legs: 3,
+    loss: 5,
+    payload: 1200,
+    pool: 2048,
+    reps: 5,
+    seed: 1,
+    compare: '',
+  },
   'sequencer: Seamer.push throughput and first-arrival delay vs a floor loop (same run)',
   {
     packets: 'distinct packets in the stream (each leg delivers each with 1 - loss)',
@@ -47,6 +67,7 @@ const opts = parseArgs(
     pool: 'distinct payloads per leg (cycled)',
     reps: 'repetitions (median reported)',
     seed: 'PRNG seed',
+    compare: 'another src tree (its seam/seamer.ts) to run alternately with this one',
   },
 );
 
@@ -127,23 +148,30 @@ function prepare(k: number, i: number): Buffer {
   return p;
 }
 
-function newSeamer(): Seamer {
-  const s = new Seamer({ tracks: 1, clockRates: [90000] });
-  for (const l of legs) s.addLeg(l.name);
-  return s;
+type SeamerClass = new (opts: { tracks: number; clockRates: number[] }) => SeamerLike;
+type Driver = typeof import('./lib/seamer-pass.js');
+
+interface Impl {
+  name: string;
+  input: PassInput;
+  driver: Driver;
 }
 
-/** One pass over all arrivals; returns packets output. The clock advances 1 ms per packet. */
-function passSeamer(): number {
-  const s = newSeamer();
-  const names = legs.map((l) => l.name);
-  let out = 0;
-  for (let a = 0; a < arrivals; a++) {
-    const k = arrLeg[a] as number;
-    const i = arrIdx[a] as number;
-    const evs = s.push(names[k] as string, 0, prepare(k, i), i);
-    for (let e = 0; e < evs.length; e++) if ((evs[e] as SeamEvent).kind === 'packet') out++;
-  }
+/** The driver loops, a module instance of their own per implementation (see seamer-pass.ts). */
+async function loadImpl(name: string, Cls: SeamerClass, k: number): Promise<Impl> {
+  const url = new URL(`./lib/seamer-pass.ts?impl=${k}`, import.meta.url).href;
+  const driver = (await import(url)) as Driver;
+  const legNames = legs.map((l) => l.name);
+  const make = (): SeamerLike => {
+    const s = new Cls({ tracks: 1, clockRates: [90000] });
+    for (const n of legNames) s.addLeg(n);
+    return s;
+  };
+  return { name, driver, input: { make, legNames, arrLeg, arrIdx, prepare } };
+}
+
+function passSeamer(impl: Impl): number {
+  const out = impl.driver.passSeamer(impl.input);
   sink += out;
   return out;
 }
@@ -170,88 +198,149 @@ function percentile(sortedNs: Float64Array, p: number): number {
   return Number(sortedNs[i]);
 }
 
+interface Dist {
+  median: number;
+  p99: number;
+  n: number;
+}
+
 /** Per-call wall time of push, split by what the call did. */
-function latency(): {
-  firstUs: { median: number; p99: number; n: number };
-  dupUs: { median: number; p99: number; n: number };
-  timerUs: { median: number; p99: number };
-} {
-  const s = newSeamer();
-  const names = legs.map((l) => l.name);
-  const first = new Float64Array(arrivals);
-  const dup = new Float64Array(arrivals);
-  let nf = 0;
-  let nd = 0;
-  for (let a = 0; a < arrivals; a++) {
-    const k = arrLeg[a] as number;
-    const i = arrIdx[a] as number;
-    const p = prepare(k, i);
-    const t0 = process.hrtime.bigint();
-    const evs = s.push(names[k] as string, 0, p, i);
-    const t1 = process.hrtime.bigint();
-    const ns = Number(t1 - t0);
-    if (evs.length > 0 && evs[0]?.kind === 'packet') first[nf++] = ns;
-    else dup[nd++] = ns;
-  }
+function latency(impl: Impl): { firstUs: Dist; dupUs: Dist } {
+  const t = impl.driver.pushTimes(impl.input);
+  return { firstUs: stats(t.first), dupUs: stats(t.dup) };
+}
+
+function stats(xs: Float64Array): Dist {
+  const v = xs.slice().sort();
+  return { median: percentile(v, 50) / 1000, p99: percentile(v, 99) / 1000, n: v.length };
+}
+
+/** The timer's own cost: two hrtime calls with nothing between. */
+function timerCost(): Dist {
   const timer = new Float64Array(50000);
   for (let n = 0; n < timer.length; n++) {
     const t0 = process.hrtime.bigint();
     timer[n] = Number(process.hrtime.bigint() - t0);
   }
-  const stats = (xs: Float64Array): { median: number; p99: number; n: number } => {
-    const v = xs.slice().sort();
-    return { median: percentile(v, 50) / 1000, p99: percentile(v, 99) / 1000, n: v.length };
-  };
-  const t = stats(timer);
+  return stats(timer);
+}
+
+/** Medians over passes of each pass's median and p99. */
+function medianDist(ds: Dist[]): Dist {
   return {
-    firstUs: stats(first.subarray(0, nf)),
-    dupUs: stats(dup.subarray(0, nd)),
-    timerUs: { median: t.median, p99: t.p99 },
+    median: median(ds.map((d) => d.median)),
+    p99: median(ds.map((d) => d.p99)),
+    n: ds[0]?.n ?? 0,
   };
 }
 
-function main(): void {
+async function loadCompare(dir: string): Promise<Impl> {
+  // Without the package.json ("type": "module") beside src/, tsx compiles the tree as CommonJS,
+  // whose cross-module calls are slower: the comparison would be unfair.
+  const pkg = JSON.parse(
+    await readFile(resolve(dir, 'package.json'), 'utf8').catch(() => '{}'),
+  ) as { type?: string };
+  if (pkg.type !== 'module') {
+    process.stderr.write(
+      `--compare ${dir}: expected a package.json with "type": "module" and src/ there ` +
+        `(git archive <commit> package.json tsconfig.json src | tar -x -C ${dir})\n`,
+    );
+    process.exit(2);
+  }
+  const url = pathToFileURL(resolve(dir, 'src', 'seam', 'seamer.ts')).href;
+  const mod = (await import(url)) as { Seamer: SeamerClass };
+  return loadImpl(`compare: ${dir}`, mod.Seamer, 1);
+}
+
+interface ImplResult {
+  name: string;
+  pushesPerSec: number;
+  outputsPerSec: number;
+  nsPerPush: number;
+  xFloor: number;
+  spreadPct: number;
+  /** Per rep, this implementation's CPU time over the first one's (same rep): median, min, max. */
+  vsFirst: { median: number; min: number; max: number };
+  outputs: number;
+  firstArrival: Dist;
+  duplicate: Dist;
+}
+
+async function main(): Promise<void> {
   const machine = machineInfo();
+  const impls: Impl[] = [await loadImpl('this tree', Seamer, 0)];
+  if (opts.compare !== '') impls.push(await loadCompare(opts.compare));
   process.stdout.write(
     `sequencer: node ${machine.node}, ${machine.cpus} CPU (${machine.cpu}), load ` +
       `${machine.load.join(' ')}\n  ${opts.legs} legs x ${si(opts.packets)} packets of ` +
       `${opts.payload} B payload, ${opts.loss}% independent loss each → ${si(arrivals)} pushes ` +
-      `per pass; ${opts.reps} reps\n`,
+      `per pass; ${opts.reps} reps${impls.length > 1 ? ', implementations alternating' : ''}\n`,
   );
-  // Warm-up: reach optimized code in both loops.
-  passSeamer();
+  // Warm-up: reach optimized code in every loop.
+  for (const impl of impls) passSeamer(impl);
   passFloor();
-  const seamerSec: number[] = [];
+  const sec = impls.map((): number[] => []);
+  const outs = impls.map(() => 0);
   const floorSec: number[] = [];
-  let outputs = 0;
   for (let r = 0; r < opts.reps; r++) {
-    const a = cpuTime(passSeamer);
-    seamerSec.push(a.sec);
-    outputs = a.out;
+    // Odd reps run the implementations in reverse order: neither always goes first.
+    const order = impls.map((_, k) => k);
+    if (r % 2 === 1) order.reverse();
+    for (const k of order) {
+      const a = cpuTime(() => passSeamer(impls[k] as Impl));
+      sec[k]?.push(a.sec);
+      outs[k] = a.out;
+    }
     floorSec.push(cpuTime(passFloor).sec);
   }
   const t0 = performance.now();
-  const lat = latency();
+  const lats = impls.map((): Array<{ firstUs: Dist; dupUs: Dist }> => []);
+  for (let r = 0; r < Math.max(1, Math.ceil(opts.reps / 2)); r++) {
+    const order = impls.map((_, k) => k);
+    if (r % 2 === 1) order.reverse();
+    for (const k of order) lats[k]?.push(latency(impls[k] as Impl));
+  }
+  const timer = timerCost();
   const latWallMs = performance.now() - t0;
 
-  const pushPerSec = arrivals / median(seamerSec);
-  const outPerSec = outputs / median(seamerSec);
   const floorPerSec = arrivals / median(floorSec);
-  const nsPerPush = 1e9 / pushPerSec;
   const nsFloor = 1e9 / floorPerSec;
+  const results: ImplResult[] = impls.map((impl, k) => {
+    const s = sec[k] ?? [];
+    const l = lats[k] ?? [];
+    const pushesPerSec = arrivals / median(s);
+    const ratios = s.map((x, r) => x / (sec[0]?.[r] ?? NaN));
+    return {
+      name: impl.name,
+      pushesPerSec,
+      outputsPerSec: (outs[k] ?? 0) / median(s),
+      nsPerPush: 1e9 / pushesPerSec,
+      xFloor: floorPerSec / pushesPerSec,
+      spreadPct: spreadPct(s),
+      vsFirst: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) },
+      outputs: outs[k] ?? 0,
+      firstArrival: medianDist(l.map((x) => x.firstUs)),
+      duplicate: medianDist(l.map((x) => x.dupUs)),
+    };
+  });
+  const label = (r: ImplResult): string =>
+    impls.length > 1 ? `Seamer.push, ${r.name}` : 'Seamer.push, 3 aligned legs';
   process.stdout.write('\nThroughput (per CPU-second of this process)\n');
   process.stdout.write(
     `${table(
-      ['case', 'pushes/s', 'outputs/s', 'ns/push', 'x floor', 'spread'],
+      ['case', 'pushes/s', 'outputs/s', 'ns/push', 'x floor', 'spread', 'time vs 1st row'],
       [
-        [
-          'Seamer.push, 3 aligned legs',
-          si(pushPerSec),
-          si(outPerSec),
-          fixed(nsPerPush, 0),
-          fixed(floorPerSec / pushPerSec, 1),
-          `${fixed(spreadPct(seamerSec), 0)}%`,
-        ],
+        ...results.map((r, k) => [
+          label(r),
+          si(r.pushesPerSec),
+          si(r.outputsPerSec),
+          fixed(r.nsPerPush, 0),
+          fixed(r.xFloor, 1),
+          `${fixed(r.spreadPct, 0)}%`,
+          k === 0
+            ? '-'
+            : `${fixed(r.vsFirst.median, 2)} (${fixed(r.vsFirst.min, 2)}-${fixed(r.vsFirst.max, 2)})`,
+        ]),
         [
           'floor: prepare + read seq',
           si(floorPerSec),
@@ -259,34 +348,41 @@ function main(): void {
           fixed(nsFloor, 0),
           '1.0',
           `${fixed(spreadPct(floorSec), 0)}%`,
+          '-',
         ],
       ],
     )}\n`,
   );
+  for (const r of results) {
+    process.stdout.write(
+      `  ${impls.length > 1 ? `${r.name}: ` : ''}output ${si(r.outputs)} of ${si(opts.packets)} ` +
+        `packets (union of the legs); ${fixed(arrivals / r.outputs, 2)} pushes per output\n`,
+    );
+  }
   process.stdout.write(
-    `  output ${si(outputs)} of ${si(opts.packets)} packets (union of the legs); ` +
-      `${fixed(arrivals / outputs, 2)} pushes per output\n`,
+    '\nDelay added per push call (wall clock, process.hrtime.bigint around the call; ' +
+      'median over passes)\n',
   );
-  process.stdout.write(
-    '\nDelay added per push call (wall clock, process.hrtime.bigint around the call)\n',
-  );
+  const tag = (r: ImplResult): string => (impls.length > 1 ? ` (${r.name})` : '');
   process.stdout.write(
     `${table(
       ['push that…', 'median µs', 'p99 µs', 'samples'],
       [
-        [
-          'outputs a packet (first arrival)',
-          fixed(lat.firstUs.median, 2),
-          fixed(lat.firstUs.p99, 2),
-          si(lat.firstUs.n),
-        ],
-        ['is a duplicate', fixed(lat.dupUs.median, 2), fixed(lat.dupUs.p99, 2), si(lat.dupUs.n)],
-        [
-          'timer alone (two hrtime calls)',
-          fixed(lat.timerUs.median, 2),
-          fixed(lat.timerUs.p99, 2),
-          '50k',
-        ],
+        ...results.flatMap((r) => [
+          [
+            `outputs a packet (first arrival)${tag(r)}`,
+            fixed(r.firstArrival.median, 2),
+            fixed(r.firstArrival.p99, 2),
+            si(r.firstArrival.n),
+          ],
+          [
+            `is a duplicate${tag(r)}`,
+            fixed(r.duplicate.median, 2),
+            fixed(r.duplicate.p99, 2),
+            si(r.duplicate.n),
+          ],
+        ]),
+        ['timer alone (two hrtime calls)', fixed(timer.median, 2), fixed(timer.p99, 2), '50k'],
       ],
     )}\n`,
   );
@@ -294,24 +390,30 @@ function main(): void {
     '  the first-arrival row includes the payload hash (kept for aligning later legs), the\n' +
       '  in-place header rewrite and the history update; timings include the timer cost\n',
   );
+  const [own] = results as [ImplResult, ...ImplResult[]];
   printJson('sequencer', {
     machine,
     options: opts,
     arrivals,
-    outputs,
+    outputs: own.outputs,
     throughput: {
-      pushesPerSec: pushPerSec,
-      outputsPerSec: outPerSec,
-      nsPerPush,
+      pushesPerSec: own.pushesPerSec,
+      outputsPerSec: own.outputsPerSec,
+      nsPerPush: own.nsPerPush,
       floorPushesPerSec: floorPerSec,
       floorNsPerPush: nsFloor,
-      xFloor: floorPerSec / pushPerSec,
-      spreadPct: spreadPct(seamerSec),
+      xFloor: own.xFloor,
+      spreadPct: own.spreadPct,
     },
-    delayUs: { firstArrival: lat.firstUs, duplicate: lat.dupUs, timer: lat.timerUs },
+    delayUs: {
+      firstArrival: own.firstArrival,
+      duplicate: own.duplicate,
+      timer: { median: timer.median, p99: timer.p99 },
+    },
+    compare: results.slice(1),
     latencyPassMs: latWallMs,
     sink: sink % 1000,
   });
 }
 
-main();
+void main();
