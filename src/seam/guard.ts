@@ -44,6 +44,12 @@ export interface WaitingFill {
   at: number;
 }
 
+const NO_PACKET = Buffer.alloc(0);
+
+function emptyFill(): WaitingFill {
+  return { e: 0, packet: NO_PACKET, start: 0, end: 0, at: 0 };
+}
+
 export class MappingGuard {
   /** Verified span [lo, hi] (leg exts); lo = Infinity while closed by a disagreement. */
   lo: number;
@@ -56,8 +62,15 @@ export class MappingGuard {
   private runOk = false;
   /** Leg ext of the last disagreement: a run reopening the span must start after it. */
   private brokeAt = -Infinity;
-  /** Sorted by e. */
-  private readonly waiting: WaitingFill[] = [];
+  /** Waiting fillers sorted by e: a ring (power-of-two size, grown on demand) of reused entry
+   * objects, live from `head` for `count` entries. No allocation per packet. */
+  private ring: WaitingFill[] = [];
+  private head = 0;
+  private count = 0;
+  /** What nextReleasable() and take() return: a copy of the removed entry, valid until the next
+   * call of the same method (the ring slot is cleared so that it retains no packet). */
+  private readonly released = emptyFill();
+  private readonly taken = emptyFill();
   /** Waiting fillers dropped (disagreement, timeout, overflow): the caller counts them. */
   dropped = 0;
 
@@ -71,24 +84,35 @@ export class MappingGuard {
   }
 
   get waitingCount(): number {
-    return this.waiting.length;
+    return this.count;
   }
 
   /** A leg packet at e with no canonical twin: fill now, wait for a run after it, or drop. */
   filler(e: number, packet: Buffer, start: number, end: number, now: number): number {
     if (!(e >= this.lo)) return FILL_DROP;
     if (e <= this.hi) return FILL_NOW;
-    const w = this.waiting;
-    if (w.length >= WAIT_CAPACITY) {
-      w.shift();
+    if (this.count >= WAIT_CAPACITY) {
+      this.removeHead();
       this.dropped++;
     }
-    let i = w.length;
-    while (i > 0 && (w[i - 1] as WaitingFill).e > e) i--;
-    if (i > 0 && (w[i - 1] as WaitingFill).e === e) return FILL_DROP; // a second copy
-    const entry = { e, packet, start, end, at: now };
-    if (i === w.length) w.push(entry);
-    else w.splice(i, 0, entry);
+    if (this.count === this.ring.length) this.grow();
+    const ring = this.ring;
+    const mask = ring.length - 1;
+    let i = this.count;
+    while (i > 0 && (ring[(this.head + i - 1) & mask] as WaitingFill).e > e) i--;
+    if (i > 0 && (ring[(this.head + i - 1) & mask] as WaitingFill).e === e) return FILL_DROP; // a second copy
+    // Insert at i: the free slot's object moves there, the entries after i move up one.
+    const entry = ring[(this.head + this.count) & mask] as WaitingFill;
+    for (let j = this.count; j > i; j--) {
+      ring[(this.head + j) & mask] = ring[(this.head + j - 1) & mask] as WaitingFill;
+    }
+    ring[(this.head + i) & mask] = entry;
+    entry.e = e;
+    entry.packet = packet;
+    entry.start = start;
+    entry.end = end;
+    entry.at = now;
+    this.count++;
     return FILL_WAIT;
   }
 
@@ -121,8 +145,8 @@ export class MappingGuard {
     this.runStart = this.runEnd = NaN;
     this.runHashes.length = 0;
     this.runOk = false;
-    this.dropped += this.waiting.length;
-    this.waiting.length = 0;
+    this.dropped += this.count;
+    while (this.count > 0) this.removeHead();
   }
 
   /** Nobody can check the leg here (no trusted leg aligned): its mapping stands up to e. */
@@ -131,40 +155,79 @@ export class MappingGuard {
     if (e > this.hi) this.hi = e;
   }
 
-  /** The next waiting filler the span now covers (remove it and fill), if any. */
+  /** The next waiting filler the span now covers (removed: fill it), if any. */
   nextReleasable(): WaitingFill | undefined {
-    const w = this.waiting[0];
-    if (w === undefined || w.e > this.hi) return undefined;
-    this.waiting.shift();
-    return w;
+    if (this.count === 0) return undefined;
+    const w = this.ring[this.head] as WaitingFill;
+    if (w.e > this.hi) return undefined;
+    copyFill(this.released, w);
+    this.removeHead();
+    return this.released;
   }
 
   /** Takes the waiting filler at e (its canonical twin arrived: the caller compares). */
   take(e: number): WaitingFill | undefined {
-    const w = this.waiting;
+    const ring = this.ring;
+    const mask = ring.length - 1;
     let a = 0;
-    let b = w.length - 1;
+    let b = this.count - 1;
     while (a <= b) {
       const m = (a + b) >> 1;
-      const x = (w[m] as WaitingFill).e;
-      if (x === e) return w.splice(m, 1)[0];
+      const x = (ring[(this.head + m) & mask] as WaitingFill).e;
       if (x < e) a = m + 1;
-      else b = m - 1;
+      else if (x > e) b = m - 1;
+      else {
+        const w = ring[(this.head + m) & mask] as WaitingFill;
+        copyFill(this.taken, w);
+        if (m === 0) {
+          this.removeHead();
+          return this.taken;
+        }
+        // Entries after m move down one; the freed object goes to the end.
+        for (let j = m; j < this.count - 1; j++) {
+          ring[(this.head + j) & mask] = ring[(this.head + j + 1) & mask] as WaitingFill;
+        }
+        ring[(this.head + this.count - 1) & mask] = w;
+        w.packet = NO_PACKET;
+        this.count--;
+        return this.taken;
+      }
     }
     return undefined;
   }
 
   /** Drops fillers that waited WAIT_MS. */
   expire(now: number): void {
-    const w = this.waiting;
-    let n = 0;
-    while (n < w.length) {
-      const x = w[n] as WaitingFill;
-      if (now - x.at < WAIT_MS) break;
-      n++;
+    while (this.count > 0 && now - (this.ring[this.head] as WaitingFill).at >= WAIT_MS) {
+      this.removeHead();
+      this.dropped++;
     }
-    if (n === 0) return;
-    w.splice(0, n);
-    this.dropped += n;
   }
+
+  private removeHead(): void {
+    const w = this.ring[this.head] as WaitingFill;
+    w.packet = NO_PACKET;
+    this.head = (this.head + 1) & (this.ring.length - 1);
+    this.count--;
+  }
+
+  /** Doubles the ring (8 entries at first), live entries first. */
+  private grow(): void {
+    const old = this.ring;
+    const ring: WaitingFill[] = [];
+    for (let i = 0; i < this.count; i++)
+      ring.push(old[(this.head + i) & (old.length - 1)] as WaitingFill);
+    const size = Math.max(8, old.length * 2);
+    while (ring.length < size) ring.push(emptyFill());
+    this.ring = ring;
+    this.head = 0;
+  }
+}
+
+function copyFill(to: WaitingFill, from: WaitingFill): void {
+  to.e = from.e;
+  to.packet = from.packet;
+  to.start = from.start;
+  to.end = from.end;
+  to.at = from.at;
 }

@@ -29,6 +29,10 @@ export abstract class SeamMerge {
   protected readonly aligning: Aligning[][] = [];
   protected readonly alignQueue: Aligning[] = [];
   protected readonly legs = new Map<string, SeamLeg>();
+  /** The same legs as an array (iterated per packet: no iterator object). */
+  protected legList: SeamLeg[] = [];
+  /** Per track, timestamps this close (mapped) count as equal (tsSlackFor its clock rate). */
+  protected readonly slack: number[] = [];
 
   protected readonly events = new EventBuffer();
   protected readonly out = this.events.out;
@@ -39,6 +43,7 @@ export abstract class SeamMerge {
       this.seqs.push(new TrackSequencer(t, o.sequencer, this.events));
       this.canonSsrc.push(NaN);
       this.aligning.push([]);
+      this.slack.push(tsSlackFor(o.clockRates[t] ?? 90000));
     }
   }
 
@@ -111,7 +116,9 @@ export abstract class SeamMerge {
     seq.accept(c, ts, h, packet, l.name, now);
     const waiting = this.aligning[track] as Aligning[];
     if (waiting.length > 0) this.notifyCanonical(waiting, seq, c, h);
-    for (const o of this.legs.values()) {
+    const legs = this.legList;
+    for (let k = 0; k < legs.length; k++) {
+      const o = legs[k] as SeamLeg;
       const ot = o.tracks[track];
       const w = ot?.guard?.waitingCount ? ot.guard.take(c - ot.seqOffset) : undefined;
       if (ot === undefined || w === undefined) continue;
@@ -126,9 +133,9 @@ export abstract class SeamMerge {
   protected twinAgrees(lt: LegTrack, track: number, c: number, packet: Buffer, h: number): boolean {
     const seq = this.seqs[track] as TrackSequencer;
     const s = c & seq.mask;
-    const slack = tsSlackFor(this.o.clockRates[track] ?? 90000);
+    if (seq.hash[s] !== h) return false;
     const ts = (rtpTimestamp(packet) + lt.tsOffset) >>> 0;
-    return seq.hash[s] === h && tsClose(seq.ts[s] ?? 0, ts, slack);
+    return tsClose(seq.ts[s] ?? 0, ts, this.slack[track] ?? 0);
   }
 
   /** A checked packet of a guarded leg: widen the verified span and fill what it now covers, or
@@ -168,7 +175,9 @@ export abstract class SeamMerge {
 
   /** Another leg aligned on the track that is trusted (defines canonical space, no guard)? */
   protected trustedAligned(l: SeamLeg, track: number): boolean {
-    for (const o of this.legs.values()) {
+    const legs = this.legList;
+    for (let k = 0; k < legs.length; k++) {
+      const o = legs[k] as SeamLeg;
       const ot = o.tracks[track];
       if (o !== l && ot?.status === ALIGNED && ot.guard === undefined) return true;
     }
@@ -176,7 +185,9 @@ export abstract class SeamMerge {
   }
 
   protected othersAligned(l: SeamLeg, track: number): boolean {
-    for (const o of this.legs.values()) {
+    const legs = this.legList;
+    for (let k = 0; k < legs.length; k++) {
+      const o = legs[k] as SeamLeg;
       if (o !== l && o.tracks[track]?.status === ALIGNED) return true;
     }
     return false;

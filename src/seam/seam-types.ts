@@ -171,7 +171,9 @@ export class EventBuffer implements SequencerSink {
   private used = 0;
 
   begin(): void {
-    this.out.length = 0;
+    // Setting length is a runtime call that also frees the backing store: skip it when empty
+    // (most pushes output nothing).
+    if (this.out.length !== 0) this.out.length = 0;
     this.used = 0;
   }
 

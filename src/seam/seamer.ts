@@ -82,6 +82,7 @@ export class Seamer extends SeamMerge {
     const tracks: LegTrack[] = [];
     for (let t = 0; t < this.o.tracks; t++) tracks.push(newLegTrack());
     this.legs.set(leg, { name: leg, reference: !this.anyLegAdded, tracks, hint, hintCanonical });
+    this.legList = [...this.legs.values()];
     this.anyLegAdded = true;
   }
 
@@ -92,6 +93,7 @@ export class Seamer extends SeamMerge {
       if (lt.status === PENDING) this.stopAligning(lt, t);
     });
     this.legs.delete(leg);
+    this.legList = [...this.legs.values()];
   }
 
   /**
@@ -140,7 +142,7 @@ export class Seamer extends SeamMerge {
   /** Declares gaps that timed out and releases held packets (reorder window). Same array rule. */
   tick(nowMs: number): SeamEvent[] {
     this.events.begin();
-    for (const l of this.legs.values()) for (const lt of l.tracks) lt.guard?.expire(nowMs);
+    for (const l of this.legList) for (const lt of l.tracks) lt.guard?.expire(nowMs);
     for (const seq of this.seqs) seq.maintain(nowMs);
     return this.out;
   }
@@ -220,7 +222,7 @@ export class Seamer extends SeamMerge {
 
   /** Is the reference leg still there and about to define this track with its first packet? */
   private referenceWillDefine(track: number): boolean {
-    for (const o of this.legs.values()) {
+    for (const o of this.legList) {
       if (!o.reference) continue;
       const rt = o.tracks[track];
       return rt !== undefined && rt.status === IDLE && !rt.restart;
