@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   FILL_DROP,
@@ -5,6 +6,7 @@ import {
   FILL_WAIT,
   MappingGuard,
   RUN,
+  WAIT_CAPACITY,
   WAIT_MS,
 } from '../../../src/seam/guard.js';
 
@@ -68,5 +70,124 @@ describe('MappingGuard', () => {
     expect(g.dropped).toBe(1);
     g.trust(12); // nobody can check: the mapping stands up to 12
     expect(released(g)).toEqual([12]);
+  });
+
+  it('the waiting fillers behave as a sorted list with their packets (ring of reused entries)', () => {
+    type Op =
+      | { k: 'fill'; e: number; dt: number }
+      | { k: 'take'; e: number }
+      | { k: 'release'; hi: number }
+      | { k: 'expire'; dt: number }
+      | { k: 'broken' };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      {
+        weight: 6,
+        arbitrary: fc.record({
+          k: fc.constant('fill' as const),
+          e: fc.integer({ min: 8, max: 80 }),
+          dt: fc.integer({ min: 0, max: 300 }),
+        }),
+      },
+      {
+        weight: 3,
+        arbitrary: fc.record({
+          k: fc.constant('take' as const),
+          e: fc.integer({ min: 8, max: 80 }),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          k: fc.constant('release' as const),
+          hi: fc.integer({ min: 8, max: 80 }),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          k: fc.constant('expire' as const),
+          dt: fc.integer({ min: 0, max: 900 }),
+        }),
+      },
+      { weight: 1, arbitrary: fc.constant({ k: 'broken' as const }) },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
+        const g = new MappingGuard(0, 7);
+        /** The model: sorted by e, each with its own packet and arrival time. */
+        let model: Array<{ e: number; packet: Buffer; at: number }> = [];
+        let now = 0;
+        let dropped = 0;
+        let closed = false;
+        for (const o of ops) {
+          if (o.k === 'fill') {
+            now += o.dt;
+            const packet = Buffer.from([o.e]);
+            const hi = g.hi;
+            const v = g.filler(o.e, packet, 0, 1, now);
+            const expected = closed
+              ? FILL_DROP
+              : o.e <= hi
+                ? FILL_NOW
+                : model.some((m) => m.e === o.e)
+                  ? FILL_DROP
+                  : FILL_WAIT;
+            expect(v).toBe(expected);
+            if (v === FILL_WAIT) {
+              model.push({ e: o.e, packet, at: now });
+              model.sort((a, b) => a.e - b.e || a.at - b.at);
+            }
+          } else if (o.k === 'take') {
+            const w = g.take(o.e);
+            const i = model.findIndex((m) => m.e === o.e);
+            if (i < 0) expect(w).toBeUndefined();
+            else {
+              expect(w?.e).toBe(o.e);
+              expect(w?.packet).toBe(model[i]?.packet);
+              expect(w?.at).toBe(model[i]?.at);
+              model.splice(i, 1);
+            }
+          } else if (o.k === 'release') {
+            if (!closed) g.trust(o.hi);
+            const hi = g.hi;
+            const out: Array<[number, Buffer]> = [];
+            for (let w = g.nextReleasable(); w !== undefined; w = g.nextReleasable()) {
+              out.push([w.e, w.packet]);
+            }
+            const due = model.filter((m) => m.e <= hi);
+            expect(out).toEqual(due.map((m) => [m.e, m.packet]));
+            model = model.filter((m) => m.e > hi);
+          } else if (o.k === 'expire') {
+            now += o.dt;
+            g.expire(now);
+            // The oldest by e go first, as far as they waited WAIT_MS.
+            while (model.length > 0 && now - (model[0]?.at ?? 0) >= WAIT_MS) {
+              model.shift();
+              dropped++;
+            }
+          } else {
+            g.broken(7);
+            dropped += model.length;
+            model = [];
+            closed = true;
+          }
+          expect(g.waitingCount).toBe(model.length);
+          expect(g.dropped).toBe(dropped);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('at WAIT_CAPACITY the oldest waiting filler goes', () => {
+    const g = new MappingGuard(0, 7);
+    for (let e = 8; e < 8 + WAIT_CAPACITY + 3; e++) expect(fill(g, e)).toBe(FILL_WAIT);
+    expect(g.waitingCount).toBe(WAIT_CAPACITY);
+    expect(g.dropped).toBe(3);
+    g.trust(1e9);
+    const out = released(g);
+    expect(out.length).toBe(WAIT_CAPACITY);
+    expect(out[0]).toBe(11);
+    expect(out[out.length - 1]).toBe(8 + WAIT_CAPACITY + 2);
   });
 });
