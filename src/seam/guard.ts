@@ -41,13 +41,15 @@ export interface WaitingFill {
   packet: Buffer;
   start: number;
   end: number;
+  /** payloadHash of the packet, computed when it arrived (not again when it is checked). */
+  hash: number;
   at: number;
 }
 
 const NO_PACKET = Buffer.alloc(0);
 
 function emptyFill(): WaitingFill {
-  return { e: 0, packet: NO_PACKET, start: 0, end: 0, at: 0 };
+  return { e: 0, packet: NO_PACKET, start: 0, end: 0, hash: 0, at: 0 };
 }
 
 export class MappingGuard {
@@ -88,7 +90,7 @@ export class MappingGuard {
   }
 
   /** A leg packet at e with no canonical twin: fill now, wait for a run after it, or drop. */
-  filler(e: number, packet: Buffer, start: number, end: number, now: number): number {
+  filler(e: number, packet: Buffer, start: number, end: number, hash: number, now: number): number {
     if (!(e >= this.lo)) return FILL_DROP;
     if (e <= this.hi) return FILL_NOW;
     if (this.count >= WAIT_CAPACITY) {
@@ -111,6 +113,7 @@ export class MappingGuard {
     entry.packet = packet;
     entry.start = start;
     entry.end = end;
+    entry.hash = hash;
     entry.at = now;
     this.count++;
     return FILL_WAIT;
@@ -229,5 +232,6 @@ function copyFill(to: WaitingFill, from: WaitingFill): void {
   to.packet = from.packet;
   to.start = from.start;
   to.end = from.end;
+  to.hash = from.hash;
   to.at = from.at;
 }

@@ -76,14 +76,18 @@ export abstract class SeamMerge {
         g.trust(e);
         this.releaseWaiting(l, lt, track, now);
       }
-      const v =
-        g === undefined
-          ? FILL_NOW
-          : e < lt.fromExt
-            ? FILL_DROP
-            : g.filler(e, packet, start, end, now);
-      if (v === FILL_NOW) this.accept(l, lt, track, c, packet, start, end, now);
-      else if (v === FILL_DROP) lt.dropped++;
+      if (g === undefined) {
+        this.accept(l, lt, track, c, packet, start, end, payloadHash(packet, start, end), now);
+      } else if (e < lt.fromExt) {
+        lt.dropped++;
+      } else {
+        // Hashed here, once: a filler that waits is checked against its twin by this hash, so
+        // the push that outputs the twin does not pay for it.
+        const h = payloadHash(packet, start, end);
+        const v = g.filler(e, packet, start, end, h, now);
+        if (v === FILL_NOW) this.accept(l, lt, track, c, packet, start, end, h, now);
+        else if (v === FILL_DROP) lt.dropped++;
+      }
     } else if (cls === DUPLICATE) {
       lt.duplicates++;
       if (g !== undefined && e >= lt.fromExt) {
@@ -95,7 +99,8 @@ export abstract class SeamMerge {
     }
   }
 
-  /** Rewrites an aligned leg's packet into canonical space and merges it (it was ACCEPT). */
+  /** Rewrites an aligned leg's packet (payload hash h) into canonical space and merges it (it
+   * was ACCEPT). */
   protected accept(
     l: SeamLeg,
     lt: LegTrack,
@@ -104,11 +109,11 @@ export abstract class SeamMerge {
     packet: Buffer,
     start: number,
     end: number,
+    h: number,
     now: number,
   ): void {
     const seq = this.seqs[track] as TrackSequencer;
     const ts = (rtpTimestamp(packet) + lt.tsOffset) >>> 0;
-    const h = payloadHash(packet, start, end);
     setRtpSeq(packet, c);
     setRtpTimestamp(packet, ts);
     setRtpSsrc(packet, this.canonSsrc[track] ?? 0);
@@ -124,8 +129,7 @@ export abstract class SeamMerge {
       if (ot === undefined || w === undefined) continue;
       // A leg ahead of canonical space held this packet back: now it can be checked.
       ot.duplicates++;
-      const hw = payloadHash(w.packet, w.start, w.end);
-      this.checked(o, ot, track, w.e, hw, this.twinAgrees(ot, track, c, w.packet, hw), now);
+      this.checked(o, ot, track, w.e, w.hash, this.twinAgrees(ot, track, c, w.packet, w.hash), now);
     }
   }
 
@@ -167,7 +171,7 @@ export abstract class SeamMerge {
     for (let w = g.nextReleasable(); w !== undefined; w = g.nextReleasable()) {
       const c = w.e + lt.seqOffset;
       const cls = seq.classify(c);
-      if (cls === ACCEPT) this.accept(l, lt, track, c, w.packet, w.start, w.end, now);
+      if (cls === ACCEPT) this.accept(l, lt, track, c, w.packet, w.start, w.end, w.hash, now);
       else if (cls === DUPLICATE) lt.duplicates++;
       else lt.late++;
     }

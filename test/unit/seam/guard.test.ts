@@ -11,7 +11,7 @@ import {
 } from '../../../src/seam/guard.js';
 
 const pkt = Buffer.alloc(12);
-const fill = (g: MappingGuard, e: number, now = 0): number => g.filler(e, pkt, 12, 12, now);
+const fill = (g: MappingGuard, e: number, now = 0): number => g.filler(e, pkt, 12, 12, e, now);
 const released = (g: MappingGuard): number[] => {
   const out: number[] = [];
   for (let w = g.nextReleasable(); w !== undefined; w = g.nextReleasable()) out.push(w.e);
@@ -124,7 +124,7 @@ describe('MappingGuard', () => {
             now += o.dt;
             const packet = Buffer.from([o.e]);
             const hi = g.hi;
-            const v = g.filler(o.e, packet, 0, 1, now);
+            const v = g.filler(o.e, packet, 0, 1, o.e, now);
             const expected = closed
               ? FILL_DROP
               : o.e <= hi
