@@ -387,8 +387,11 @@ async function main(): Promise<void> {
     )}\n`,
   );
   process.stdout.write(
-    '  the first-arrival row includes the payload hash (kept for aligning later legs), the\n' +
-      '  in-place header rewrite and the history update; timings include the timer cost\n',
+    '  first arrival: payload hash (kept for aligning later legs and for checking the other\n' +
+      '  legs), in-place header rewrite, history update, and the check of copies that other legs\n' +
+      '  delivered before it and that waited; duplicate: every push that outputs nothing, i.e. a\n' +
+      "  copy checked against its twin (hash + timestamp) or a leg's packet that waits for its\n" +
+      '  twin (hashed on arrival); timings include the timer cost\n',
   );
   const [own] = results as [ImplResult, ...ImplResult[]];
   printJson('sequencer', {
