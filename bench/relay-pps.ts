@@ -1,7 +1,8 @@
 /**
  * Relayed RTP packets per second: seamd's real relay path (upstream leg UDP socket → LegMedia →
  * Leg → Source fan-out → ViewerSession → front UDP socket) against a bare `node:dgram` relay
- * (receive → send, nothing else) measured in the same run, with 1 and 10 viewers.
+ * (receive → send, nothing else) measured in the same run, by viewer count, at the rate of a live
+ * H.264 camera (2000 packets/s) and at saturation, with seamd recording and not.
  *
  *   sender/origin child ──UDP──▶ [this process: seamd | bare relay] ──UDP──▶ receiver child
  *
@@ -15,11 +16,15 @@
  *   sessions' packetsSent; bare: its own counters); "delivered" is what the receiver counted.
  *   CPU is process.cpuUsage() of this process (user + system, all threads) over the window.
  *
- * Run: node --import tsx bench/relay-pps.ts [--seconds 1] [--viewers 1,10] [--rounds 5] [--help]
+ * Run: node --import tsx bench/relay-pps.ts [--seconds 1] [--viewers 1,10,50,100] [--rates 2000,0]
+ *        [--rounds 3] [--help]
  */
 import type { Socket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { parseConfigText } from '../src/daemon/config.js';
 import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
@@ -50,12 +55,12 @@ const opts = parseArgs(
   {
     seconds: 1,
     warmup: 0.4,
-    viewers: '1,10',
-    rounds: 5,
-    rate: 0,
+    viewers: '1,10,50,100',
+    rounds: 3,
+    rates: '2000,0',
     size: 1200,
     pin: 'auto',
-    modes: 'bare,seamd',
+    modes: 'bare,seamd,seamd-rec',
     log: 'silent',
   },
   'relay-pps: relayed RTP packets/s, seamd vs a bare node:dgram relay (same run)',
@@ -64,10 +69,12 @@ const opts = parseArgs(
     warmup: 'blasting before the window opens, seconds',
     viewers: 'comma-separated viewer counts (fan-out)',
     rounds: 'repetitions of every scenario (median reported), order alternating',
-    rate: 'sender packets/s; 0 = as fast as the sender can (saturation)',
+    rates: 'comma-separated sender packets/s; 0 = as fast as the sender can (saturation)',
     size: 'RTP payload bytes',
     pin: 'auto (relay on CPU 0, children on CPU 1 when possible) | none',
-    modes: 'comma-separated: bare, seamd, bare-connected (one connected socket per viewer)',
+    modes:
+      'comma-separated: bare, seamd, seamd-rec (recording on), bare-connected (one connected ' +
+      'socket per viewer)',
     log: "seamd's log level (JSON lines to stderr), e.g. debug",
   },
 );
@@ -75,7 +82,7 @@ const opts = parseArgs(
 const RECV_BUFFER = 4 * 1024 * 1024; // what seamd asks for on its leg sockets (udp-pair.ts)
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 
-const MODES = ['bare', 'seamd', 'bare-connected'] as const;
+const MODES = ['bare', 'seamd', 'seamd-rec', 'bare-connected'] as const;
 type Mode = (typeof MODES)[number];
 
 interface Counters {
@@ -86,6 +93,12 @@ interface Counters {
 interface Sample {
   mode: Mode;
   viewers: number;
+  /** The sender's target rate (0: as fast as it can). */
+  rate: number;
+  /** seamd-rec: bytes of the recording on disk after the daemon stopped (NaN otherwise). */
+  recordedBytes: number;
+  /** Packets the receiver counted over packets sent × viewers, over the window. */
+  lossPct: number;
   /** Sender's packets/s (its own clock). */
   sentPps: number;
   relayInPps: number;
@@ -112,12 +125,13 @@ let seamNote = '';
 async function measure(
   mode: Mode,
   viewers: number,
+  rate: number,
   blastPort: number,
   counters: () => Counters,
   warmupSec: number,
 ): Promise<Sample> {
   if (!origin || !receiver) throw new Error('children not started');
-  origin.send({ cmd: 'blast', port: blastPort, rate: opts.rate, size: opts.size });
+  origin.send({ cmd: 'blast', port: blastPort, rate, size: opts.size });
   await sleep(warmupSec * 1000);
   const id0 = ++snapId;
   const [r0, s0] = await Promise.all([
@@ -138,7 +152,14 @@ async function measure(
     receiver.ask({ cmd: 'snap', id: id1 }, 'snap', 10000, (e) => e.id === id1),
     origin.ask({ cmd: 'snap', id: id1 }, 'snap', 10000, (e) => e.id === id1),
   ]);
-  await origin.ask({ cmd: 'stop' }, 'stopped');
+  const stopped = await origin.ask({ cmd: 'stop' }, 'stopped');
+  // What the window sent reaches the receiver a little later: wait for it before counting loss.
+  await sleep(100);
+  const id2 = ++snapId;
+  const r2 = await receiver.ask({ cmd: 'snap', id: id2 }, 'snap', 10000, (e) => e.id === id2);
+  // From the first snapshot to the stop on both sides (in flight at each end about cancels).
+  const sentN = stopped.sent - s0.sent;
+  const deliveredLate = r2.counts.reduce((n, c, i) => n + c - (r0.counts[i] ?? 0), 0);
   const wall = (t1 - t0) / 1000;
   const cpuS = (cpu1.user + cpu1.system) / 1e6;
   const delivered = r1.counts.reduce((n, c, i) => n + c - (r0.counts[i] ?? 0), 0);
@@ -151,6 +172,9 @@ async function measure(
   return {
     mode,
     viewers,
+    rate,
+    recordedBytes: NaN,
+    lossPct: sentN > 0 ? Math.max(0, 1 - deliveredLate / (sentN * viewers)) * 100 : NaN,
     sentPps: (s1.sent - s0.sent) / ((s1.at - s0.at) / 1000),
     relayInPps: inN / wall,
     relayOutPps: outN / wall,
@@ -169,7 +193,12 @@ async function measure(
  * forwarder in Node pays at the least. `connected`: one connected socket per viewer instead of
  * one socket sending to an address (no per-packet address lookup).
  */
-async function runBare(viewers: number, connected: boolean, warmupSec: number): Promise<Sample> {
+async function runBare(
+  viewers: number,
+  rate: number,
+  connected: boolean,
+  warmupSec: number,
+): Promise<Sample> {
   if (!receiver) throw new Error('children not started');
   const { ports } = await receiver.ask({ cmd: 'open', count: viewers }, 'opened');
   const inSock = await udpBind();
@@ -203,7 +232,7 @@ async function runBare(viewers: number, connected: boolean, warmupSec: number): 
   }
   try {
     const mode = connected ? 'bare-connected' : 'bare';
-    return await measure(mode, viewers, inSock.address().port, () => ({ ...c }), warmupSec);
+    return await measure(mode, viewers, rate, inSock.address().port, () => ({ ...c }), warmupSec);
   } finally {
     for (const s of [inSock, outSock, ...perViewer]) s.close();
     await receiver.ask({ cmd: 'close' }, 'closed');
@@ -232,15 +261,16 @@ async function viewerJoin(port: number, mediaPort: number): Promise<RawRtspClien
  * socket, which the loss policy would answer by opening more legs to the same origin, and this
  * bench measures the relay path, not the policy. (Older configs without `seam` get no key.)
  */
-function seamdConfig(originPort: number): Config {
+function seamdConfig(originPort: number, recordDir: string | undefined): Config {
   const yaml = (pathExtra: string): string =>
     [
       'listen: { rtsp: 127.0.0.1:0, rtp: 127.0.0.1:0 }',
       'paths:',
       `  bench: { origin: rtsp://127.0.0.1:${originPort}/x, upstream: { transport: udp }${pathExtra} }`,
       'limits: { maxConnectionsPerAddress: 1000 }',
-      // The relay path alone (recording is measured by bench/playout.ts and the store tests).
-      'recordings: { enabled: false }',
+      recordDir
+        ? `recordings: { enabled: true, live: true, dir: ${JSON.stringify(recordDir)} }`
+        : 'recordings: { enabled: false }',
     ].join('\n');
   try {
     const config = parseConfigText(yaml(', seam: { minLegs: 1, maxLegs: 1 }'), 'bench');
@@ -265,14 +295,30 @@ function counter(obj: object, names: readonly string[]): number {
   return NaN;
 }
 
-async function runSeamd(viewers: number, originPort: number, warmupSec: number): Promise<Sample> {
+async function dirBytes(dir: string): Promise<number> {
+  let n = 0;
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) n += (await stat(join(e.parentPath, e.name))).size;
+  }
+  return n;
+}
+
+async function runSeamd(
+  viewers: number,
+  rate: number,
+  record: boolean,
+  originPort: number,
+  warmupSec: number,
+): Promise<Sample> {
   if (!receiver || !origin) throw new Error('children not started');
   const { ports } = await receiver.ask({ cmd: 'open', count: viewers }, 'opened');
+  const recordDir = record ? await mkdtemp(join(tmpdir(), 'seamd-relay-pps-')) : undefined;
   const daemon: Daemon = await startDaemon(
-    seamdConfig(originPort),
+    seamdConfig(originPort, recordDir),
     pino({ level: opts.log }, pino.destination(2)),
   );
   const clients: RawRtspClient[] = [];
+  let sample: Sample | undefined;
   try {
     const legSetup = origin.waitFor('setup', 10000);
     for (const mediaPort of ports)
@@ -285,7 +331,15 @@ async function runSeamd(viewers: number, originPort: number, warmupSec: number):
       for (const s of daemon.front.viewerSessions.values()) outN += counter(s, SESSION_COUNTERS);
       return { in: inN, out: outN };
     };
-    return await measure('seamd', viewers, clientPort, counters, warmupSec);
+    sample = await measure(
+      record ? 'seamd-rec' : 'seamd',
+      viewers,
+      rate,
+      clientPort,
+      counters,
+      warmupSec,
+    );
+    return sample;
   } finally {
     for (const c of clients) {
       if (!c.closed)
@@ -296,6 +350,11 @@ async function runSeamd(viewers: number, originPort: number, warmupSec: number):
     }
     await daemon.stop();
     await receiver.ask({ cmd: 'close' }, 'closed');
+    if (recordDir) {
+      // The recording is real: what reached the disk (the daemon flushed it on stop).
+      if (sample) sample.recordedBytes = await dirBytes(recordDir);
+      await rm(recordDir, { recursive: true, force: true });
+    }
   }
 }
 
@@ -306,6 +365,9 @@ function summarize(samples: Sample[]): Sample {
   return {
     mode: first.mode,
     viewers: first.viewers,
+    rate: first.rate,
+    recordedBytes: pick('recordedBytes'),
+    lossPct: pick('lossPct'),
     sentPps: pick('sentPps'),
     relayInPps: pick('relayInPps'),
     relayOutPps: pick('relayOutPps'),
@@ -322,12 +384,13 @@ function summarize(samples: Sample[]): Sample {
 function row(s: Sample & { spreadPct: number }): string[] {
   return [
     s.mode,
+    s.rate === 0 ? 'max' : si(s.rate),
     String(s.viewers),
     si(s.sentPps),
     si(s.relayInPps),
     si(s.relayOutPps),
     si(s.deliveredPps),
-    `${fixed(Math.max(0, 1 - s.deliveredPps / s.relayOutPps) * 100, 0)}%`,
+    `${fixed(s.lossPct, s.lossPct < 1 ? 2 : 0)}%`,
     `${fixed(s.cpu * 100, 0)}%`,
     `${fixed(s.hostBusy * 100, 0)}%`,
     si(s.inPerCpuS),
@@ -340,24 +403,30 @@ function row(s: Sample & { spreadPct: number }): string[] {
 function runOne(
   mode: Mode,
   viewers: number,
+  rate: number,
   originPort: number,
   warmupSec = opts.warmup,
 ): Promise<Sample> {
   switch (mode) {
     case 'bare':
-      return runBare(viewers, false, warmupSec);
+      return runBare(viewers, rate, false, warmupSec);
     case 'bare-connected':
-      return runBare(viewers, true, warmupSec);
+      return runBare(viewers, rate, true, warmupSec);
     case 'seamd':
-      return runSeamd(viewers, originPort, warmupSec);
+      return runSeamd(viewers, rate, false, originPort, warmupSec);
+    case 'seamd-rec':
+      return runSeamd(viewers, rate, true, originPort, warmupSec);
   }
 }
 
 async function main(): Promise<void> {
-  const viewerCounts = opts.viewers
-    .split(',')
-    .map((v) => Number(v.trim()))
-    .filter((v) => Number.isInteger(v) && v > 0);
+  const list = (text: string): number[] =>
+    text
+      .split(',')
+      .map((v) => Number(v.trim()))
+      .filter((v) => Number.isInteger(v) && v >= 0);
+  const viewerCounts = list(opts.viewers).filter((v) => v > 0);
+  const rates = list(opts.rates);
   const modes = opts.modes.split(',').map((m) => m.trim()) as Mode[];
   for (const m of modes) {
     if (!MODES.includes(m)) throw new Error(`unknown mode ${m} (${MODES.join(', ')})`);
@@ -372,58 +441,69 @@ async function main(): Promise<void> {
     if (pinned) relayCpu = 0;
   }
   const pinText = pinned ? 'relay pinned to CPU 0, sender+receiver to CPU 1' : 'not pinned';
+  const rateText = (r: number): string => (r === 0 ? 'max' : si(r));
   process.stdout.write(
     `relay-pps: node ${machine.node}, ${machine.cpus} CPU (${machine.cpu}), ` +
       `load ${machine.load.join(' ')}\n` +
-      `  ${opts.size}-byte payload, sender rate ${opts.rate === 0 ? 'max' : si(opts.rate)}, ` +
+      `  ${opts.size}-byte payload, sender rates ${rates.map(rateText).join(', ')}, ` +
       `${opts.rounds} round(s) x ${opts.seconds}s (+${opts.warmup}s warm-up), ${pinText}\n`,
   );
   // One unrecorded pass per mode first: JIT, socket buffers and the children warm up, so
   // round 1 is not the odd one out.
   const firstViewers = viewerCounts[0] ?? 1;
-  for (const mode of modes) await runOne(mode, firstViewers, originPort, 1);
+  for (const mode of modes) await runOne(mode, firstViewers, rates[0] ?? 0, originPort, 1);
   const byKey = new Map<string, Sample[]>();
+  const keyOf = (mode: Mode, rate: number, viewers: number): string =>
+    `${mode}/${rateText(rate)}/${viewers}`;
   for (let round = 0; round < opts.rounds; round++) {
-    for (const viewers of viewerCounts) {
-      const order = round % 2 === 0 ? modes : [...modes].reverse();
-      for (const mode of order) {
-        const sample = await runOne(mode, viewers, originPort);
-        const key = `${mode}/${viewers}`;
-        byKey.set(key, [...(byKey.get(key) ?? []), sample]);
-        process.stdout.write(
-          `  round ${round + 1} ${key.padEnd(17)} relay in ${si(sample.relayInPps).padStart(5)}` +
-            ` out ${si(sample.relayOutPps).padStart(5)} delivered ${si(sample.deliveredPps).padStart(5)} pps,` +
-            ` relay cpu ${fixed(sample.cpu * 100, 0).padStart(3)}% of a` +
-            ` ${fixed(sample.hostBusy * 100, 0)}% busy core, out/CPU-s ${si(sample.outPerCpuS)}\n`,
-        );
+    for (const rate of rates) {
+      for (const viewers of viewerCounts) {
+        const order = round % 2 === 0 ? modes : [...modes].reverse();
+        for (const mode of order) {
+          const sample = await runOne(mode, viewers, rate, originPort);
+          const key = keyOf(mode, rate, viewers);
+          byKey.set(key, [...(byKey.get(key) ?? []), sample]);
+          process.stdout.write(
+            `  round ${round + 1} ${key.padEnd(22)} in ${si(sample.relayInPps).padStart(5)}` +
+              ` out ${si(sample.relayOutPps).padStart(5)} delivered ${si(sample.deliveredPps).padStart(5)} pps` +
+              ` (loss ${fixed(sample.lossPct, 2)}%), relay cpu ${fixed(sample.cpu * 100, 0).padStart(3)}% of a` +
+              ` ${fixed(sample.hostBusy * 100, 0)}% busy core, out/CPU-s ${si(sample.outPerCpuS)}` +
+              `${Number.isFinite(sample.recordedBytes) ? `, recorded ${si(sample.recordedBytes)}B` : ''}\n`,
+          );
+        }
       }
     }
   }
 
   const results: Array<Sample & { spreadPct: number }> = [];
-  for (const viewers of viewerCounts) {
-    for (const mode of modes) {
-      const samples = byKey.get(`${mode}/${viewers}`) ?? [];
-      results.push({
-        ...summarize(samples),
-        spreadPct: spreadPct(samples.map((s) => s.outPerCpuS)),
-      });
+  for (const rate of rates) {
+    for (const viewers of viewerCounts) {
+      for (const mode of modes) {
+        const samples = byKey.get(keyOf(mode, rate, viewers)) ?? [];
+        if (samples.length === 0) continue;
+        results.push({
+          ...summarize(samples),
+          spreadPct: spreadPct(samples.map((s) => s.outPerCpuS)),
+        });
+      }
     }
   }
   process.stdout.write(
     `\nrelay-pps: median of ${opts.rounds} round(s); pps = packets/s; /CPU-s = per second of ` +
-      `the relay process's CPU time${seamNote ? `; seamd: ${seamNote}` : ''}\n`,
+      `the relay process's CPU time; loss = 1 - received / (sent x viewers)` +
+      `${seamNote ? `; seamd: ${seamNote}` : ''}\n`,
   );
   process.stdout.write(
     `${table(
       [
         'relay',
+        'rate',
         'viewers',
         'sent',
         'relay in',
         'relay out',
         'delivered',
-        'rcv loss',
+        'loss',
         'relay cpu',
         'core busy',
         'in/CPU-s',
@@ -438,56 +518,63 @@ async function main(): Promise<void> {
   // load cancel), then the median over rounds; min-max shows how much to trust it.
   const ratios: Record<string, Record<string, number>> = {};
   const ratioRows: string[][] = [];
-  for (const viewers of viewerCounts) {
-    const bs = byKey.get(`bare/${viewers}`) ?? [];
-    const ss = byKey.get(`seamd/${viewers}`) ?? [];
-    if (bs.length === 0 || ss.length === 0) continue;
-    const per = (f: (s: Sample, b: Sample) => number): number[] =>
-      ss.flatMap((s, i) => {
-        const b = bs[i];
-        return b ? [f(s, b)] : [];
-      });
-    const out = per((s, b) => s.outPerCpuS / b.outPerCpuS);
-    const delivered = per((s, b) => s.deliveredPps / b.deliveredPps);
-    const relayOut = per((s, b) => s.relayOutPps / b.relayOutPps);
-    const extra = per((s, b) => 1e6 / s.inPerCpuS - 1e6 / b.inPerCpuS);
-    const r = {
-      outPerCpuS: median(out),
-      outPerCpuSMin: Math.min(...out),
-      outPerCpuSMax: Math.max(...out),
-      deliveredPps: median(delivered),
-      relayOutPps: median(relayOut),
-      extraUsPerInPacket: median(extra),
-    };
-    ratios[String(viewers)] = r;
-    ratioRows.push([
-      String(viewers),
-      fixed(r.outPerCpuS),
-      `${fixed(r.outPerCpuSMin)}-${fixed(r.outPerCpuSMax)}`,
-      fixed(r.extraUsPerInPacket),
-      fixed(r.deliveredPps),
-      fixed(r.relayOutPps),
-    ]);
+  for (const rate of rates) {
+    for (const viewers of viewerCounts) {
+      const bs = byKey.get(keyOf('bare', rate, viewers)) ?? [];
+      for (const mode of modes) {
+        if (mode === 'bare') continue;
+        const ss = byKey.get(keyOf(mode, rate, viewers)) ?? [];
+        if (bs.length === 0 || ss.length === 0) continue;
+        const per = (f: (s: Sample, b: Sample) => number): number[] =>
+          ss.flatMap((s, i) => {
+            const b = bs[i];
+            return b ? [f(s, b)] : [];
+          });
+        const out = per((s, b) => s.outPerCpuS / b.outPerCpuS);
+        const extra = per((s, b) => 1e6 / s.outPerCpuS - 1e6 / b.outPerCpuS);
+        const r = {
+          outPerCpuS: median(out),
+          outPerCpuSMin: Math.min(...out),
+          outPerCpuSMax: Math.max(...out),
+          extraUsPerOutPacket: median(extra),
+          usPerOutPacket: median(ss.map((s) => 1e6 / s.outPerCpuS)),
+          bareUsPerOutPacket: median(bs.map((b) => 1e6 / b.outPerCpuS)),
+        };
+        ratios[`${mode}/${rateText(rate)}/${viewers}`] = r;
+        ratioRows.push([
+          mode,
+          rateText(rate),
+          String(viewers),
+          fixed(r.outPerCpuS),
+          `${fixed(r.outPerCpuSMin)}-${fixed(r.outPerCpuSMax)}`,
+          fixed(r.usPerOutPacket),
+          fixed(r.bareUsPerOutPacket),
+          fixed(r.extraUsPerOutPacket),
+        ]);
+      }
+    }
   }
   if (ratioRows.length > 0) {
-    process.stdout.write('\nseamd / bare, paired per round, median of rounds\n');
+    process.stdout.write('\nagainst the bare relay, paired per round, median of rounds\n');
     process.stdout.write(
       `${table(
         [
+          'relay',
+          'rate',
           'viewers',
-          'out/CPU-s',
+          'out/CPU-s vs bare',
           '(min-max)',
-          'extra CPU us/pkt in',
-          'delivered pps',
-          'relay out pps',
+          'CPU us/pkt out',
+          'bare us/pkt out',
+          'extra us/pkt out',
         ],
         ratioRows,
       )}\n`,
     );
     process.stdout.write(
-      '  out/CPU-s is the figure to quote on a shared machine: delivered and relay out depend on\n' +
-        '  how much CPU the relay got (see core busy), and at 10 viewers on 2 cores the receiver,\n' +
-        '  sharing a core with the sender, cannot take everything (rcv loss).\n',
+      '  out/CPU-s is the figure to quote on a shared machine: pps figures depend on how much\n' +
+        '  CPU the relay got (see core busy). At saturation the kernel drops what the relay or\n' +
+        '  the receiver (sharing a core with the sender) cannot take: loss is expected there.\n',
     );
   }
   printJson('relay-pps', {

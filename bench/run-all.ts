@@ -87,8 +87,15 @@ function run(name: BenchName): Promise<{ code: number; json: unknown }> {
 }
 
 interface RelayJson {
-  ratios?: Record<string, { deliveredPps: number; outPerCpuS: number; extraUsPerInPacket: number }>;
-  results?: Array<{ mode: string; viewers: number; outPerCpuS: number; deliveredPps: number }>;
+  /** Keyed `mode/rate/viewers` (rate "2.00k" or "max"). */
+  ratios?: Record<string, { outPerCpuS: number; usPerOutPacket: number }>;
+  results?: Array<{
+    mode: string;
+    rate: number;
+    viewers: number;
+    outPerCpuS: number;
+    lossPct: number;
+  }>;
 }
 
 interface PlayoutJson {
@@ -118,17 +125,18 @@ interface ParseJson {
 function summary(all: Partial<Record<BenchName, unknown>>): string[][] {
   const rows: string[][] = [];
   const relay = all['relay-pps'] as RelayJson | undefined;
-  for (const [viewers, r] of Object.entries(relay?.ratios ?? {})) {
-    const s = relay?.results?.find((x) => x.mode === 'seamd' && String(x.viewers) === viewers);
+  for (const [key, r] of Object.entries(relay?.ratios ?? {})) {
+    const [mode, rate, viewers] = key.split('/');
+    const s = relay?.results?.find(
+      (x) =>
+        x.mode === mode &&
+        String(x.viewers) === viewers &&
+        (x.rate === 0 ? 'max' : si(x.rate)) === rate,
+    );
     rows.push([
-      `relay ${viewers} viewer(s): seamd out/CPU-s`,
-      si(s?.outPerCpuS ?? NaN),
+      `relay ${mode} ${rate} pkt/s, ${viewers} viewer(s): out/CPU-s (loss)`,
+      `${si(s?.outPerCpuS ?? NaN)} (${fixed(s?.lossPct ?? NaN, 1)}%)`,
       `${fixed(r.outPerCpuS)} x bare`,
-    ]);
-    rows.push([
-      `relay ${viewers} viewer(s): seamd delivered pps`,
-      si(s?.deliveredPps ?? NaN),
-      `${fixed(r.deliveredPps)} x bare`,
     ]);
   }
   const seq = all.sequencer as SequencerJson | undefined;

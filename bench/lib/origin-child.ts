@@ -1,8 +1,9 @@
 /**
  * Child process of relay-pps.ts: a tiny fake RTSP origin (one live H.264 track, UDP only) and the
- * RTP blaster. It runs in its own process so that producing packets does not share the relay's
- * core. The parent decides when and where to blast (IPC, see ipc.ts); the RTSP side only answers
- * and reports the client_port each SETUP named.
+ * RTP sender (the packet pattern of a live H.264 camera, at a set rate or as fast as it can). It
+ * runs in its own process so that producing packets does not share the relay's core. The parent
+ * decides when and where to send (IPC, see ipc.ts); the RTSP side only answers and reports the
+ * client_port each SETUP named.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Socket } from 'node:net';
@@ -68,10 +69,24 @@ async function bindPair(): Promise<[UdpSocket, UdpSocket]> {
   throw new Error('no even/odd UDP pair');
 }
 
+/**
+ * The shape of a live H.264 camera stream at 25 frames/s: every frame is FU-A fragments of
+ * `size` bytes (marker on its last), every `GOP_FRAMES` frames an IDR preceded by SPS and PPS,
+ * P frames otherwise. `perFrame` packets per frame (a frame's timestamp advances 3600 at 90 kHz).
+ */
+const GOP_FRAMES = 50;
+const SPS = Buffer.from('6742c01fda0140169b0110000003001000000303c8f1831a80', 'hex');
+const PPS = Buffer.from('68ce3c80', 'hex');
+
 class Blaster {
   private ring: Buffer[] = [];
   private seq = 0;
   private ts = 0;
+  /** Position in the frame pattern: frame number and packet within the frame. */
+  private frame = 0;
+  private inFrame = 0;
+  private perFrame = 80;
+  private size = 1200;
   sent = 0;
   private running = false;
   private rate = 0;
@@ -83,6 +98,7 @@ class Blaster {
 
   start(port: number, rate: number, size: number): void {
     this.stop();
+    this.size = size;
     this.ring = Array.from({ length: RING }, () => {
       const b = Buffer.alloc(12 + size, 0xab);
       b[0] = 0x80;
@@ -91,6 +107,7 @@ class Blaster {
       return b;
     });
     this.rate = rate;
+    this.perFrame = Math.max(2, Math.round((rate > 0 ? rate : 2000) / 25));
     this.sock.connect(port, '127.0.0.1', () => {
       this.running = true;
       this.t0 = performance.now();
@@ -113,6 +130,42 @@ class Blaster {
     }
   }
 
+  /** The next packet of the pattern, written into a ring slot. */
+  private next(): Buffer | undefined {
+    const slot = this.ring[this.seq % RING];
+    if (!slot) return undefined;
+    const idr = this.frame % GOP_FRAMES === 0;
+    // An IDR frame starts with SPS and PPS (two single-NAL packets), then its fragments.
+    const lead = idr ? 2 : 0;
+    const i = this.inFrame;
+    let b: Buffer;
+    let last = false;
+    if (i < lead) {
+      const nal = i === 0 ? SPS : PPS;
+      nal.copy(slot, 12);
+      b = slot.subarray(0, 12 + nal.length);
+    } else {
+      const frag = i - lead;
+      const count = this.perFrame - lead;
+      last = frag === count - 1;
+      slot[12] = 0x7c; // FU-A, NRI 3
+      slot[13] = (frag === 0 ? 0x80 : 0) | (last ? 0x40 : 0) | (idr ? 5 : 1);
+      b = slot.subarray(0, 12 + this.size);
+    }
+    slot[1] = last ? 0x80 | 96 : 96;
+    slot.writeUInt16BE(this.seq & 0xffff, 2);
+    slot.writeUInt32BE(this.ts >>> 0, 4);
+    this.seq++;
+    if (last) {
+      this.inFrame = 0;
+      this.frame++;
+      this.ts += 3600;
+    } else {
+      this.inFrame++;
+    }
+    return b;
+  }
+
   private readonly tick = (): void => {
     this.timer = undefined;
     if (!this.running) return;
@@ -122,13 +175,8 @@ class Blaster {
       n = Math.min(MAX_CATCH_UP, due - (this.sent - this.sentAtStart));
     }
     for (let i = 0; i < n; i++) {
-      const b = this.ring[this.seq % RING];
+      const b = this.next();
       if (!b) break;
-      b.writeUInt16BE(this.seq & 0xffff, 2);
-      b.writeUInt32BE(this.ts >>> 0, 4);
-      b[1] = this.seq % 4 === 3 ? 0x80 | 96 : 96;
-      this.seq++;
-      this.ts += 3000;
       this.sock.send(b);
       this.sent++;
     }

@@ -2,6 +2,8 @@
  * RTP/RTCP UDP socket pairs: RTP on an even port, RTCP on the next odd one (RFC 3550 §11).
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP } from 'node:net';
 import { RuntimeError } from '../errors.js';
 
 export interface UdpPair {
@@ -40,9 +42,40 @@ function defaultHost(family: 'udp4' | 'udp6'): string {
   return family === 'udp6' ? '::' : '0.0.0.0';
 }
 
+type LookupDone = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+/** Families of the IP literals seen lately (bounded: cleared when it grows past 4096). */
+const literalFamilies = new Map<string, number>();
+
+/**
+ * dgram resolves the destination of every send() through its socket's `lookup`, and the
+ * default (dns.lookup) answers even an IP literal a tick later: one deferred call and closure
+ * per packet and viewer. Media only ever goes to IP literals, so those are answered at once;
+ * names still go through dns.lookup.
+ */
+export function literalLookup(
+  host: string,
+  options: LookupOneOptions | number,
+  done: LookupDone,
+): void {
+  let family = literalFamilies.get(host);
+  if (family === undefined) {
+    family = isIP(host);
+    if (family !== 0) {
+      if (literalFamilies.size >= 4096) literalFamilies.clear();
+      literalFamilies.set(host, family);
+    }
+  }
+  if (family !== 0) {
+    done(null, host, family);
+    return;
+  }
+  dnsLookup(host, options as LookupOneOptions, done);
+}
+
 function bindOne(family: 'udp4' | 'udp6', host: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const sock = createSocket({ type: family, reuseAddr: false });
+    const sock = createSocket({ type: family, reuseAddr: false, lookup: literalLookup });
     const onError = (err: Error): void => {
       sock.close();
       reject(err);

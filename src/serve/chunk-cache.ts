@@ -72,10 +72,8 @@ export class ChunkCache {
   }
 }
 
-async function read(track: RecordingTrack, from: number, to: number): Promise<StoredPacket[]> {
-  const out: StoredPacket[] = [];
-  for await (const p of track.readRange(from, to, READ_GROUP_BYTES)) out.push(p);
-  return out;
+function read(track: RecordingTrack, from: number, to: number): Promise<StoredPacket[]> {
+  return track.readPackets(from, to, READ_GROUP_BYTES);
 }
 
 /** Reads one track from `startExt` to its end, a chunk at a time, through the cache. */

@@ -24,6 +24,7 @@ import type { Recording } from '../store/reader.js';
 import { ChunkReader, type ChunkCache } from './chunk-cache.js';
 import { TrackCursor } from './playout-cursor.js';
 import { planSeek, type SeekPlan } from './playout-seek.js';
+import { SHARED_PACER, type Pacer } from './pacer.js';
 
 /** Packets go out this much before their time (players buffer; timers are coarse). */
 const LEAD_MS = 20;
@@ -45,6 +46,8 @@ export interface PlaybackOptions {
   /** Called once when the playback closes (the cache releases the recording). */
   readonly onClose: () => void;
   readonly now?: () => number;
+  /** Wakes the pump (default: the one every playout shares). */
+  readonly pacer?: Pacer;
 }
 
 export class RecordingPlayback extends EventEmitter implements MediaSource {
@@ -62,7 +65,13 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
   private cursors: TrackCursor[] = [];
   private refs = 0;
   private closedFlag = false;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly pacer: Pacer;
+  /** A wake-up of the pump is asked for. */
+  private waiting = false;
+  private readonly wake = (): void => {
+    this.waiting = false;
+    this.pump();
+  };
   private mode: 'ready' | 'playing' | 'paused' | 'ended' = 'ready';
   /** npt where the clock started and the wall time (ms) it started at. */
   private startNpt = 0;
@@ -83,6 +92,7 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
     this.pathName = opts.pathName;
     this.log = opts.log;
     this.now = opts.now ?? (() => performance.now());
+    this.pacer = opts.pacer ?? SHARED_PACER;
   }
 
   get closed(): boolean {
@@ -233,13 +243,14 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
   }
 
   private stopClock(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.pacer.cancel(this.wake);
+    this.waiting = false;
   }
 
   /** Sends everything due, then sleeps until the next packet is. */
   private pump(): void {
-    this.timer = undefined;
+    if (this.waiting) this.pacer.cancel(this.wake);
+    this.waiting = false;
     if (this.mode !== 'playing' || this.closedFlag) return;
     const horizon = this.clockNpt() + LEAD_MS / 1000;
     for (;;) {
@@ -283,15 +294,15 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
       next === Infinity
         ? MAX_SLEEP_MS
         : Math.min(MAX_SLEEP_MS, Math.max(1, (next - this.clockNpt()) * 1000 - LEAD_MS));
-    this.timer = setTimeout(() => this.pump(), wait);
+    this.waiting = true;
+    this.pacer.wakeIn(this.wake, wait);
   }
 
   private refill(c: TrackCursor): Promise<void> {
     const wasEmpty = c.available === 0;
     return this.fill(c).then(() => {
       // A starved track: send what arrived at once rather than at the next tick.
-      if (wasEmpty && this.mode === 'playing' && c.available > 0 && this.timer) {
-        clearTimeout(this.timer);
+      if (wasEmpty && this.mode === 'playing' && c.available > 0 && this.waiting) {
         this.pump();
       }
     });

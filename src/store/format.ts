@@ -70,19 +70,37 @@ export interface RecordHeader {
  */
 export function encodeRecord(ext: number, packet: Buffer, arrivalMs: number): Buffer {
   const rec = Buffer.allocUnsafe(RECORD_HEADER_LENGTH + packet.length);
-  rec.writeUInt32BE(RECORD_MAGIC, 0);
-  rec.writeUInt16BE(packet.length, 4);
-  rec.writeUInt16BE(Math.floor(ext / TWO_32), 6);
-  rec.writeUInt32BE(ext % TWO_32, 8);
-  rec.writeUInt32BE(rtpTimestamp(packet), 12);
-  rec[16] = (rtpMarker(packet) ? 0x80 : 0) | rtpPayloadType(packet);
-  rec[17] = 0;
-  rec.writeUInt16BE(0, 18);
-  rec.writeDoubleBE(arrivalMs, 20);
-  packet.copy(rec, RECORD_HEADER_LENGTH);
-  const crc = crc32(rec.subarray(RECORD_HEADER_LENGTH), crc32(rec.subarray(0, CRC_OFFSET)));
-  rec.writeUInt32BE(crc, CRC_OFFSET);
+  encodeRecordInto(rec, 0, ext, packet, arrivalMs);
   return rec;
+}
+
+/**
+ * Writes one record at `offset` of `target` (which must have room for the header and the
+ * packet) and returns its length; the same bytes as `encodeRecord`, without a buffer of its own.
+ */
+export function encodeRecordInto(
+  target: Buffer,
+  offset: number,
+  ext: number,
+  packet: Buffer,
+  arrivalMs: number,
+): number {
+  const o = offset;
+  target.writeUInt32BE(RECORD_MAGIC, o);
+  target.writeUInt16BE(packet.length, o + 4);
+  target.writeUInt16BE(Math.floor(ext / TWO_32), o + 6);
+  target.writeUInt32BE(ext % TWO_32, o + 8);
+  target.writeUInt32BE(rtpTimestamp(packet), o + 12);
+  target[o + 16] = (rtpMarker(packet) ? 0x80 : 0) | rtpPayloadType(packet);
+  target[o + 17] = 0;
+  target.writeUInt16BE(0, o + 18);
+  target.writeDoubleBE(arrivalMs, o + 20);
+  const body = o + RECORD_HEADER_LENGTH;
+  packet.copy(target, body);
+  const end = body + packet.length;
+  const crc = crc32(target.subarray(body, end), crc32(target.subarray(o, o + CRC_OFFSET)));
+  target.writeUInt32BE(crc, o + CRC_OFFSET);
+  return end - o;
 }
 
 /**

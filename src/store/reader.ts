@@ -222,18 +222,47 @@ export class RecordingTrack {
     toExt: number,
     groupBytes = READ_GROUP,
   ): AsyncGenerator<StoredPacket> {
-    for await (const { i, record } of this.readRaw(fromExt, toExt, groupBytes)) {
-      const h = decodeRecordHeader(record, 0);
-      if (typeof h === 'string') throw new StoreError('STORE_CORRUPT', this.file, h);
-      yield {
-        ext: h.ext,
-        ts: h.timestamp,
-        marker: h.marker,
-        payloadType: h.payloadType,
-        arrivalMs: h.arrivalMs,
-        npt: (this.rel[i] ?? 0) / this.clockRate,
-        packet: record.subarray(RECORD_HEADER_LENGTH),
-      };
+    for await (const group of this.readGroups(fromExt, toExt, groupBytes)) yield* group;
+  }
+
+  /** What `readRange` yields, as one array, without an asynchronous step per packet. */
+  async readPackets(
+    fromExt: number,
+    toExt: number,
+    groupBytes = READ_GROUP,
+  ): Promise<StoredPacket[]> {
+    const out: StoredPacket[] = [];
+    for await (const group of this.readGroups(fromExt, toExt, groupBytes)) {
+      for (const p of group) out.push(p);
+    }
+    return out;
+  }
+
+  /** Packets a read of adjacent records (at most `groupBytes`) at a time. */
+  private async *readGroups(
+    fromExt: number,
+    toExt: number,
+    groupBytes: number,
+  ): AsyncGenerator<StoredPacket[]> {
+    for await (const { i, j, chunk } of this.readChunks(fromExt, toExt, groupBytes)) {
+      const group: StoredPacket[] = [];
+      for (let k = i, at = 0; k < j; k++) {
+        const len = this.lengths[k] ?? 0;
+        const h = decodeRecordHeader(chunk, at);
+        if (typeof h === 'string') throw new StoreError('STORE_CORRUPT', this.file, h);
+        const body = at + RECORD_HEADER_LENGTH;
+        group.push({
+          ext: h.ext,
+          ts: h.timestamp,
+          marker: h.marker,
+          payloadType: h.payloadType,
+          arrivalMs: h.arrivalMs,
+          npt: (this.rel[k] ?? 0) / this.clockRate,
+          packet: chunk.subarray(body, body + len),
+        });
+        at = body + len;
+      }
+      yield group;
     }
   }
 
@@ -243,6 +272,24 @@ export class RecordingTrack {
     toExt: number,
     groupBytes = READ_GROUP,
   ): AsyncGenerator<RawRecord> {
+    for await (const { i, j, chunk } of this.readChunks(fromExt, toExt, groupBytes)) {
+      for (let k = i, at = 0; k < j; k++) {
+        const recLen = RECORD_HEADER_LENGTH + (this.lengths[k] ?? 0);
+        yield { i: k, record: chunk.subarray(at, at + recLen) };
+        at += recLen;
+      }
+    }
+  }
+
+  /**
+   * Records i..j-1 (adjacent on disk, at most about `groupBytes`) read with one read, every
+   * record's length and CRC checked.
+   */
+  private async *readChunks(
+    fromExt: number,
+    toExt: number,
+    groupBytes: number,
+  ): AsyncGenerator<{ i: number; j: number; chunk: Buffer }> {
     const lo = lowerBound(this.exts, fromExt);
     const hi = upperBound(this.exts, toExt);
     if (lo >= hi) return;
@@ -257,38 +304,43 @@ export class RecordingTrack {
       while (i < hi) {
         // Group records that are adjacent on disk into one read.
         const start = this.offsets[i] ?? 0;
-        let end = start + RECORD_HEADER_LENGTH + (this.lengths[i] ?? 0);
-        let j = i + 1;
-        while (j < hi && this.offsets[j] === end && end - start < groupBytes) {
-          end += RECORD_HEADER_LENGTH + (this.lengths[j] ?? 0);
-          j++;
-        }
+        const j = this.groupEnd(i, hi, groupBytes);
+        const end = (this.offsets[j - 1] ?? 0) + RECORD_HEADER_LENGTH + (this.lengths[j - 1] ?? 0);
         let chunk: Buffer;
         try {
           chunk = await readAt(fh, start, end - start);
         } catch (err) {
           throw ioError(this.file, 'reading', err);
         }
-        let at = 0;
-        for (let k = i; k < j; k++) {
+        for (let k = i, at = 0; k < j; k++) {
           const len = this.lengths[k] ?? 0;
-          const recLen = RECORD_HEADER_LENGTH + len;
-          const pos = start + at;
-          if (at + recLen > chunk.length || !recordCrcOk(chunk, at, len)) {
+          if (at + RECORD_HEADER_LENGTH + len > chunk.length || !recordCrcOk(chunk, at, len)) {
             throw new StoreError(
               'STORE_CORRUPT',
               this.file,
-              `record at offset ${pos} changed since the recording was opened`,
+              `record at offset ${start + at} changed since the recording was opened`,
             );
           }
-          yield { i: k, record: chunk.subarray(at, at + recLen) };
-          at += recLen;
+          at += RECORD_HEADER_LENGTH + len;
         }
+        yield { i, j, chunk };
         i = j;
       }
     } finally {
       await fh.close();
     }
+  }
+
+  /** End (exclusive) of the run of records from `i` adjacent on disk, up to `groupBytes`. */
+  private groupEnd(i: number, hi: number, groupBytes: number): number {
+    const start = this.offsets[i] ?? 0;
+    let end = start + RECORD_HEADER_LENGTH + (this.lengths[i] ?? 0);
+    let j = i + 1;
+    while (j < hi && this.offsets[j] === end && end - start < groupBytes) {
+      end += RECORD_HEADER_LENGTH + (this.lengths[j] ?? 0);
+      j++;
+    }
+    return j;
   }
 }
 

@@ -1,9 +1,10 @@
 /**
  * RecordingWriter: appends canonical RTP packets to a recording's track logs.
  *
- * Durability: append() only buffers in memory (it is synchronous and cheap, called per packet).
- * A flush writes each track's buffered records with one write() on an O_APPEND descriptor and
- * then fdatasync()s it. Flushes run every `flushIntervalMs` (default 500) on a timer, when the
+ * Durability: append() only buffers in memory (it is synchronous and cheap, called per packet:
+ * the record is encoded straight into a per-track slab, see record-buffer.ts). A flush writes
+ * each track's buffered records with one writev() on an O_APPEND descriptor and then
+ * fdatasync()s it. Flushes run every `flushIntervalMs` (default 500) on a timer, when the
  * buffer passes `maxBufferBytes`, on close(), and whenever the caller awaits flush(). So a
  * SIGKILL or power loss loses at most the last interval plus one in-flight flush (< 1 s at the
  * default). Tests and callers with their own scheduling pass `flushIntervalMs: 0` (no timer) or
@@ -25,7 +26,6 @@ import {
   MAX_EXT,
   MAX_PACKET_LENGTH,
   MIN_PACKET_LENGTH,
-  encodeRecord,
   trackFileName,
   type TornTail,
 } from './format.js';
@@ -39,6 +39,7 @@ import {
   type RecordingMeta,
 } from './meta.js';
 import { scanLog } from './scan.js';
+import { RecordBuffer } from './record-buffer.js';
 
 export interface WriterTimers {
   setInterval(fn: () => void, ms: number): unknown;
@@ -101,7 +102,7 @@ export class RecordingWriter {
   private readonly meta: RecordingMeta;
   private readonly files: FileHandle[];
   private readonly recent: RecentExts[];
-  private pending: Buffer[][];
+  private readonly pending: RecordBuffer[];
   private pendingBytes = 0;
   private queue: Promise<void> = Promise.resolve();
   private failed: StoreError | undefined;
@@ -138,7 +139,7 @@ export class RecordingWriter {
       for (const ext of seed[i] ?? []) r.add(ext);
       return r;
     });
-    this.pending = files.map(() => []);
+    this.pending = files.map(() => new RecordBuffer());
     if (this.opts.flushIntervalMs > 0) {
       this.timer = this.opts.timers.setInterval(() => {
         this.flush().catch((err: unknown) => {
@@ -264,9 +265,7 @@ export class RecordingWriter {
       return false;
     }
     recent.add(ext);
-    const rec = encodeRecord(ext, packet, arrivalMs);
-    batch.push(rec);
-    this.pendingBytes += rec.length;
+    this.pendingBytes += batch.append(ext, packet, arrivalMs);
     this.appendedCount++;
     if (this.pendingBytes >= this.opts.maxBufferBytes) {
       this.flush().catch((err: unknown) => {
@@ -285,20 +284,14 @@ export class RecordingWriter {
 
   private async flushNow(): Promise<void> {
     if (this.failed) throw this.failed;
-    const batches = this.pending;
-    this.pending = this.files.map(() => []);
+    const batches = this.pending.map((p) => p.take());
     this.pendingBytes = 0;
     for (let t = 0; t < batches.length; t++) {
       const batch = batches[t];
       const fh = this.files[t];
       if (!batch || batch.length === 0 || !fh) continue;
-      const data = batch.length === 1 ? (batch[0] ?? Buffer.alloc(0)) : Buffer.concat(batch);
       try {
-        let off = 0;
-        while (off < data.length) {
-          const { bytesWritten } = await fh.write(data, off, data.length - off, null);
-          off += bytesWritten;
-        }
+        await writeAll(fh, batch);
         await fh.datasync();
       } catch (err) {
         this.failed = ioError(join(this.dir, trackFileName(t)), 'append', err);
@@ -327,6 +320,16 @@ export class RecordingWriter {
     this.meta.updatedAt = this.opts.now().toISOString();
     await writeMeta(this.dir, this.meta);
   }
+}
+
+/** All of `pieces`, in order: one writev, then plain writes for whatever a short write left. */
+async function writeAll(fh: FileHandle, pieces: Buffer[]): Promise<void> {
+  let total = 0;
+  for (const p of pieces) total += p.length;
+  let done = (await fh.writev(pieces)).bytesWritten;
+  if (done >= total) return;
+  const rest = Buffer.concat(pieces);
+  while (done < total) done += (await fh.write(rest, done, total - done, null)).bytesWritten;
 }
 
 async function openLogs(dir: string, meta: RecordingMeta): Promise<FileHandle[]> {
