@@ -18,7 +18,12 @@ import { parseRange } from '../protocol/rtsp/headers/range.js';
 import { ntpFromMs, serializeRtcp } from '../protocol/rtp/rtcp.js';
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
 import { tsAdd } from '../protocol/rtp/seq.js';
-import type { MediaSource, PlayStart, SourceSubscriber } from '../source/media-source.js';
+import type {
+  MediaSource,
+  PlayOptions,
+  PlayStart,
+  SourceSubscriber,
+} from '../source/media-source.js';
 import { byePacket, CNAME } from '../source/rtcp-relay.js';
 import type { Recording } from '../store/reader.js';
 import { ChunkReader, type ChunkCache } from './chunk-cache.js';
@@ -27,6 +32,11 @@ import { planSeek, type SeekPlan } from './playout-seek.js';
 
 /** Packets go out this much before their time (players buffer; timers are coarse). */
 const LEAD_MS = 20;
+/**
+ * Fast start: a PLAY's first second of media goes out as fast as it can be read and sent, and
+ * the playout then stays that far ahead of the clock (the lead is bounded: players buffer it).
+ */
+export const FAST_START_LEAD_MS = 1000;
 const SR_INTERVAL_MS = 1000;
 /** Tracks this far behind the media clock still count as on time for sender reports. */
 const BEHIND_SLACK_SEC = 0.2;
@@ -71,6 +81,8 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
   private pausedAt = 0;
   private lastSr = -Infinity;
   private generation = 0;
+  /** How far ahead of the clock packets go out (ms). */
+  private leadMs = LEAD_MS;
   packetsSent = 0;
 
   constructor(private readonly opts: PlaybackOptions) {
@@ -118,8 +130,9 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
     return this.rec.meta.durationSec ?? this.rec.durationSec;
   }
 
-  async play(range: string | undefined): Promise<PlayStart> {
+  async play(range: string | undefined, opts: PlayOptions = {}): Promise<PlayStart> {
     if (this.closedFlag) throw new RuntimeError('INVALID_STATE', 'playback closed');
+    this.leadMs = opts.fastStart ? FAST_START_LEAD_MS : LEAD_MS;
     if (range === undefined && this.mode === 'paused') return this.resume();
     if (range === undefined && this.mode === 'playing') return this.position();
     const { start, end } = parseNptRange(range);
@@ -241,7 +254,7 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
   private pump(): void {
     this.timer = undefined;
     if (this.mode !== 'playing' || this.closedFlag) return;
-    const horizon = this.clockNpt() + LEAD_MS / 1000;
+    const horizon = this.clockNpt() + this.leadMs / 1000;
     for (;;) {
       let best: TrackCursor | undefined;
       let bestDue = Infinity;
@@ -282,7 +295,7 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
     const wait =
       next === Infinity
         ? MAX_SLEEP_MS
-        : Math.min(MAX_SLEEP_MS, Math.max(1, (next - this.clockNpt()) * 1000 - LEAD_MS));
+        : Math.min(MAX_SLEEP_MS, Math.max(1, (next - this.clockNpt()) * 1000 - this.leadMs));
     this.timer = setTimeout(() => this.pump(), wait);
   }
 
