@@ -2,9 +2,11 @@
  * Playout: one viewer's playback of a recording, with no upstream session. Packets are
  * sent as stored (canonical SSRC/seq/timestamps), paced by their media time so every track stays
  * on one clock; a Range seeks (playout-seek.ts), PAUSE stops the clock and a PLAY without Range
- * resumes where it stopped. Sender reports go out every second (players sync tracks with them),
- * and a compound RTCP BYE per track when the recording (or the asked range) ends. Gaps in the
- * recording stay gaps: a viewer gets no more loss than the recording holds.
+ * resumes where it stopped. With fast start a PLAY's media goes out ahead of the clock (at twice
+ * real time until it leads by a second: playout-cursor.ts). Sender reports go out every second
+ * (players sync tracks with them), and a compound RTCP BYE per track when the recording (or the
+ * asked range) ends. Gaps in the recording stay gaps: a viewer gets no more loss than the
+ * recording holds.
  *
  * Reading is asynchronous and runs ahead of the clock by a bounded queue per track, so memory
  * per viewer stays small and many viewers can play one recording at once.
@@ -18,25 +20,14 @@ import { parseRange } from '../protocol/rtsp/headers/range.js';
 import { ntpFromMs, serializeRtcp } from '../protocol/rtp/rtcp.js';
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
 import { tsAdd } from '../protocol/rtp/seq.js';
-import type {
-  MediaSource,
-  PlayOptions,
-  PlayStart,
-  SourceSubscriber,
-} from '../source/media-source.js';
+import type { MediaSource, PlayOptions, PlayStart } from '../source/media-source.js';
+import type { SourceSubscriber } from '../source/media-source.js';
 import { byePacket, CNAME } from '../source/rtcp-relay.js';
 import type { Recording } from '../store/reader.js';
 import { ChunkReader, type ChunkCache } from './chunk-cache.js';
-import { TrackCursor } from './playout-cursor.js';
+import { FAST_START_LEAD_MS, leadAt, LEAD_MS, TrackCursor, untilDue } from './playout-cursor.js';
 import { planSeek, type SeekPlan } from './playout-seek.js';
 
-/** Packets go out this much before their time (players buffer; timers are coarse). */
-const LEAD_MS = 20;
-/**
- * Fast start: a PLAY's first second of media goes out as fast as it can be read and sent, and
- * the playout then stays that far ahead of the clock (the lead is bounded: players buffer it).
- */
-export const FAST_START_LEAD_MS = 1000;
 const SR_INTERVAL_MS = 1000;
 /** Tracks this far behind the media clock still count as on time for sender reports. */
 const BEHIND_SLACK_SEC = 0.2;
@@ -81,7 +72,7 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
   private pausedAt = 0;
   private lastSr = -Infinity;
   private generation = 0;
-  /** How far ahead of the clock packets go out (ms). */
+  /** How far ahead of the clock packets go out at most (ms). */
   private leadMs = LEAD_MS;
   packetsSent = 0;
 
@@ -254,7 +245,8 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
   private pump(): void {
     this.timer = undefined;
     if (this.mode !== 'playing' || this.closedFlag) return;
-    const horizon = this.clockNpt() + this.leadMs / 1000;
+    const lead = leadAt(this.leadMs, this.now() - this.wallStart);
+    const horizon = this.clockNpt() + lead / 1000;
     for (;;) {
       let best: TrackCursor | undefined;
       let bestDue = Infinity;
@@ -295,7 +287,10 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
     const wait =
       next === Infinity
         ? MAX_SLEEP_MS
-        : Math.min(MAX_SLEEP_MS, Math.max(1, (next - this.clockNpt()) * 1000 - this.leadMs));
+        : Math.min(
+            MAX_SLEEP_MS,
+            Math.max(1, untilDue((next - this.clockNpt()) * 1000, lead, this.leadMs)),
+          );
     this.timer = setTimeout(() => this.pump(), wait);
   }
 
