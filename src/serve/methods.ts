@@ -306,7 +306,10 @@ async function play(front: FrontState, conn: ViewerConnection, req: RtspRequest)
   session.beginPlay();
   let start;
   try {
-    start = await session.source.play(range, { fastStart: session.fastStart });
+    start = await session.source.play(range, {
+      fastStart: session.fastStart,
+      reliable: session.usesTcp,
+    });
   } catch (err) {
     session.playFailed();
     return sourceFailure(front.log, conn, 'PLAY', err);

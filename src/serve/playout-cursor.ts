@@ -101,24 +101,14 @@ export class TrackCursor {
 /** Packets go out this much before their time (players buffer; timers are coarse). */
 export const LEAD_MS = 20;
 /**
- * Fast start: after a PLAY, media goes out ahead of the clock until it leads by this much, and
- * the playout then stays that far ahead (the lead is bounded: players buffer it).
+ * Fast start for a TCP viewer: a PLAY's first second of media goes out at once (TCP's flow
+ * control paces it), and the playout then stays that far ahead of the clock (players buffer
+ * it). A UDP viewer gets no lead: a second of media at once can overflow its receive buffer, and
+ * nothing tells seamd what the path to it can take.
  */
 export const FAST_START_LEAD_MS = 1000;
-/**
- * How fast the lead is built: this many times real time on top of it (2× real time in all),
- * so a viewer's receive buffer is not flooded with a second of media at once (UDP would drop).
- */
-const LEAD_RAMP = 1;
 
-/** The lead `elapsedMs` after a PLAY: LEAD_MS, growing at LEAD_RAMP × real time to `maxMs`. */
-export function leadAt(maxMs: number, elapsedMs: number): number {
-  if (maxMs <= LEAD_MS) return LEAD_MS;
-  return Math.min(maxMs, LEAD_MS + LEAD_RAMP * Math.max(0, elapsedMs));
-}
-
-/** Ms until a packet `aheadMs` ahead of the clock is due, with the lead still growing or not. */
-export function untilDue(aheadMs: number, lead: number, maxMs: number): number {
-  const ms = aheadMs - lead;
-  return lead < maxMs ? ms / (1 + LEAD_RAMP) : ms;
+/** How far ahead of the clock a playout sends. */
+export function leadFor(fastStart: boolean, reliable: boolean): number {
+  return fastStart && reliable ? FAST_START_LEAD_MS : LEAD_MS;
 }

@@ -2,8 +2,8 @@
  * Playout: one viewer's playback of a recording, with no upstream session. Packets are
  * sent as stored (canonical SSRC/seq/timestamps), paced by their media time so every track stays
  * on one clock; a Range seeks (playout-seek.ts), PAUSE stops the clock and a PLAY without Range
- * resumes where it stopped. With fast start a PLAY's media goes out ahead of the clock (at twice
- * real time until it leads by a second: playout-cursor.ts). Sender reports go out every second
+ * resumes where it stopped. With fast start a TCP viewer's first second of media goes out at once
+ * and the playout stays that far ahead of the clock (playout-cursor.ts). Sender reports go out every second
  * (players sync tracks with them), and a compound RTCP BYE per track when the recording (or the
  * asked range) ends. Gaps in the recording stay gaps: a viewer gets no more loss than the
  * recording holds.
@@ -25,7 +25,7 @@ import type { SourceSubscriber } from '../source/media-source.js';
 import { byePacket, CNAME } from '../source/rtcp-relay.js';
 import type { Recording } from '../store/reader.js';
 import { ChunkReader, type ChunkCache } from './chunk-cache.js';
-import { FAST_START_LEAD_MS, leadAt, LEAD_MS, TrackCursor, untilDue } from './playout-cursor.js';
+import { leadFor, LEAD_MS, TrackCursor } from './playout-cursor.js';
 import { planSeek, type SeekPlan } from './playout-seek.js';
 
 const SR_INTERVAL_MS = 1000;
@@ -123,7 +123,7 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
 
   async play(range: string | undefined, opts: PlayOptions = {}): Promise<PlayStart> {
     if (this.closedFlag) throw new RuntimeError('INVALID_STATE', 'playback closed');
-    this.leadMs = opts.fastStart ? FAST_START_LEAD_MS : LEAD_MS;
+    this.leadMs = leadFor(opts.fastStart ?? false, opts.reliable ?? false);
     if (range === undefined && this.mode === 'paused') return this.resume();
     if (range === undefined && this.mode === 'playing') return this.position();
     const { start, end } = parseNptRange(range);
@@ -245,8 +245,7 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
   private pump(): void {
     this.timer = undefined;
     if (this.mode !== 'playing' || this.closedFlag) return;
-    const lead = leadAt(this.leadMs, this.now() - this.wallStart);
-    const horizon = this.clockNpt() + lead / 1000;
+    const horizon = this.clockNpt() + this.leadMs / 1000;
     for (;;) {
       let best: TrackCursor | undefined;
       let bestDue = Infinity;
@@ -287,10 +286,7 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
     const wait =
       next === Infinity
         ? MAX_SLEEP_MS
-        : Math.min(
-            MAX_SLEEP_MS,
-            Math.max(1, untilDue((next - this.clockNpt()) * 1000, lead, this.leadMs)),
-          );
+        : Math.min(MAX_SLEEP_MS, Math.max(1, (next - this.clockNpt()) * 1000 - this.leadMs));
     this.timer = setTimeout(() => this.pump(), wait);
   }
 

@@ -25,6 +25,8 @@ export interface PlayStart extends CanonicalStart {
 export interface PlayOptions {
   /** Start at once: live, from the last keyframe; from disk, sent ahead of the clock. */
   readonly fastStart?: boolean;
+  /** The viewer's media rides TCP (flow-controlled): from disk, the lead may go out at once. */
+  readonly reliable?: boolean;
 }
 
 export interface MediaSource {
