@@ -39,15 +39,7 @@ import { parseConfigText } from '../src/daemon/config.js';
 import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
 import { playAll } from '../test/helpers/raw-client.js';
 import { startOrigin, type Origin } from '../test/helpers/origin.js';
-import {
-  fixed,
-  machineInfo,
-  median,
-  parseArgs,
-  printJson,
-  sleep,
-  table,
-} from './lib/common.js';
+import { fixed, machineInfo, median, parseArgs, printJson, sleep, table } from './lib/common.js';
 
 const opts = parseArgs(
   process.argv.slice(2),
@@ -146,11 +138,13 @@ async function runCases(cases: Case[]): Promise<void> {
 
 function report(title: string, cases: Case[]): Record<string, unknown> {
   const direct = cases[0] as Case;
-  const directMedian = median(direct.samples.map((s) => s.ms));
-  const directOpen = median(direct.samples.map((s) => s.openMs));
+  // A run with no frame (timed out) is counted apart and left out of the figures.
+  const ok = (c: Case): Sample[] => c.samples.filter((s) => Number.isFinite(s.ms));
+  const directMedian = median(ok(direct).map((s) => s.ms));
+  const directOpen = median(ok(direct).map((s) => s.openMs));
   const rows = cases.map((c) => {
-    const ms = c.samples.map((s) => s.ms);
-    const open = c.samples.map((s) => s.openMs);
+    const ms = ok(c).map((s) => s.ms);
+    const open = ok(c).map((s) => s.openMs);
     const m = median(ms);
     const o = median(open);
     const errs = c.samples.filter((s) => s.errors !== '').length;
@@ -163,6 +157,7 @@ function report(title: string, cases: Case[]): Record<string, unknown> {
       `${fixed(Math.min(...open) / 1000, 2)}-${fixed(Math.max(...open) / 1000, 2)}`,
       fixed(o / directOpen, 2),
       `${errs}/${c.samples.length}`,
+      String(c.samples.length - ms.length),
     ];
   });
   process.stdout.write(
@@ -177,6 +172,7 @@ function report(title: string, cases: Case[]): Record<string, unknown> {
           'range',
           '× direct',
           'runs w/ decode errors',
+          'no frame',
         ],
         rows,
       ) +
@@ -193,9 +189,9 @@ function report(title: string, cases: Case[]): Record<string, unknown> {
     cases.map((c) => [
       c.name,
       {
-        medianMs: Math.round(median(c.samples.map((s) => s.ms))),
+        medianMs: Math.round(median(ok(c).map((s) => s.ms))),
         samplesMs: c.samples.map((s) => Math.round(s.ms)),
-        openMedianMs: Math.round(median(c.samples.map((s) => s.openMs))),
+        openMedianMs: Math.round(median(ok(c).map((s) => s.openMs))),
         openSamplesMs: c.samples.map((s) => Math.round(s.openMs)),
         runsWithErrors: c.samples.filter((s) => s.errors !== '').length,
       },
