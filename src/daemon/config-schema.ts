@@ -49,6 +49,8 @@ export interface PathConfig {
   readonly upstream: { readonly transport: UpstreamTransport };
   /** The global `seam` section with this path's overrides applied. */
   readonly seam: SeamConfig;
+  /** `serve.fastStart` unless the path overrides it. */
+  readonly fastStart: boolean;
 }
 
 export type { Credentials } from '../upstream/url.js';
@@ -75,7 +77,14 @@ export interface Config {
     readonly revalidate: boolean;
     readonly revalidateTimeoutMs: number;
   };
-  readonly serve: { readonly minCompleteness: number };
+  readonly serve: {
+    readonly minCompleteness: number;
+    readonly fastStart: boolean;
+    readonly fastStartGops: number;
+    /** Bytes. */
+    readonly fastStartMaxBytes: number;
+    readonly fastStartMaxPackets: number;
+  };
   readonly upstream: {
     readonly transport: UpstreamTransport;
     readonly udpTimeoutMs: number;
@@ -169,6 +178,7 @@ const pathEntry = z.preprocess(
     mirrors: section(z.array(rtspUrl), []),
     upstream: section(pathUpstream),
     seam: section(pathSeam),
+    fastStart: z.boolean().optional(),
   }),
 );
 
@@ -248,7 +258,13 @@ const recordingsShape = {
   revalidate: z.boolean().default(true),
   revalidateTimeoutMs: int(100, 60_000).default(2000),
 };
-const serveShape = { minCompleteness: pct.default(100) };
+const serveShape = {
+  minCompleteness: pct.default(100),
+  fastStart: z.boolean().default(true),
+  fastStartGops: int(1, 16).default(2),
+  fastStartMaxBytes: size.default(8 * 1024 * 1024),
+  fastStartMaxPackets: int(16, 1_000_000).default(8192),
+};
 const upstreamShape = {
   transport: z.enum(UPSTREAM_TRANSPORTS).default('auto'),
   udpTimeoutMs: int(100, 600_000).default(3000),
@@ -306,7 +322,8 @@ export function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   const [first, second, third] = path;
   if (path.length === 0) return Object.keys(configShape);
   if (path.length === 1) return SECTION_KEYS[String(first)] ?? [];
-  if (first === 'paths' && path.length === 2) return ['origin', 'mirrors', 'upstream', 'seam'];
+  if (first === 'paths' && path.length === 2)
+    return ['origin', 'mirrors', 'upstream', 'seam', 'fastStart'];
   if (first === 'paths' && path.length === 3 && third === 'upstream') return ['transport'];
   if (first === 'paths' && path.length === 3 && third === 'seam') return Object.keys(seamFields);
   if (first === 'rules' && path.length === 2) return RULE_KEYS;
@@ -355,6 +372,7 @@ export const configSchema = z
           mirrors: p.mirrors,
           upstream: { transport: p.upstream.transport ?? c.upstream.transport },
           seam: mergeSeam(c.seam, p.seam),
+          fastStart: p.fastStart ?? c.serve.fastStart,
         },
       ]),
     ),

@@ -65,6 +65,7 @@ export function resolveContextFrom(config: Config): ResolveContext {
       mirrors: p.mirrors,
       transport: p.upstream.transport,
       seam: p.seam,
+      fastStart: p.fastStart,
     });
   }
   return {
@@ -73,6 +74,7 @@ export function resolveContextFrom(config: Config): ResolveContext {
     selfHosts: new SelfHosts(config.listen.names),
     defaultTransport: config.upstream.transport,
     defaultSeam: config.seam,
+    defaultFastStart: config.serve.fastStart,
   };
 }
 
@@ -139,6 +141,11 @@ export async function startDaemon(
     log,
     createLeg,
     lingerMs: LIVE_LINGER_MS,
+    gopLimits: {
+      gops: config.serve.fastStartGops,
+      maxBytes: config.serve.fastStartMaxBytes,
+      maxPackets: config.serve.fastStartMaxPackets,
+    },
     ...(deps.lossFor ? { lossFor: deps.lossFor } : {}),
     ...(cache ? { cache } : {}),
     upstreamPolicy: (req) => {

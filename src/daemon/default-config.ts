@@ -26,6 +26,7 @@ paths:
   #   origin: rtsp://10.0.0.5:554/stream
   #   mirrors: [rtsp://10.0.0.6:554/stream] # other servers with the same content
   #   upstream: { transport: tcp } # udp | tcp | auto; overrides upstream.transport
+  #   fastStart: false # overrides serve.fastStart
   # cam2: rtsp://10.0.0.7/live # shorthand for { origin: rtsp://10.0.0.7/live }
 
 transparent:
@@ -52,6 +53,14 @@ recordings:
 serve:
   # Serve file-backed content from its recording when at least this % of it is on disk.
   minCompleteness: 100
+  # Viewers start at once: a live source keeps the packets since its last keyframe and a joining
+  # viewer gets them first (audio from the keyframe's time); playout from disk sends the first
+  # second ahead of the clock. Per path: paths.<name>.fastStart.
+  fastStart: true
+  # What a live source keeps for that: GOPs, bytes ("8MiB" or a number) and packets, at most.
+  fastStartGops: 2
+  fastStartMaxBytes: 8MiB
+  fastStartMaxPackets: 8192
 
 upstream:
   # udp | tcp | auto (udp first, tcp on 461 or when no media arrives within udpTimeoutMs)

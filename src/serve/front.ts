@@ -293,6 +293,7 @@ export class FrontEnd implements FrontState {
           transport: session.usesTcp ? 'tcp' : 'udp',
           tracks: [...session.tracks.keys()],
           viewers: session.source.viewerCount,
+          burst: session.burstPackets,
         },
         'viewer joined',
       );

@@ -174,6 +174,7 @@ async function acquire(
     transport: resolution.transport,
     pathName: resolution.pathName,
     seam: resolution.seam,
+    fastStart: resolution.fastStart,
   });
   if (conn.isClosed) {
     source.release();
@@ -250,6 +251,7 @@ async function setup(front: FrontState, conn: ViewerConnection, req: RtspRequest
   const session =
     existing ?? new ViewerSession(conn.id, conn.remoteAddress, source, base, conn, front.clock);
   if (!existing) {
+    session.fastStart = described.resolution.fastStart;
     source.retain();
     front.addSession(conn, session);
   }
@@ -304,11 +306,15 @@ async function play(front: FrontState, conn: ViewerConnection, req: RtspRequest)
   session.beginPlay();
   let start;
   try {
-    start = await session.source.play(range);
+    start = await session.source.play(range, {
+      fastStart: session.fastStart,
+      reliable: session.usesTcp,
+    });
   } catch (err) {
     session.playFailed();
     return sourceFailure(front.log, conn, 'PLAY', err);
   }
+  if (start.burst) session.prime(start.burst);
   const rtpInfo: RtpInfoEntry[] = [];
   for (const index of [...session.tracks.keys()].sort((a, b) => a - b)) {
     const t = start.tracks[index];

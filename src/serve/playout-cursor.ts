@@ -97,3 +97,18 @@ export class TrackCursor {
     return this.filling;
   }
 }
+
+/** Packets go out this much before their time (players buffer; timers are coarse). */
+export const LEAD_MS = 20;
+/**
+ * Fast start for a TCP viewer: a PLAY's first second of media goes out at once (TCP's flow
+ * control paces it), and the playout then stays that far ahead of the clock (players buffer
+ * it). A UDP viewer gets no lead: a second of media at once can overflow its receive buffer, and
+ * nothing tells seamd what the path to it can take.
+ */
+export const FAST_START_LEAD_MS = 1000;
+
+/** How far ahead of the clock a playout sends. */
+export function leadFor(fastStart: boolean, reliable: boolean): number {
+  return fastStart && reliable ? FAST_START_LEAD_MS : LEAD_MS;
+}

@@ -2,9 +2,11 @@
  * Playout: one viewer's playback of a recording, with no upstream session. Packets are
  * sent as stored (canonical SSRC/seq/timestamps), paced by their media time so every track stays
  * on one clock; a Range seeks (playout-seek.ts), PAUSE stops the clock and a PLAY without Range
- * resumes where it stopped. Sender reports go out every second (players sync tracks with them),
- * and a compound RTCP BYE per track when the recording (or the asked range) ends. Gaps in the
- * recording stay gaps: a viewer gets no more loss than the recording holds.
+ * resumes where it stopped. With fast start a TCP viewer's first second of media goes out at once
+ * and the playout stays that far ahead of the clock (playout-cursor.ts). Sender reports go out every second
+ * (players sync tracks with them), and a compound RTCP BYE per track when the recording (or the
+ * asked range) ends. Gaps in the recording stay gaps: a viewer gets no more loss than the
+ * recording holds.
  *
  * Reading is asynchronous and runs ahead of the clock by a bounded queue per track, so memory
  * per viewer stays small and many viewers can play one recording at once.
@@ -18,16 +20,15 @@ import { parseRange } from '../protocol/rtsp/headers/range.js';
 import { ntpFromMs, serializeRtcp } from '../protocol/rtp/rtcp.js';
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
 import { tsAdd } from '../protocol/rtp/seq.js';
-import type { MediaSource, PlayStart, SourceSubscriber } from '../source/media-source.js';
+import type { MediaSource, PlayOptions, PlayStart } from '../source/media-source.js';
+import type { SourceSubscriber } from '../source/media-source.js';
 import { byePacket, CNAME } from '../source/rtcp-relay.js';
 import type { Recording } from '../store/reader.js';
 import { ChunkReader, type ChunkCache } from './chunk-cache.js';
-import { TrackCursor } from './playout-cursor.js';
+import { leadFor, LEAD_MS, TrackCursor } from './playout-cursor.js';
 import { planSeek, type SeekPlan } from './playout-seek.js';
 import { SHARED_PACER, type Pacer } from './pacer.js';
 
-/** Packets go out this much before their time (players buffer; timers are coarse). */
-const LEAD_MS = 20;
 const SR_INTERVAL_MS = 1000;
 /** Tracks this far behind the media clock still count as on time for sender reports. */
 const BEHIND_SLACK_SEC = 0.2;
@@ -80,6 +81,8 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
   private pausedAt = 0;
   private lastSr = -Infinity;
   private generation = 0;
+  /** How far ahead of the clock packets go out at most (ms). */
+  private leadMs = LEAD_MS;
   packetsSent = 0;
 
   constructor(private readonly opts: PlaybackOptions) {
@@ -128,8 +131,9 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
     return this.rec.meta.durationSec ?? this.rec.durationSec;
   }
 
-  async play(range: string | undefined): Promise<PlayStart> {
+  async play(range: string | undefined, opts: PlayOptions = {}): Promise<PlayStart> {
     if (this.closedFlag) throw new RuntimeError('INVALID_STATE', 'playback closed');
+    this.leadMs = leadFor(opts.fastStart ?? false, opts.reliable ?? false);
     if (range === undefined && this.mode === 'paused') return this.resume();
     if (range === undefined && this.mode === 'playing') return this.position();
     const { start, end } = parseNptRange(range);
@@ -252,7 +256,7 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
     if (this.waiting) this.pacer.cancel(this.wake);
     this.waiting = false;
     if (this.mode !== 'playing' || this.closedFlag) return;
-    const horizon = this.clockNpt() + LEAD_MS / 1000;
+    const horizon = this.clockNpt() + this.leadMs / 1000;
     for (;;) {
       let best: TrackCursor | undefined;
       let bestDue = Infinity;
@@ -293,7 +297,7 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
     const wait =
       next === Infinity
         ? MAX_SLEEP_MS
-        : Math.min(MAX_SLEEP_MS, Math.max(1, (next - this.clockNpt()) * 1000 - LEAD_MS));
+        : Math.min(MAX_SLEEP_MS, Math.max(1, (next - this.clockNpt()) * 1000 - this.leadMs));
     this.waiting = true;
     this.pacer.wakeIn(this.wake, wait);
   }

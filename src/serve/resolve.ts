@@ -21,6 +21,8 @@ export interface PathTarget {
   readonly mirrors: readonly string[];
   readonly transport: 'udp' | 'tcp' | 'auto';
   readonly seam: SeamConfig;
+  /** `paths.<name>.fastStart`; unset: `defaultFastStart`. */
+  readonly fastStart?: boolean;
 }
 
 export interface ResolveContext {
@@ -32,6 +34,8 @@ export interface ResolveContext {
   readonly defaultTransport: 'udp' | 'tcp' | 'auto';
   /** Seaming settings for transparent targets (the global `seam` section). */
   readonly defaultSeam: SeamConfig;
+  /** `serve.fastStart` (unset: on). */
+  readonly defaultFastStart?: boolean;
 }
 
 export type Resolution =
@@ -45,6 +49,8 @@ export type Resolution =
       readonly transport: 'udp' | 'tcp' | 'auto';
       readonly seam: SeamConfig;
       readonly pathName: string | undefined;
+      /** Viewers start at the last keyframe (live) or ahead of the clock (from disk). */
+      readonly fastStart: boolean;
     }
   | { readonly ok: false; readonly status: 400 | 403 | 404; readonly reason: string };
 
@@ -108,6 +114,7 @@ export function resolveTarget(
       transport: mapped.transport,
       seam: mapped.seam,
       pathName: mapped.name,
+      fastStart: mapped.fastStart ?? ctx.defaultFastStart ?? true,
     };
   }
   if (!ctx.allow.allows(host, resolvedAddress)) {
@@ -123,6 +130,7 @@ export function resolveTarget(
     transport: ctx.defaultTransport,
     seam: ctx.defaultSeam,
     pathName: undefined,
+    fastStart: ctx.defaultFastStart ?? true,
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { RuntimeError } from '../errors.js';
 import { randomToken } from '../net/token.js';
+import type { GopBurst } from '../source/gop-cache.js';
 import type { MediaSource, SourceSubscriber } from '../source/media-source.js';
 import { REAL_CLOCK, type Clock } from './clock.js';
 import type { ViewerTransport } from './negotiate.js';
@@ -46,6 +47,10 @@ export class ViewerSession implements SourceSubscriber {
   packetsSent = 0;
   bytesSent = 0;
   packetsDropped = 0;
+  /** Start at the last keyframe (live) or ahead of the clock (from disk): the path's setting. */
+  fastStart = false;
+  /** Packets of the last PLAY's fast-start burst. */
+  burstPackets = 0;
   lastActivity: number;
   /** The first PLAY and the first media packet sent after it (clock ms): the join time. */
   playAt: number | undefined;
@@ -105,6 +110,31 @@ export class ViewerSession implements SourceSubscriber {
     this.beforePlay = from;
     this.playAt ??= this.clock.now();
     this.backlog = [];
+    this.burstPackets = 0;
+  }
+
+  /**
+   * A fast start: the burst goes out first, then the live packets that came after it (those
+   * held since the PLAY began up to the burst's last packet are in the burst or left out on
+   * purpose, so they are dropped here).
+   */
+  prime(burst: GopBurst): void {
+    if (this.current !== 'starting') return;
+    let cut = -1;
+    for (let i = this.backlog.length - 1; i >= 0; i--) {
+      const e = this.backlog[i] as [number, Buffer, boolean];
+      if (!e[2] && e[1] === burst.last) {
+        cut = i;
+        break;
+      }
+    }
+    const held: Array<[number, Buffer, boolean]> = burst.packets.map((p) => [
+      p.track,
+      p.packet,
+      false,
+    ]);
+    this.burstPackets = held.length;
+    this.backlog = held.concat(this.backlog.slice(cut + 1));
   }
 
   /** The source refused the PLAY: the session is where it was before it. */
@@ -163,7 +193,8 @@ export class ViewerSession implements SourceSubscriber {
     if (this.current === 'playing') {
       this.send(track, packet, rtcp);
     } else if (this.current === 'starting') {
-      if (this.backlog.length < MAX_STARTING_BACKLOG) this.backlog.push([track, packet, rtcp]);
+      if (this.backlog.length < MAX_STARTING_BACKLOG + this.burstPackets)
+        this.backlog.push([track, packet, rtcp]);
       else this.packetsDropped++;
     }
   }

@@ -4,6 +4,7 @@
  * The front end and the RTSP method handlers only see this interface.
  */
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
+import type { GopBurst } from './gop-cache.js';
 import type { CanonicalStart } from './timeline.js';
 
 export interface SourceSubscriber {
@@ -13,8 +14,20 @@ export interface SourceSubscriber {
   onSourceClosed(reason: Error | undefined): void;
 }
 
-/** Where a viewer joins: RTP-Info values per track (canonical space) and the Range answered. */
-export type PlayStart = CanonicalStart;
+/**
+ * Where a viewer joins: RTP-Info values per track (canonical space) and the Range answered;
+ * with fast start, the packets the viewer gets before the live ones (RTP-Info names the first).
+ */
+export interface PlayStart extends CanonicalStart {
+  readonly burst?: GopBurst;
+}
+
+export interface PlayOptions {
+  /** Start at once: live, from the last keyframe; from disk, sent ahead of the clock. */
+  readonly fastStart?: boolean;
+  /** The viewer's media rides TCP (flow-controlled): from disk, the lead may go out at once. */
+  readonly reliable?: boolean;
+}
 
 export interface MediaSource {
   /** 'upstream': legs to the origin; 'recording': played out from disk. */
@@ -33,7 +46,7 @@ export interface MediaSource {
   unsubscribe(sub: SourceSubscriber): void;
   ensureSetup(): Promise<void>;
   /** Starts (or resumes, with no range) media; resolves with the RTP-Info / Range to answer. */
-  play(range: string | undefined): Promise<PlayStart>;
+  play(range: string | undefined, opts?: PlayOptions): Promise<PlayStart>;
   pause(): Promise<void>;
   /** Ends it now (viewers are told); idempotent. */
   close(reason?: Error): void;

@@ -12,6 +12,7 @@ import type { Leg } from '../upstream/leg.js';
 import { sourceKey } from '../upstream/url.js';
 import { isOriginUnavailable, RuntimeError } from '../errors.js';
 import type { MediaSource } from './media-source.js';
+import { DEFAULT_GOP_LIMITS, type GopCacheLimits } from './gop-cache.js';
 import { Source } from './source.js';
 import { logEvent } from '../events.js';
 
@@ -21,6 +22,8 @@ export interface SourceRequest {
   readonly transport: 'udp' | 'tcp' | 'auto';
   readonly pathName: string | undefined;
   readonly seam: SeamConfig;
+  /** The viewer's content starts fast (live: the source keeps the GOP in progress). */
+  readonly fastStart?: boolean;
 }
 
 /** Why a request may be served from any recording of its content. */
@@ -35,6 +38,8 @@ export interface RegistryOptions {
   /** Loss injected behind the socket interface (tests and drills): per source, per leg. */
   readonly lossFor?: (req: SourceRequest, legIndex: number) => LossModel | undefined;
   readonly lingerMs: number;
+  /** Bounds of a live source's keyframe cache (kept when a request asks for fast start). */
+  readonly gopLimits?: GopCacheLimits;
   /** Recordings that can serve a request instead of the origin (consulted first). */
   readonly cache?: {
     /**
@@ -77,7 +82,7 @@ export class SourceRegistry {
     if (this.stopped) throw new RuntimeError('STOPPING', 'seamd is stopping');
     const key = sourceKey(req.origin);
     const existing = this.live.get(key);
-    if (existing && !existing.closed) return this.hold(existing);
+    if (existing && !existing.closed) return this.hold(existing, req);
     const policy = this.opts.upstreamPolicy?.(req) ?? { allowed: true };
     const cached = await this.opts.cache?.lookup(
       req,
@@ -93,13 +98,13 @@ export class SourceRegistry {
     const inflight = this.pending.get(key);
     if (inflight) {
       const src = await inflight.catch(() => undefined);
-      if (src?.shared && !src.closed) return this.hold(src);
+      if (src?.shared && !src.closed) return this.hold(src, req);
     }
     const opening = this.open(key, req);
     this.pending.set(key, opening);
     try {
       const src = await opening;
-      return this.hold(src);
+      return this.hold(src, req);
     } catch (err) {
       // A copy beats an error: the origin is down or failing, so the best recording of the
       // content is served whatever its completeness (the cache logs why).
@@ -174,8 +179,9 @@ export class SourceRegistry {
     return src;
   }
 
-  private hold(src: Source): Source {
+  private hold(src: Source, req: SourceRequest): Source {
     this.clearLinger(src);
+    if (req.fastStart) src.enableFastStart(this.opts.gopLimits ?? DEFAULT_GOP_LIMITS);
     src.retain();
     return src;
   }

@@ -14,11 +14,12 @@ import type { SdpInfo } from '../protocol/sdp/sdp.js';
 import type { LossModel } from '../seam/loss-model.js';
 import type { Leg } from '../upstream/leg.js';
 import { LegSet } from './legs.js';
-import type { MediaSource, PlayStart, SourceSubscriber } from './media-source.js';
+import type { MediaSource, PlayOptions, PlayStart, SourceSubscriber } from './media-source.js';
 import { byePacket } from './rtcp-relay.js';
 import { logEvent } from '../events.js';
+import { GopCache, type GopCacheLimits } from './gop-cache.js';
 
-export type { SourceSubscriber, PlayStart } from './media-source.js';
+export type { SourceSubscriber, PlayStart, PlayOptions } from './media-source.js';
 
 /** Sees every canonical packet of a source without being a viewer (the recorder). */
 export interface SourceTap {
@@ -44,6 +45,8 @@ export interface SourceOptions {
   readonly createLeg: (id: string, url: string) => Leg;
   readonly lossFor?: ((legIndex: number) => LossModel | undefined) | undefined;
   readonly log: Logger;
+  /** Keep the packets since the last keyframe for joining viewers (live content only). */
+  readonly gopCache?: GopCacheLimits | undefined;
 }
 
 export class Source extends EventEmitter implements MediaSource {
@@ -65,6 +68,7 @@ export class Source extends EventEmitter implements MediaSource {
   private refs = 0;
   private tap: SourceTap | undefined;
   private closedFlag = false;
+  private gop: GopCache | undefined;
   /** Settles once the upstream TEARDOWNs were answered (or failed) after close(). */
   teardownDone: Promise<void> = Promise.resolve();
   packetsOut = 0;
@@ -97,12 +101,15 @@ export class Source extends EventEmitter implements MediaSource {
       this.packetsOut++;
       this.bytesOut += packet.length;
       this.tap?.onRtp(track, packet);
+      this.gop?.onRtp(track, packet, Date.now());
       for (const sub of this.subscribers) sub.onRtp(track, packet);
     });
     this.legs.on('rtcp', (track, packet) => {
       this.tap?.onRtcp(track, packet);
+      this.gop?.onRtcp(track, packet);
       for (const sub of this.subscribers) sub.onRtcp(track, packet);
     });
+    if (opts.gopCache) this.enableFastStart(opts.gopCache);
     this.legs.on('closed', (reason) =>
       this.close(reason ?? new UpstreamError('UPSTREAM_CLOSED', 'every upstream leg ended')),
     );
@@ -135,6 +142,18 @@ export class Source extends EventEmitter implements MediaSource {
     this.tap = tap;
   }
 
+  /** Starts keeping the packets since the last keyframe (live content with H.264/H.265 only). */
+  enableFastStart(limits: GopCacheLimits): void {
+    if (this.gop || !this.shared || this.closedFlag) return;
+    const cache = new GopCache(this.info.tracks, limits);
+    if (cache.usable) this.gop = cache;
+  }
+
+  /** The keyframe cache, when this source keeps one. */
+  get gopCache(): GopCache | undefined {
+    return this.gop;
+  }
+
   subscribe(sub: SourceSubscriber): void {
     this.subscribers.add(sub);
   }
@@ -156,9 +175,10 @@ export class Source extends EventEmitter implements MediaSource {
 
   /**
    * Starts media for a viewer. On-demand: PLAY upstream with the viewer's Range every time
-   * (seek/resume). Live: PLAY upstream once; later viewers join where the stream is now.
+   * (seek/resume). Live: PLAY upstream once; later viewers join where the stream is now, or
+   * (fast start) at the last keyframe, with the packets since then as a burst.
    */
-  async play(range: string | undefined): Promise<PlayStart> {
+  async play(range: string | undefined, opts: PlayOptions = {}): Promise<PlayStart> {
     await this.ensureSetup();
     if (!this.shared) {
       const start = await this.legs.play(range, false);
@@ -177,6 +197,9 @@ export class Source extends EventEmitter implements MediaSource {
       return starting;
     }
     await this.playing;
+    // A joiner gets the GOP in progress: its RTP-Info names the first packet of the burst.
+    const burst = opts.fastStart ? this.gop?.snapshot() : undefined;
+    if (burst) return { range: 'npt=now-', tracks: burst.tracks, burst };
     return {
       range: 'npt=now-',
       tracks: this.info.tracks.map((t) => {
@@ -210,6 +233,7 @@ export class Source extends EventEmitter implements MediaSource {
       'source closed',
     );
     this.teardownDone = this.legs.close().catch(() => undefined);
+    this.gop?.clear();
     if (reason) {
       // Tell players the stream ended (RTCP BYE, RFC 3550 6.6) rather than let them time out.
       for (const t of this.info.tracks) {

@@ -6,7 +6,9 @@ Server on --port (no auth):
   /long   --long-clip, file-backed (loss statistics need thousands of packets)
   /live   a live test pattern + tone, one pipeline shared by every session (x264 repeats
           SPS/PPS in-band at each keyframe; config-interval on the payloader makes ffmpeg
-          report non-monotonic DTS, so it is left off)
+          report non-monotonic DTS, so it is left off); a keyframe every second
+  /live2s the same with a keyframe every 2 s (start-time measurements: a player joining
+          mid-GOP waits for the next keyframe)
 Server on --auth-port (optional; Digest auth, user "seamd", password "secret"):
   /file   the fixture clip
 
@@ -31,7 +33,7 @@ FILE_PIPELINE = (
 )
 LIVE_PIPELINE = (
     "( videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=25/1 "
-    "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=25 bitrate=300 "
+    "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate=300 "
     "! h264parse ! rtph264pay name=pay0 pt=96 "
     "audiotestsrc is-live=true wave=sine freq=440 ! audio/x-raw,rate=44100,channels=2 "
     "! audioconvert ! avenc_aac ! aacparse ! rtpmp4gpay name=pay1 pt=97 )"
@@ -70,7 +72,8 @@ def main():
     open_server = make_server(args.address, args.port)
     mounts = open_server.get_mount_points()
     mounts.add_factory("/file", factory(FILE_PIPELINE.format(clip=args.clip), False))
-    mounts.add_factory("/live", factory(LIVE_PIPELINE, True))
+    mounts.add_factory("/live", factory(LIVE_PIPELINE.format(gop=25), True))
+    mounts.add_factory("/live2s", factory(LIVE_PIPELINE.format(gop=50), True))
     if args.long_clip:
         mounts.add_factory("/long", factory(FILE_PIPELINE.format(clip=args.long_clip), False))
     servers = [open_server]

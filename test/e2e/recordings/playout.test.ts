@@ -112,9 +112,10 @@ describe('later viewers are served from disk (origin stopped)', () => {
     expect(probe.audio).toBeGreaterThan(850);
     expect(seamd.events('cache.hit').length).toBeGreaterThanOrEqual(4);
     expect(String(seamd.events('cache.hit')[0]?.revalidated)).toMatch(/^origin unreachable/);
-    // Paced by media time: 20 s of media takes about 20 s.
+    // Paced by media time: 20 s of media takes about 20 s, less the first second, which goes
+    // out at once to a TCP viewer (fast start).
     const span = (tcp.rtpAt[0]?.at(-1) ?? 0) - (tcp.rtpAt[0]?.[0] ?? 0);
-    expect(span).toBeGreaterThan(18500);
+    expect(span).toBeGreaterThan(17500);
     expect(span).toBeLessThan(21500);
   }, 60000);
 

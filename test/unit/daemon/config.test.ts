@@ -43,7 +43,13 @@ const DEFAULTS: Config = {
     revalidate: true,
     revalidateTimeoutMs: 2000,
   },
-  serve: { minCompleteness: 100 },
+  serve: {
+    minCompleteness: 100,
+    fastStart: true,
+    fastStartGops: 2,
+    fastStartMaxBytes: 8 * 1024 * 1024,
+    fastStartMaxPackets: 8192,
+  },
   upstream: {
     transport: 'auto',
     udpTimeoutMs: 3000,
@@ -159,12 +165,14 @@ log:
           mirrors: ['rtsp://10.0.0.6/stream'],
           upstream: { transport: 'tcp' },
           seam: SEAM_DEFAULTS,
+          fastStart: true,
         },
         'cam-2.hd': {
           origin: 'rtsp://user:pw@cam2.local/live',
           mirrors: [],
           upstream: { transport: 'udp' },
           seam: SEAM_DEFAULTS,
+          fastStart: true,
         },
       },
       transparent: {
@@ -190,7 +198,13 @@ log:
         revalidate: true,
         revalidateTimeoutMs: 2000,
       },
-      serve: { minCompleteness: 100 },
+      serve: {
+        minCompleteness: 100,
+        fastStart: true,
+        fastStartGops: 2,
+        fastStartMaxBytes: 8 * 1024 * 1024,
+        fastStartMaxPackets: 8192,
+      },
       upstream: {
         transport: 'udp',
         udpTimeoutMs: 500,
@@ -262,7 +276,24 @@ log:
       mirrors: [],
       upstream: { transport: 'auto' },
       seam: SEAM_DEFAULTS,
+      fastStart: true,
     });
+  });
+
+  it('fast start is on by default, off per path or for all, with the cache bounds as sizes', () => {
+    const c = parseConfigText(
+      'serve: { fastStartMaxBytes: 2MiB, fastStartGops: 1 }\npaths:\n  a: rtsp://h/a\n  b: { origin: rtsp://h/b, fastStart: false }\n',
+      'x',
+    );
+    expect(c.serve).toMatchObject({
+      fastStart: true,
+      fastStartGops: 1,
+      fastStartMaxBytes: 2 ** 21,
+    });
+    expect(c.paths.a?.fastStart).toBe(true);
+    expect(c.paths.b?.fastStart).toBe(false);
+    const off = parseConfigText('serve: { fastStart: false }\npaths:\n  a: rtsp://h/a\n', 'x');
+    expect(off.paths.a?.fastStart).toBe(false);
   });
 });
 

@@ -331,6 +331,7 @@ describe('DESCRIBE failures that are not the origin failing', () => {
       transport: 'auto',
       seam: {} as Extract<Resolution, { ok: true }>['seam'],
       pathName: 'cam',
+      fastStart: true,
     };
     Object.assign(r.front, {
       resolve: () => Promise.resolve(resolution),
