@@ -11,14 +11,13 @@
  */
 import { RuntimeError } from '../errors.js';
 import { logEvent } from '../events.js';
-import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { parseRange } from '../protocol/rtsp/headers/range.js';
 import { ntpFromMs, serializeRtcp } from '../protocol/rtp/rtcp.js';
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
 import { tsAdd } from '../protocol/rtp/seq.js';
-import type { MediaSource, PlayStart, SourceSubscriber } from '../source/media-source.js';
+import { SubscribedSource, type MediaSource, type PlayStart } from '../source/media-source.js';
 import { byePacket, CNAME } from '../source/rtcp-relay.js';
 import type { Recording } from '../store/reader.js';
 import { ChunkReader, type ChunkCache } from './chunk-cache.js';
@@ -47,7 +46,7 @@ export interface PlaybackOptions {
   readonly now?: () => number;
 }
 
-export class RecordingPlayback extends EventEmitter implements MediaSource {
+export class RecordingPlayback extends SubscribedSource implements MediaSource {
   readonly kind = 'recording' as const;
   readonly id: string;
   readonly origin: string;
@@ -58,10 +57,7 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
   private readonly rec: Recording;
   private readonly log: Logger;
   private readonly now: () => number;
-  private readonly subscribers = new Set<SourceSubscriber>();
   private cursors: TrackCursor[] = [];
-  private refs = 0;
-  private closedFlag = false;
   private timer: NodeJS.Timeout | undefined;
   private mode: 'ready' | 'playing' | 'paused' | 'ended' = 'ready';
   /** npt where the clock started and the wall time (ms) it started at. */
@@ -85,29 +81,8 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
     this.now = opts.now ?? (() => performance.now());
   }
 
-  get closed(): boolean {
-    return this.closedFlag;
-  }
-
-  get viewerCount(): number {
-    return this.subscribers.size;
-  }
-
-  retain(): void {
-    this.refs++;
-  }
-
-  release(): void {
-    this.refs = Math.max(0, this.refs - 1);
-    if (this.refs === 0) this.close();
-  }
-
-  subscribe(sub: SourceSubscriber): void {
-    this.subscribers.add(sub);
-  }
-
-  unsubscribe(sub: SourceSubscriber): void {
-    this.subscribers.delete(sub);
+  protected unreferenced(): void {
+    this.close();
   }
 
   ensureSetup(): Promise<void> {
