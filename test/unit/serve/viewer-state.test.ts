@@ -17,19 +17,7 @@ import { handleRequest, type FrontState } from '../../../src/serve/methods.js';
 import type { Resolution } from '../../../src/serve/resolve.js';
 import { ViewerSession } from '../../../src/serve/viewer.js';
 import { FakeClock } from './fake-clock.js';
-
-const BASE = 'rtsp://seamd.test/cam';
-const SDP = [
-  'v=0',
-  'o=- 1 1 IN IP4 127.0.0.1',
-  's=cam',
-  't=0 0',
-  'a=control:*',
-  'm=video 0 RTP/AVP 96',
-  'a=rtpmap:96 H264/90000',
-  'a=control:trackID=0',
-  '',
-].join('\r\n');
+import { BASE, SDP } from './cam-sdp.js';
 
 type Line = Record<string, unknown>;
 
