@@ -25,6 +25,7 @@ import type { MediaSource, PlayStart, SourceSubscriber } from '../../../src/sour
 import type { SourceRegistry, SourceRequest } from '../../../src/source/registry.js';
 import { mulberry32 } from '../../../src/seam/loss-model.js';
 import { FakeClock } from './fake-clock.js';
+import { frontOptions } from './front-options.js';
 
 // ---- seeded randomness ----
 
@@ -245,22 +246,17 @@ export function createFuzzFront(): FuzzFront {
     defaultTransport: 'auto',
     defaultSeam: SEAM,
   };
-  const front = new FrontEnd({
-    log,
-    registry: sources.registry(),
-    rtsp: { host: '127.0.0.1', port: 8554 },
-    rtp: { host: '127.0.0.1', port: 0 },
-    maxConnections: 1000,
-    maxConnectionsPerAddress: 32,
-    sessionTimeoutSec: 60,
-    maxRequestBytes: 65536,
-    requestTimeoutSec: 10,
-    idleTimeoutSec: 60,
-    serverHeader: 'seamd/fuzz',
-    resolveContext,
-    clock,
-    dnsLookup: fakeDns,
-  });
+  const front = new FrontEnd(
+    frontOptions({
+      log,
+      registry: sources.registry(),
+      rtsp: { host: '127.0.0.1', port: 8554 },
+      serverHeader: 'seamd/fuzz',
+      resolveContext,
+      clock,
+      dnsLookup: fakeDns,
+    }),
+  );
   return { front, sources, clock, errors };
 }
 

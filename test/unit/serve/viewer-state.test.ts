@@ -12,12 +12,13 @@ import { parseSdp } from '../../../src/protocol/sdp/sdp.js';
 import type { MediaSource, PlayStart } from '../../../src/source/media-source.js';
 import type { SourceRegistry } from '../../../src/source/registry.js';
 import type { ViewerConnection } from '../../../src/serve/connection.js';
-import { FrontEnd, type FrontOptions } from '../../../src/serve/front.js';
+import { FrontEnd } from '../../../src/serve/front.js';
 import { handleRequest, type FrontState } from '../../../src/serve/methods.js';
 import type { Resolution } from '../../../src/serve/resolve.js';
 import { ViewerSession } from '../../../src/serve/viewer.js';
 import { FakeClock } from './fake-clock.js';
 import { BASE, SDP } from './cam-sdp.js';
+import { frontOptions } from './front-options.js';
 
 type Line = Record<string, unknown>;
 
@@ -372,21 +373,9 @@ describe('DESCRIBE failures that are not the origin failing', () => {
 describe('FrontEnd session expiry (fake clock)', () => {
   function front(clock: FakeClock): { front: FrontEnd; lines: Line[] } {
     const { log, lines } = capture();
-    const fe = new FrontEnd({
-      log,
-      registry: {} as SourceRegistry,
-      rtsp: { host: '127.0.0.1', port: 0 },
-      rtp: { host: '127.0.0.1', port: 0 },
-      maxConnections: 10,
-      maxConnectionsPerAddress: 10,
-      sessionTimeoutSec: 60,
-      maxRequestBytes: 65536,
-      requestTimeoutSec: 10,
-      idleTimeoutSec: 60,
-      serverHeader: 'test',
-      resolveContext: {} as FrontOptions['resolveContext'],
-      clock,
-    });
+    const fe = new FrontEnd(
+      frontOptions({ log, maxConnections: 10, maxConnectionsPerAddress: 10, clock }),
+    );
     return { front: fe, lines };
   }
 
