@@ -4,7 +4,11 @@
  * seek inside the leg, repeated payloads and foreign content.
  */
 import { describe, expect, it } from 'vitest';
-import { TrackMatcher, type RefPacket } from '../../../src/repair/matcher.js';
+import {
+  TrackMatcher,
+  type RefPacket,
+  type TrackMatcherOptions,
+} from '../../../src/repair/matcher.js';
 import { rtpPacket } from '../../helpers/rtp.js';
 
 const CANON_SSRC = 0x11111111;
@@ -64,13 +68,12 @@ describe('TrackMatcher', () => {
   const units = content(400, 3600, 3);
   const lost = [50, 51, 52, 120, 200, 201, 333];
   const missing = new Set(lost);
+  /** A video matcher for `units` with the `lost` ones missing. */
+  const matcher = (over: Partial<TrackMatcherOptions> = {}): TrackMatcher =>
+    new TrackMatcher({ ref: ref(units, missing), wanted: ranges(lost), clockRate: 90000, ...over });
 
   it('fills exactly the missing packets, byte for byte as the canonical ones', () => {
-    const m = new TrackMatcher({
-      ref: ref(units, missing),
-      wanted: ranges(lost),
-      clockRate: 90000,
-    });
+    const m = matcher();
     for (const p of leg(units, 30, 380)) m.push(p);
     m.resolve();
     expect(m.complete).toBe(true);
@@ -81,12 +84,7 @@ describe('TrackMatcher', () => {
   });
 
   it('restores canonical timestamps of a Speed 4 leg (timestamps divided by the rate)', () => {
-    const m = new TrackMatcher({
-      ref: ref(units, missing),
-      wanted: ranges(lost),
-      clockRate: 90000,
-      rate: 4,
-    });
+    const m = matcher({ rate: 4 });
     for (const p of leg(units, 30, 380, 4)) m.push(p);
     m.resolve();
     expect(m.grid).toBe(3600);
@@ -120,11 +118,7 @@ describe('TrackMatcher', () => {
   });
 
   it('uses nothing whose anchors disagree on the timestamp (clipped pre-roll)', () => {
-    const m = new TrackMatcher({
-      ref: ref(units, missing),
-      wanted: ranges(lost),
-      clockRate: 90000,
-    });
+    const m = matcher();
     // The origin stamps everything before the Range start (unit 60) with the start's time.
     const packets = leg(units, 30, 150);
     for (let k = 0; k < 30; k++) packets[k]?.writeUInt32BE(777 + 30 * 1200, 4);
@@ -171,11 +165,7 @@ describe('TrackMatcher', () => {
   });
 
   it('a seek inside the leg (sequence goes on, content jumps) maps both parts, never across', () => {
-    const m = new TrackMatcher({
-      ref: ref(units, missing),
-      wanted: ranges(lost),
-      clockRate: 90000,
-    });
+    const m = matcher();
     const a = leg(units, 30, 60, 1, 40000, 777);
     const b = leg(units, 180, 220, 1, 40000 + a.length, 99999);
     for (const p of [...a, ...b]) m.push(p);
@@ -207,11 +197,7 @@ describe('TrackMatcher', () => {
       ...u,
       payload: Buffer.from(u.payload).fill(u.i & 0xff, 8),
     }));
-    const m = new TrackMatcher({
-      ref: ref(units, missing),
-      wanted: ranges(lost),
-      clockRate: 90000,
-    });
+    const m = matcher();
     for (const p of leg(other, 30, 380)) m.push(p);
     m.resolve();
     expect(m.filled.size).toBe(0);
