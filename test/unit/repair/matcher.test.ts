@@ -60,6 +60,12 @@ function leg(units: Unit[], from: number, to: number, rate = 1, seqBase = 40000,
     );
 }
 
+/** Every packet `m` filled is the canonical packet of `units` at its ext. */
+function expectCanonicalFills(m: TrackMatcher, units: Unit[]): void {
+  for (const [c, p] of m.filled)
+    expect(p.equals(canonical(units[c - CANON_EXT0] as Unit))).toBe(true);
+}
+
 function ranges(missing: number[]): Array<[number, number]> {
   return missing.map((i): [number, number] => [CANON_EXT0 + i, CANON_EXT0 + i]);
 }
@@ -159,9 +165,7 @@ describe('TrackMatcher', () => {
     expect([...m.filled.keys()].sort((a, b) => a - b)).toEqual(
       [...head].map((i) => CANON_EXT0 + i),
     );
-    for (const [c, p] of m.filled) {
-      expect(p.equals(canonical(units[c - CANON_EXT0] as Unit))).toBe(true);
-    }
+    expectCanonicalFills(m, units);
   });
 
   it('a seek inside the leg (sequence goes on, content jumps) maps both parts, never across', () => {
@@ -173,8 +177,7 @@ describe('TrackMatcher', () => {
     expect([...m.filled.keys()].sort((x, y) => x - y)).toEqual(
       [50, 51, 52, 200, 201].map((i) => CANON_EXT0 + i),
     );
-    for (const [c, p] of m.filled)
-      expect(p.equals(canonical(units[c - CANON_EXT0] as Unit))).toBe(true);
+    expectCanonicalFills(m, units);
   });
 
   it('repeated payloads (parameter sets) do not confuse it', () => {
@@ -188,8 +191,7 @@ describe('TrackMatcher', () => {
     for (const p of leg(rep, 0, 299)) m.push(p);
     m.resolve();
     expect(m.filled.size).toBe(4);
-    for (const [c, p] of m.filled)
-      expect(p.equals(canonical(rep[c - CANON_EXT0] as Unit))).toBe(true);
+    expectCanonicalFills(m, rep);
   });
 
   it('other content fills nothing', () => {
@@ -215,7 +217,6 @@ describe('TrackMatcher', () => {
     for (const p of leg(units, 300, 399)) m.push(p);
     m.resolve();
     expect(m.filled.size).toBe(50);
-    for (const [c, p] of m.filled)
-      expect(p.equals(canonical(units[c - CANON_EXT0] as Unit))).toBe(true);
+    expectCanonicalFills(m, units);
   });
 });
