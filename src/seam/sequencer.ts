@@ -37,17 +37,9 @@ export interface TrackSequencerOptions {
 }
 
 /** What the aligner reads: the canonical history of one track. */
-export interface CanonicalHistory {
-  /** Slots in the ring (a power of two); mask = size - 1. */
-  readonly size: number;
-  readonly mask: number;
-  readonly extAt: Float64Array;
-  readonly state: Uint8Array;
-  readonly hash: Int32Array;
-  readonly ts: Uint32Array;
-  /** Hash multiset of the history; defined while some leg is aligning on this track. */
-  readonly index: HashIndex | undefined;
-}
+export type CanonicalHistory = Readonly<
+  Pick<TrackSequencer, 'size' | 'mask' | 'extAt' | 'state' | 'hash' | 'ts' | 'index'>
+>;
 
 /** Arrival-ordered (ext, time) queue for the reorder window; grows, never shrinks. */
 class ArrivalFifo {
@@ -91,13 +83,15 @@ class ArrivalFifo {
   }
 }
 
-export class TrackSequencer implements CanonicalHistory {
+export class TrackSequencer {
+  /** Slots in the ring (a power of two); mask = size - 1. */
   readonly size: number;
   readonly mask: number;
   readonly extAt: Float64Array;
   readonly state: Uint8Array;
   readonly hash: Int32Array;
   readonly ts: Uint32Array;
+  /** Hash multiset of the history; defined while some leg is aligning on this track. */
   index: HashIndex | undefined;
 
   /** Highest accepted ext (NaN before the first packet), its timestamp and arrival time. */

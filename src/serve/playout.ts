@@ -13,15 +13,18 @@
  */
 import { RuntimeError } from '../errors.js';
 import { logEvent } from '../events.js';
-import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { parseRange } from '../protocol/rtsp/headers/range.js';
 import { ntpFromMs, serializeRtcp } from '../protocol/rtp/rtcp.js';
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
 import { tsAdd } from '../protocol/rtp/seq.js';
-import type { MediaSource, PlayOptions, PlayStart } from '../source/media-source.js';
-import type { SourceSubscriber } from '../source/media-source.js';
+import {
+  SubscribedSource,
+  type MediaSource,
+  type PlayOptions,
+  type PlayStart,
+} from '../source/media-source.js';
 import { byePacket, CNAME } from '../source/rtcp-relay.js';
 import type { Recording } from '../store/reader.js';
 import { ChunkReader, type ChunkCache } from './chunk-cache.js';
@@ -51,7 +54,7 @@ export interface PlaybackOptions {
   readonly pacer?: Pacer;
 }
 
-export class RecordingPlayback extends EventEmitter implements MediaSource {
+export class RecordingPlayback extends SubscribedSource implements MediaSource {
   readonly kind = 'recording' as const;
   readonly id: string;
   readonly origin: string;
@@ -62,10 +65,7 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
   private readonly rec: Recording;
   private readonly log: Logger;
   private readonly now: () => number;
-  private readonly subscribers = new Set<SourceSubscriber>();
   private cursors: TrackCursor[] = [];
-  private refs = 0;
-  private closedFlag = false;
   private readonly pacer: Pacer;
   /** A wake-up of the pump is asked for. */
   private waiting = false;
@@ -98,29 +98,8 @@ export class RecordingPlayback extends EventEmitter implements MediaSource {
     this.pacer = opts.pacer ?? SHARED_PACER;
   }
 
-  get closed(): boolean {
-    return this.closedFlag;
-  }
-
-  get viewerCount(): number {
-    return this.subscribers.size;
-  }
-
-  retain(): void {
-    this.refs++;
-  }
-
-  release(): void {
-    this.refs = Math.max(0, this.refs - 1);
-    if (this.refs === 0) this.close();
-  }
-
-  subscribe(sub: SourceSubscriber): void {
-    this.subscribers.add(sub);
-  }
-
-  unsubscribe(sub: SourceSubscriber): void {
-    this.subscribers.delete(sub);
+  protected unreferenced(): void {
+    this.close();
   }
 
   ensureSetup(): Promise<void> {

@@ -1,8 +1,10 @@
 /**
  * What a viewer session plays from: an upstream source (source.ts: legs to the origin, shared
  * when live) or a playback of a recording (serve/playout.ts: one per viewer, no upstream).
- * The front end and the RTSP method handlers only see this interface.
+ * The front end and the RTSP method handlers only see this interface; both build on
+ * SubscribedSource for their viewers, holders and closed flag.
  */
+import { EventEmitter } from 'node:events';
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
 import type { GopBurst } from './gop-cache.js';
 import type { CanonicalStart } from './timeline.js';
@@ -52,4 +54,44 @@ export interface MediaSource {
   close(reason?: Error): void;
   /** 'closed' once the source (or playback) has ended. */
   once(name: 'closed', listener: () => void): unknown;
+}
+
+/** Viewers, holders and the closed flag of a MediaSource; the subclass says what the last release does. */
+export abstract class SubscribedSource extends EventEmitter {
+  protected readonly subscribers = new Set<SourceSubscriber>();
+  protected closedFlag = false;
+  private refs = 0;
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  get viewerCount(): number {
+    return this.subscribers.size;
+  }
+
+  /** Holders (connections that described it, sessions that set it up) keep it open. */
+  retain(): void {
+    this.refs++;
+  }
+
+  release(): void {
+    this.refs = Math.max(0, this.refs - 1);
+    if (this.refs === 0) this.unreferenced();
+  }
+
+  get referenced(): boolean {
+    return this.refs > 0;
+  }
+
+  subscribe(sub: SourceSubscriber): void {
+    this.subscribers.add(sub);
+  }
+
+  unsubscribe(sub: SourceSubscriber): void {
+    this.subscribers.delete(sub);
+  }
+
+  /** The last holder released it. */
+  protected abstract unreferenced(): void;
 }

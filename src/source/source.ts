@@ -7,14 +7,18 @@
  * Media fan-out is the hot path: a canonical packet goes to each subscriber as the same Buffer.
  */
 import { UpstreamError } from '../errors.js';
-import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { SeamConfig } from '../seam/config.js';
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
 import type { LossModel } from '../seam/loss-model.js';
 import type { Leg } from '../upstream/leg.js';
 import { LegSet } from './legs.js';
-import type { MediaSource, PlayOptions, PlayStart, SourceSubscriber } from './media-source.js';
+import {
+  SubscribedSource,
+  type MediaSource,
+  type PlayOptions,
+  type PlayStart,
+} from './media-source.js';
 import { byePacket } from './rtcp-relay.js';
 import { logEvent } from '../events.js';
 import { GopCache, type GopCacheLimits } from './gop-cache.js';
@@ -49,7 +53,7 @@ export interface SourceOptions {
   readonly gopCache?: GopCacheLimits | undefined;
 }
 
-export class Source extends EventEmitter implements MediaSource {
+export class Source extends SubscribedSource implements MediaSource {
   readonly kind = 'upstream' as const;
   readonly id: string;
   readonly key: string;
@@ -62,12 +66,9 @@ export class Source extends EventEmitter implements MediaSource {
   readonly openedAt = Date.now();
   readonly legs: LegSet;
   private readonly log: Logger;
-  private readonly subscribers = new Set<SourceSubscriber>();
   private setupDone: Promise<void> | undefined;
   private playing: Promise<PlayStart> | undefined;
-  private refs = 0;
   private tap: SourceTap | undefined;
-  private closedFlag = false;
   private gop: GopCache | undefined;
   /** Settles once the upstream TEARDOWNs were answered (or failed) after close(). */
   teardownDone: Promise<void> = Promise.resolve();
@@ -115,26 +116,8 @@ export class Source extends EventEmitter implements MediaSource {
     );
   }
 
-  get closed(): boolean {
-    return this.closedFlag;
-  }
-
-  get viewerCount(): number {
-    return this.subscribers.size;
-  }
-
-  /** Holders (connections that described it, sessions that set it up) keep a source open. */
-  retain(): void {
-    this.refs++;
-  }
-
-  release(): void {
-    this.refs = Math.max(0, this.refs - 1);
-    if (this.refs === 0) this.emit('idle');
-  }
-
-  get referenced(): boolean {
-    return this.refs > 0;
+  protected unreferenced(): void {
+    this.emit('idle');
   }
 
   /** One tap (the recorder) sees every packet and PLAY; not counted as a viewer. */
@@ -152,14 +135,6 @@ export class Source extends EventEmitter implements MediaSource {
   /** The keyframe cache, when this source keeps one. */
   get gopCache(): GopCache | undefined {
     return this.gop;
-  }
-
-  subscribe(sub: SourceSubscriber): void {
-    this.subscribers.add(sub);
-  }
-
-  unsubscribe(sub: SourceSubscriber): void {
-    this.subscribers.delete(sub);
   }
 
   /** Upstream SETUP of every track, once. */

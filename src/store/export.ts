@@ -151,6 +151,45 @@ function allTracks(rec: Recording, tracks: number[] | undefined): number[] {
   return tracks ?? rec.tracks.map((t) => t.index);
 }
 
+/** An export format: its file header and the header each packet gets. */
+interface ExportFormat {
+  readonly head: Buffer;
+  /** Longest RTP packet the format holds; longer ones are skipped. */
+  readonly maxPacket: number;
+  packetHeader(track: number, timeMs: number, rtp: Buffer): Buffer;
+}
+
+async function writeExport(
+  rec: Recording,
+  outPath: string,
+  opts: { tracks?: number[] | undefined; time?: ExportTime | undefined },
+  format: ExportFormat,
+): Promise<ExportResult> {
+  const out = await Out.open(outPath);
+  const result: ExportResult = { packets: 0, skipped: 0, bytes: 0 };
+  try {
+    await out.put(format.head);
+    for await (const { track, timeMs, pkt } of merged(
+      rec,
+      allTracks(rec, opts.tracks),
+      opts.time ?? 'media',
+    )) {
+      const rtp = pkt.packet;
+      if (rtp.length > format.maxPacket) {
+        result.skipped++;
+        continue;
+      }
+      await out.put(format.packetHeader(track, timeMs, rtp));
+      await out.put(rtp);
+      result.packets++;
+    }
+  } finally {
+    await out.close();
+  }
+  result.bytes = out.total;
+  return result;
+}
+
 /** Writes the recording as a classic libpcap file (microsecond timestamps, little-endian). */
 export async function exportPcap(
   rec: Recording,
@@ -161,28 +200,18 @@ export async function exportPcap(
   const basePort = opts.basePort ?? 5000;
   const src = ipv4Bytes(opts.srcAddr ?? '10.0.0.1');
   const dst = ipv4Bytes(opts.dstAddr ?? '10.0.0.2');
-  const out = await Out.open(outPath);
-  const result: ExportResult = { packets: 0, skipped: 0, bytes: 0 };
-  try {
-    const gh = Buffer.alloc(24);
-    gh.writeUInt32LE(0xa1b2c3d4, 0);
-    gh.writeUInt16LE(2, 4);
-    gh.writeUInt16LE(4, 6);
-    gh.writeUInt32LE(0x40000, 16); // snaplen
-    gh.writeUInt32LE(ethernet ? LINKTYPE_ETHERNET : LINKTYPE_RAW, 20);
-    await out.put(gh);
-    const l2 = ethernet ? 14 : 0;
-    let ipId = 0;
-    for await (const { track, timeMs, pkt } of merged(
-      rec,
-      allTracks(rec, opts.tracks),
-      opts.time ?? 'media',
-    )) {
-      const rtp = pkt.packet;
-      if (rtp.length > MAX_UDP_PAYLOAD) {
-        result.skipped++;
-        continue;
-      }
+  const gh = Buffer.alloc(24);
+  gh.writeUInt32LE(0xa1b2c3d4, 0);
+  gh.writeUInt16LE(2, 4);
+  gh.writeUInt16LE(4, 6);
+  gh.writeUInt32LE(0x40000, 16); // snaplen
+  gh.writeUInt32LE(ethernet ? LINKTYPE_ETHERNET : LINKTYPE_RAW, 20);
+  const l2 = ethernet ? 14 : 0;
+  let ipId = 0;
+  return writeExport(rec, outPath, opts, {
+    head: gh,
+    maxPacket: MAX_UDP_PAYLOAD,
+    packetHeader(track, timeMs, rtp) {
       const frameLen = l2 + 20 + 8 + rtp.length;
       const h = Buffer.alloc(16 + l2 + 28);
       const us = Math.max(0, Math.round(timeMs * 1000));
@@ -209,15 +238,9 @@ export async function exportPcap(
       h.writeUInt16BE(port, o + 20);
       h.writeUInt16BE(port, o + 22);
       h.writeUInt16BE(8 + rtp.length, o + 24); // checksum 0 = none (IPv4)
-      await out.put(h);
-      await out.put(rtp);
-      result.packets++;
-    }
-  } finally {
-    await out.close();
-  }
-  result.bytes = out.total;
-  return result;
+      return h;
+    },
+  });
 }
 
 /**
@@ -233,37 +256,20 @@ export async function exportRtpdump(
   const address = opts.address ?? '10.0.0.2';
   const port = opts.port ?? 5000;
   const startMs = Date.parse(rec.meta.createdAt);
-  const out = await Out.open(outPath);
-  const result: ExportResult = { packets: 0, skipped: 0, bytes: 0 };
-  try {
-    await out.put(Buffer.from(`#!rtpplay1.0 ${address}/${port}\n`, 'latin1'));
-    const hdr = Buffer.alloc(16);
-    hdr.writeUInt32BE(Math.floor(startMs / 1000), 0);
-    hdr.writeUInt32BE((startMs % 1000) * 1000, 4);
-    ipv4Bytes(address).copy(hdr, 8);
-    hdr.writeUInt16BE(port, 12);
-    await out.put(hdr);
-    for await (const { timeMs, pkt } of merged(
-      rec,
-      allTracks(rec, opts.tracks),
-      opts.time ?? 'media',
-    )) {
-      const rtp = pkt.packet;
-      if (rtp.length > MAX_RTPDUMP_PACKET) {
-        result.skipped++;
-        continue;
-      }
+  const hdr = Buffer.alloc(16);
+  hdr.writeUInt32BE(Math.floor(startMs / 1000), 0);
+  hdr.writeUInt32BE((startMs % 1000) * 1000, 4);
+  ipv4Bytes(address).copy(hdr, 8);
+  hdr.writeUInt16BE(port, 12);
+  return writeExport(rec, outPath, opts, {
+    head: Buffer.concat([Buffer.from(`#!rtpplay1.0 ${address}/${port}\n`, 'latin1'), hdr]),
+    maxPacket: MAX_RTPDUMP_PACKET,
+    packetHeader(_track, timeMs, rtp) {
       const ph = Buffer.alloc(8);
       ph.writeUInt16BE(8 + rtp.length, 0);
       ph.writeUInt16BE(rtp.length, 2);
       ph.writeUInt32BE(Math.max(0, Math.round(timeMs - startMs)) % 0x100000000, 4);
-      await out.put(ph);
-      await out.put(rtp);
-      result.packets++;
-    }
-  } finally {
-    await out.close();
-  }
-  result.bytes = out.total;
-  return result;
+      return ph;
+    },
+  });
 }

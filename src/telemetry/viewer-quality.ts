@@ -32,7 +32,7 @@ interface Point {
   cumulativeLost: number;
 }
 
-export interface TrackQualityStats {
+export interface ViewerQualityStats {
   /** Over the window (0 when no report yet). */
   lossPct: number;
   /** The last report's fraction lost, in % (its own interval). */
@@ -41,6 +41,9 @@ export interface TrackQualityStats {
   jitterMs: number;
   rttMs: number | undefined;
   reports: number;
+}
+
+export interface TrackQualityStats extends ViewerQualityStats {
   /** Packets the window's reports cover (expected) and lost, for weighting across tracks. */
   expected: number;
   lost: number;
@@ -112,15 +115,6 @@ export class TrackQuality {
     const from = nowMs - this.windowMs;
     while (this.points.length > 1 && (this.points[1]?.at ?? Infinity) <= from) this.points.shift();
   }
-}
-
-export interface ViewerQualityStats {
-  lossPct: number;
-  fractionLostPct: number;
-  cumulativeLost: number;
-  jitterMs: number;
-  rttMs: number | undefined;
-  reports: number;
 }
 
 /** All tracks of one viewer: loss weighted by packets, the worst jitter, the latest RTT. */

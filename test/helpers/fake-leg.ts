@@ -15,6 +15,8 @@ import type {
   PlayResult,
   SetupResult,
 } from '../../src/upstream/leg.js';
+import type { Logger } from 'pino';
+import { Source } from '../../src/source/source.js';
 import { rtpPacket } from './rtp.js';
 
 /** Two tracks (H.264 video at 90 kHz, PCMU audio at 8 kHz); `end` makes it on-demand. */
@@ -199,4 +201,26 @@ export function legFactory(scripts: (n: number, url: string) => FakeLegScript = 
     return leg.asLeg;
   };
   return { made, createLeg };
+}
+
+/** A Source of FAKE_URL (id src-1, path movie, no mirrors) whose first leg is `leg`. */
+export function sourceOn(
+  leg: FakeLeg,
+  opts: {
+    key: string;
+    sdpText: string;
+    seam: SeamConfig;
+    createLeg: (id: string, url: string) => Leg;
+    log: Logger;
+  },
+): Source {
+  return new Source({
+    id: 'src-1',
+    origin: FAKE_URL,
+    mirrors: [],
+    pathName: 'movie',
+    leg: leg.asLeg,
+    info: leg.info,
+    ...opts,
+  });
 }

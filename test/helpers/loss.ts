@@ -1,4 +1,16 @@
+import type { DaemonDeps } from '../../src/daemon/daemon.js';
+import { bernoulli } from '../../src/seam/loss-model.js';
 import { payloadOf, type PlayResult } from './raw-client.js';
+
+/**
+ * DaemonDeps.lossFor: 10% independent loss on every leg, seeded per path name and leg
+ * (`seeds[path] * 100 + leg`; seed 1 for a path not in `seeds`).
+ */
+export function tenPercentPerPath(
+  seeds: Record<string, number>,
+): NonNullable<DaemonDeps['lossFor']> {
+  return (req, legIndex) => bernoulli(10, (seeds[req.pathName ?? ''] ?? 1) * 100 + legIndex);
+}
 
 /**
  * Residual loss of a viewer's stream against what the origin sends a loss-free session of the

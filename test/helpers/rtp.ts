@@ -5,6 +5,9 @@
 import { serializeRtcp, type ReportBlock } from '../../src/protocol/rtp/rtcp.js';
 import { serializeRtp } from '../../src/protocol/rtp/rtp.js';
 
+/** Bytes from hex with any whitespace. */
+export const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+
 export interface RtpFields {
   /** Sequence number; reduced modulo 2^16, so an extended number can be passed. */
   readonly seq: number;

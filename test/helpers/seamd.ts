@@ -34,3 +34,10 @@ export async function startSeamd(yaml: string, deps: DaemonDeps = {}): Promise<S
     stop: () => handle.stop(),
   };
 }
+
+/** Waits (up to 5 s) until seamd has logged `event` at least once. */
+export async function waitFor(seamd: Seamd, event: string): Promise<void> {
+  for (let i = 0; i < 100 && seamd.events(event).length === 0; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

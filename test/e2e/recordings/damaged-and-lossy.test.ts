@@ -3,29 +3,19 @@
  * the packets it holds (no more loss); damaged files give a clear error for that recording, the
  * daemon lives on and the viewer is served by the origin instead.
  */
-import { mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, openSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bernoulli } from '../../../src/seam/loss-model.js';
 import { openRecording } from '../../../src/store/reader.js';
-import { startOrigin, type Origin } from '../../helpers/origin.js';
 import { ffmpegDecode } from '../../helpers/players.js';
 import { playAll } from '../../helpers/raw-client.js';
-import { startSeamd, type Seamd } from '../../helpers/seamd.js';
+import { startSeamd, waitFor } from '../../helpers/seamd.js';
+import { withOrigin } from '../../helpers/stack.js';
+import { fileTempDir } from '../../helpers/tmp.js';
 
-let origin: Origin;
-let root: string;
-
-beforeAll(async () => {
-  origin = await startOrigin();
-  root = mkdtempSync(join(tmpdir(), 'seamd-damaged-'));
-});
-
-afterAll(async () => {
-  await origin?.stop();
-  rmSync(root, { recursive: true, force: true });
-});
+const { origin } = withOrigin();
+const root = fileTempDir('seamd-damaged-');
 
 const config = (dir: string, extra = '') => `
 listen: { rtsp: 127.0.0.1:0, rtp: 127.0.0.1:0 }
@@ -35,12 +25,6 @@ recordings: { dir: ${dir} }
 # Served as recorded: no repair behind the test's back.
 repair: { schedule: manual }
 ${extra}`;
-
-async function waitFor(seamd: Seamd, event: string): Promise<void> {
-  for (let i = 0; i < 100 && seamd.events(event).length === 0; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('a recording made through a lossy leg', () => {
   it('is served from disk with exactly the packets it holds', async () => {

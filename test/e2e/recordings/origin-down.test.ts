@@ -2,35 +2,18 @@
  * A copy beats an error: once the origin is gone, a recording that is not complete (below
  * `serve.minCompleteness`) is still served, with every packet it holds, and the log says why.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bernoulli } from '../../../src/seam/loss-model.js';
 import { openRecording } from '../../../src/store/reader.js';
-import { startOrigin, type Origin } from '../../helpers/origin.js';
 import { ffmpegDecode } from '../../helpers/players.js';
 import { payloadOf, playAll } from '../../helpers/raw-client.js';
-import { startSeamd, type Seamd } from '../../helpers/seamd.js';
+import { startSeamd, waitFor } from '../../helpers/seamd.js';
+import { withOrigin } from '../../helpers/stack.js';
+import { fileTempDir } from '../../helpers/tmp.js';
 
-let origin: Origin;
-let root: string;
-
-beforeAll(async () => {
-  origin = await startOrigin();
-  root = mkdtempSync(join(tmpdir(), 'seamd-origin-down-'));
-});
-
-afterAll(async () => {
-  await origin?.stop();
-  rmSync(root, { recursive: true, force: true });
-});
-
-async function waitFor(seamd: Seamd, event: string): Promise<void> {
-  for (let i = 0; i < 100 && seamd.events(event).length === 0; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const { origin } = withOrigin();
+const root = fileTempDir('seamd-origin-down-');
 
 describe('origin down, partial recording', () => {
   it('is served from disk: every stored packet, ffmpeg decodes, cache.hit says why', async () => {

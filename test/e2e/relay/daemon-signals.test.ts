@@ -2,28 +2,20 @@
  * The real CLI process: `seamd run --config FILE`; SIGHUP reloads the path map without
  * dropping a playing viewer; SIGTERM stops gracefully (exit 0, upstream torn down).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { runCli } from '../../helpers/cli.js';
-import { REPO_ROOT, startOrigin, type Origin } from '../../helpers/origin.js';
+import { REPO_ROOT } from '../../helpers/origin.js';
 import { ffmpegDecode } from '../../helpers/players.js';
 import { freeEvenUdpPort, freeTcpPort } from '../../helpers/ports.js';
 import { RawRtspClient } from '../../helpers/raw-client.js';
+import { withOrigin } from '../../helpers/stack.js';
+import { fileTempDir } from '../../helpers/tmp.js';
 
-let origin: Origin;
-let dir: string;
-
-beforeAll(async () => {
-  origin = await startOrigin();
-  dir = mkdtempSync(join(tmpdir(), 'seamd-cli-'));
-});
-
-afterAll(async () => {
-  await origin?.stop();
-});
+const { origin } = withOrigin();
+const dir = fileTempDir('seamd-cli-');
 
 describe('seamd run (the CLI process)', () => {
   it('SIGHUP reloads paths without dropping a viewer; SIGTERM exits 0 after TEARDOWN', async () => {

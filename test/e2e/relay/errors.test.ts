@@ -1,30 +1,20 @@
 /**
  * What seamd cannot do gets the right RTSP status, and bad input never takes it down.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOrigin, type Origin } from '../../helpers/origin.js';
+import { describe, expect, it } from 'vitest';
 import { RawRtspClient } from '../../helpers/raw-client.js';
-import { startSeamd, type Seamd } from '../../helpers/seamd.js';
+import { withOriginAndSeamd } from '../../helpers/stack.js';
 
-let origin: Origin;
-let seamd: Seamd;
-
-beforeAll(async () => {
-  origin = await startOrigin();
-  seamd = await startSeamd(`
-listen: { rtsp: 127.0.0.1:0, rtp: 127.0.0.1:0 }
+const { origin, seamd } = withOriginAndSeamd({
+  config: () =>
+    `
 paths:
   file: { origin: ${origin.url('file')} }
   gone: { origin: ${origin.url('nothing-here')} }
   dead: { origin: rtsp://127.0.0.1:1/x }
 transparent: { allow: [127.0.0.1] }
 limits: { maxConnectionsPerAddress: 6 }
-`);
-});
-
-afterAll(async () => {
-  await seamd?.stop();
-  await origin?.stop();
+`,
 });
 
 async function client(): Promise<RawRtspClient> {

@@ -2,27 +2,17 @@
  * Live content is shared: viewers of the same live mount ride one upstream session, and one
  * viewer leaving does not disturb the others.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOrigin, type Origin } from '../../helpers/origin.js';
+import { describe, expect, it } from 'vitest';
 import { ffmpegDecode } from '../../helpers/players.js';
 import { payloadOf, playAll } from '../../helpers/raw-client.js';
-import { startSeamd, type Seamd } from '../../helpers/seamd.js';
+import { withOriginAndSeamd } from '../../helpers/stack.js';
 
-let origin: Origin;
-let seamd: Seamd;
-
-beforeAll(async () => {
-  origin = await startOrigin();
-  seamd = await startSeamd(`
-listen: { rtsp: 127.0.0.1:0, rtp: 127.0.0.1:0 }
+const { origin, seamd } = withOriginAndSeamd({
+  config: () =>
+    `
 paths:
   live: { origin: ${origin.url('live')} }
-`);
-});
-
-afterAll(async () => {
-  await seamd?.stop();
-  await origin?.stop();
+`,
 });
 
 describe('live mount', () => {

@@ -2,27 +2,17 @@
  * The origin dies mid-stream: viewers are told (RTCP BYE over UDP; BYE then close over TCP),
  * the log says why, and seamd keeps serving.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOrigin, type Origin } from '../../helpers/origin.js';
+import { describe, expect, it } from 'vitest';
 import { playAll, RawRtspClient } from '../../helpers/raw-client.js';
-import { startSeamd, type Seamd } from '../../helpers/seamd.js';
+import { withOriginAndSeamd } from '../../helpers/stack.js';
 
-let origin: Origin;
-let seamd: Seamd;
-
-beforeAll(async () => {
-  origin = await startOrigin();
-  seamd = await startSeamd(`
-listen: { rtsp: 127.0.0.1:0, rtp: 127.0.0.1:0 }
+const { origin, seamd } = withOriginAndSeamd({
+  config: () =>
+    `
 paths:
   live: { origin: ${origin.url('live')} }
   file: { origin: ${origin.url('file')} }
-`);
-});
-
-afterAll(async () => {
-  await seamd?.stop();
-  await origin?.stop();
+`,
 });
 
 describe('origin failure', () => {

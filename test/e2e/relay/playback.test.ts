@@ -3,19 +3,15 @@
  * rtspsrc over TCP and UDP decode the whole clip; packet for packet, every RTP payload the
  * origin sends arrives through seamd, in order, once, and nothing else.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIP_FACTS, startOrigin, type Origin } from '../../helpers/origin.js';
+import { describe, expect, it } from 'vitest';
+import { CLIP_FACTS } from '../../helpers/origin.js';
 import { ffmpegDecode, ffprobeFrames, gstDecode } from '../../helpers/players.js';
 import { payloadOf, playAll } from '../../helpers/raw-client.js';
-import { startSeamd, type Seamd } from '../../helpers/seamd.js';
+import { withOriginAndSeamd } from '../../helpers/stack.js';
 
-let origin: Origin;
-let seamd: Seamd;
-
-beforeAll(async () => {
-  origin = await startOrigin();
-  seamd = await startSeamd(`
-listen: { rtsp: 127.0.0.1:0, rtp: 127.0.0.1:0 }
+const { origin, seamd } = withOriginAndSeamd({
+  config: () =>
+    `
 paths:
   file: { origin: ${origin.url('file')} }
   live: { origin: ${origin.url('live')} }
@@ -24,12 +20,7 @@ paths:
 transparent: { allow: [127.0.0.1] }
 upstream:
   credentials: { "127.0.0.1:${origin.authPort}": { username: seamd, password: secret } }
-`);
-});
-
-afterAll(async () => {
-  await seamd?.stop();
-  await origin?.stop();
+`,
 });
 
 describe('players decode the whole clip through seamd', () => {

@@ -3,28 +3,18 @@
  * timeout; one that keeps alive with GET_PARAMETER stays.
  */
 import { createSocket } from 'node:dgram';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOrigin, type Origin } from '../../helpers/origin.js';
+import { describe, expect, it } from 'vitest';
 import { freeEvenUdpPort } from '../../helpers/ports.js';
 import { RawRtspClient } from '../../helpers/raw-client.js';
-import { startSeamd, type Seamd } from '../../helpers/seamd.js';
+import { withOriginAndSeamd } from '../../helpers/stack.js';
 
-let origin: Origin;
-let seamd: Seamd;
-
-beforeAll(async () => {
-  origin = await startOrigin();
-  seamd = await startSeamd(`
-listen: { rtsp: 127.0.0.1:0, rtp: 127.0.0.1:0 }
+const { origin, seamd } = withOriginAndSeamd({
+  config: () =>
+    `
 paths:
   live: { origin: ${origin.url('live')} }
 limits: { sessionTimeoutSec: 2 }
-`);
-});
-
-afterAll(async () => {
-  await seamd?.stop();
-  await origin?.stop();
+`,
 });
 
 async function udpViewer(): Promise<{ client: RawRtspClient; received: () => number }> {

@@ -4,26 +4,16 @@
  * second track and PLAY with it succeed. Before ids were letters and digits, about one session in
  * three failed here with 454.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Live555StyleClient } from '../../helpers/live555-reader.js';
-import { startOrigin, type Origin } from '../../helpers/origin.js';
-import { startSeamd, type Seamd } from '../../helpers/seamd.js';
+import { withOriginAndSeamd } from '../../helpers/stack.js';
 
-let origin: Origin;
-let seamd: Seamd;
-
-beforeAll(async () => {
-  origin = await startOrigin();
-  seamd = await startSeamd(`
-listen: { rtsp: 127.0.0.1:0, rtp: 127.0.0.1:0 }
+const { origin, seamd } = withOriginAndSeamd({
+  config: () =>
+    `
 paths:
   file: { origin: ${origin.url('file')} }
-`);
-});
-
-afterAll(async () => {
-  await seamd?.stop();
-  await origin?.stop();
+`,
 });
 
 describe('session ids read the live555 way', () => {

@@ -2,26 +2,17 @@
  * Seaming beyond one file-backed origin: legs of a shared live source merge too, and with
  * `mirrors` the extra legs go to another server with the same content.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bernoulli } from '../../../src/seam/loss-model.js';
 import { residualLoss, seqHoleLoss } from '../../helpers/loss.js';
-import { longClip, startOrigin, type Origin } from '../../helpers/origin.js';
 import { playAll } from '../../helpers/raw-client.js';
-import { startSeamd, type Seamd } from '../../helpers/seamd.js';
+import { withOriginAndSeamd } from '../../helpers/stack.js';
 
-let origin: Origin;
-let mirror: Origin;
-let seamd: Seamd;
-
-beforeAll(async () => {
-  const clip = await longClip();
-  [origin, mirror] = await Promise.all([
-    startOrigin({ longClip: clip }),
-    startOrigin({ longClip: clip }),
-  ]);
-  seamd = await startSeamd(
-    `
-listen: { rtsp: 127.0.0.1:0, rtp: 127.0.0.1:0 }
+const { origin, mirror, seamd } = withOriginAndSeamd({
+  longClip: true,
+  mirror: true,
+  timeoutMs: 60000,
+  config: () => `
 upstream: { transport: udp }
 paths:
   live: { origin: ${origin.url('live')}, seam: { minLegs: 2, maxLegs: 2 } }
@@ -30,13 +21,9 @@ paths:
     mirrors: [${mirror.url('long')}]
     seam: { minLegs: 2, maxLegs: 2 }
 `,
-    { lossFor: (req, legIndex) => bernoulli(10, (req.pathName === 'live' ? 500 : 600) + legIndex) },
-  );
-}, 60000);
-
-afterAll(async () => {
-  await seamd?.stop();
-  await Promise.all([origin?.stop(), mirror?.stop()]);
+  deps: {
+    lossFor: (req, legIndex) => bernoulli(10, (req.pathName === 'live' ? 500 : 600) + legIndex),
+  },
 });
 
 describe('seaming live sources and mirrors', () => {

@@ -2,32 +2,20 @@
  * seam.reorderWindowMs: for players that cannot reorder, seamd holds and sorts, so holes filled
  * late by another leg reach the viewer in sequence order. Without it, late fills go out at once.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bernoulli } from '../../../src/seam/loss-model.js';
-import { startOrigin, type Origin } from '../../helpers/origin.js';
 import { ffmpegDecode } from '../../helpers/players.js';
 import { playAll } from '../../helpers/raw-client.js';
-import { startSeamd, type Seamd } from '../../helpers/seamd.js';
+import { withOriginAndSeamd } from '../../helpers/stack.js';
 
-let origin: Origin;
-let seamd: Seamd;
-
-beforeAll(async () => {
-  origin = await startOrigin();
-  seamd = await startSeamd(
+const { origin, seamd } = withOriginAndSeamd({
+  config: () =>
     `
-listen: { rtsp: 127.0.0.1:0, rtp: 127.0.0.1:0 }
 upstream: { transport: udp }
 paths:
   sorted: { origin: ${origin.url('file')}, seam: { minLegs: 2, maxLegs: 2, reorderWindowMs: 300 } }
 `,
-    { lossFor: (_req, legIndex) => bernoulli(10, 900 + legIndex) },
-  );
-});
-
-afterAll(async () => {
-  await seamd?.stop();
-  await origin?.stop();
+  deps: { lossFor: (_req, legIndex) => bernoulli(10, 900 + legIndex) },
 });
 
 function outOfOrder(packets: Buffer[]): number {

@@ -4,44 +4,17 @@
  * with 2 legs and 0.3% with 3 (theory: p^k = 1% and 0.1%); with adaptive legs (min 1, max 3,
  * open at 2%) the stream after the legs opened stays under 2%; ffmpeg still decodes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bernoulli } from '../../../src/seam/loss-model.js';
+import { describe, expect, it } from 'vitest';
 import { residualLoss, seqHoleLoss } from '../../helpers/loss.js';
-import { longClip, startOrigin, type Origin } from '../../helpers/origin.js';
 import { ffprobeFrames } from '../../helpers/players.js';
-import { playAll, type PlayResult } from '../../helpers/raw-client.js';
-import { startSeamd, type Seamd } from '../../helpers/seamd.js';
+import { playAll } from '../../helpers/raw-client.js';
+import { withLossyLegs } from '../../helpers/lossy-legs.js';
 
-let origin: Origin;
-let seamd: Seamd;
-let direct: PlayResult;
-
-const SEEDS: Record<string, number> = { two: 11, three: 23, adaptive: 37, probe: 51 };
-
-beforeAll(async () => {
-  origin = await startOrigin({ longClip: await longClip() });
-  const long = origin.url('long');
-  seamd = await startSeamd(
-    `
-listen: { rtsp: 127.0.0.1:0, rtp: 127.0.0.1:0 }
-upstream: { transport: udp }
-seam: { windowSec: 2, openCooldownSec: 2, holdSec: 600 }
-paths:
-  two: { origin: ${long}, seam: { minLegs: 2, maxLegs: 2 } }
-  three: { origin: ${long}, seam: { minLegs: 3, maxLegs: 3 } }
-  adaptive: { origin: ${long}, seam: { minLegs: 1, maxLegs: 3, openLossPct: 2 } }
-  probe: { origin: ${long}, seam: { minLegs: 3, maxLegs: 3 } }
-`,
-    {
-      lossFor: (req, legIndex) => bernoulli(10, (SEEDS[req.pathName ?? ''] ?? 1) * 100 + legIndex),
-    },
-  );
-  direct = await playAll({ host: '127.0.0.1', port: origin.port }, long, 'tcp', { maxMs: 30000 });
-}, 60000);
-
-afterAll(async () => {
-  await seamd?.stop();
-  await origin?.stop();
+const { seamd, direct } = withLossyLegs({
+  two: { seed: 11, seam: '{ minLegs: 2, maxLegs: 2 }' },
+  three: { seed: 23, seam: '{ minLegs: 3, maxLegs: 3 }' },
+  adaptive: { seed: 37, seam: '{ minLegs: 1, maxLegs: 3, openLossPct: 2 }' },
+  probe: { seed: 51, seam: '{ minLegs: 3, maxLegs: 3 }' },
 });
 
 const via = (path: string) =>

@@ -10,43 +10,16 @@
  * session's payload at its sequence number, and no sequence number may come twice. Timestamps
  * one tick off (AAC after a seek: the origin's own stamping) are counted, not failed.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bernoulli } from '../../../src/seam/loss-model.js';
+import { describe, expect, it } from 'vitest';
 import { residualLoss } from '../../helpers/loss.js';
-import { longClip, startOrigin, type Origin } from '../../helpers/origin.js';
 import { payloadOf, playAll, type PlayResult } from '../../helpers/raw-client.js';
-import { startSeamd, type Seamd } from '../../helpers/seamd.js';
-
-let origin: Origin;
-let seamd: Seamd;
-let direct: PlayResult;
+import { withLossyLegs } from '../../helpers/lossy-legs.js';
 
 /** SEAM_E2E_SEED=n shifts the loss seeds (to look at other loss patterns). */
 const SHIFT = Number(process.env.SEAM_E2E_SEED ?? 0) * 1000;
-const SEEDS: Record<string, number> = { adaptive: 41 + SHIFT, two: 43 + SHIFT };
-
-beforeAll(async () => {
-  origin = await startOrigin({ longClip: await longClip() });
-  const long = origin.url('long');
-  seamd = await startSeamd(
-    `
-listen: { rtsp: 127.0.0.1:0, rtp: 127.0.0.1:0 }
-upstream: { transport: udp }
-seam: { windowSec: 2, openCooldownSec: 2, holdSec: 600 }
-paths:
-  adaptive: { origin: ${long}, seam: { minLegs: 1, maxLegs: 3, openLossPct: 2 } }
-  two: { origin: ${long}, seam: { minLegs: 2, maxLegs: 2 } }
-`,
-    {
-      lossFor: (req, legIndex) => bernoulli(10, (SEEDS[req.pathName ?? ''] ?? 1) * 100 + legIndex),
-    },
-  );
-  direct = await playAll({ host: '127.0.0.1', port: origin.port }, long, 'tcp', { maxMs: 30000 });
-}, 60000);
-
-afterAll(async () => {
-  await seamd?.stop();
-  await origin?.stop();
+const { seamd, direct } = withLossyLegs({
+  adaptive: { seed: 41 + SHIFT, seam: '{ minLegs: 1, maxLegs: 3, openLossPct: 2 }' },
+  two: { seed: 43 + SHIFT, seam: '{ minLegs: 2, maxLegs: 2 }' },
 });
 
 interface Integrity {

@@ -5,26 +5,19 @@
  * the origin's lossy leg (the first one, the RTCP clock leg) is closed. The viewer's stream is
  * clean again within seconds, and the log says why: rule, numbers, action.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bernoulli } from '../../../src/seam/loss-model.js';
 import { seqHoleLoss } from '../../helpers/loss.js';
-import { longClip, startOrigin, type Origin } from '../../helpers/origin.js';
 import { playAll, type PlayResult } from '../../helpers/raw-client.js';
-import { startSeamd, type LogLine, type Seamd } from '../../helpers/seamd.js';
+import { type LogLine } from '../../helpers/seamd.js';
+import { withOriginAndSeamd } from '../../helpers/stack.js';
 import type { StatusDocument } from '../../../src/telemetry/status.js';
 
-let origin: Origin;
-let mirror: Origin;
-let seamd: Seamd;
-
-beforeAll(async () => {
-  const clip = await longClip();
-  [origin, mirror] = await Promise.all([
-    startOrigin({ longClip: clip }),
-    startOrigin({ longClip: clip }),
-  ]);
-  seamd = await startSeamd(
-    `
+const { origin, mirror, seamd } = withOriginAndSeamd({
+  longClip: true,
+  mirror: true,
+  timeoutMs: 60000,
+  config: () => `
 listen: { rtsp: 127.0.0.1:0, rtp: 127.0.0.1:0, http: 127.0.0.1:0 }
 upstream: { transport: udp }
 telemetry: { windowSec: 5 }
@@ -33,13 +26,7 @@ paths:
     origin: ${origin.url('long')}
     mirrors: [${mirror.url('long')}]
 `,
-    { lossFor: (_req, legIndex) => (legIndex === 0 ? bernoulli(40, 4242) : undefined) },
-  );
-}, 60000);
-
-afterAll(async () => {
-  await seamd?.stop();
-  await Promise.all([origin?.stop(), mirror?.stop()]);
+  deps: { lossFor: (_req, legIndex) => (legIndex === 0 ? bernoulli(40, 4242) : undefined) },
 });
 
 const at = (l: LogLine | undefined): number => Date.parse(String(l?.time));

@@ -3,33 +3,28 @@
  * shared live mount; /api/status and /metrics answer within a second every time, list every
  * viewer, and unknown paths / other methods get 404 / 405.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/main.js';
 import type { StatusDocument } from '../../../src/telemetry/status.js';
-import { startOrigin, type Origin } from '../../helpers/origin.js';
 import { playAll } from '../../helpers/raw-client.js';
-import { startSeamd, type Seamd } from '../../helpers/seamd.js';
+import { withOriginAndSeamd } from '../../helpers/stack.js';
 
 const VIEWERS = 30;
 
-let origin: Origin;
-let seamd: Seamd;
 let http: string;
 
-beforeAll(async () => {
-  origin = await startOrigin();
-  seamd = await startSeamd(`
+const { origin, seamd } = withOriginAndSeamd({
+  timeoutMs: 60000,
+  config: () => `
 listen: { rtsp: 127.0.0.1:0, rtp: 127.0.0.1:0, http: 127.0.0.1:0 }
 upstream: { transport: udp }
 paths:
   live: ${origin.url('live')}
-`);
-  http = `http://127.0.0.1:${seamd.handle.addresses.http?.port ?? 0}`;
-}, 60000);
+`,
+});
 
-afterAll(async () => {
-  await seamd?.stop();
-  await origin?.stop();
+beforeAll(() => {
+  http = `http://127.0.0.1:${seamd.handle.addresses.http?.port ?? 0}`;
 });
 
 async function timed(path: string): Promise<{ ms: number; status: number; body: string }> {

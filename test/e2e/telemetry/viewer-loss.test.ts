@@ -4,39 +4,33 @@
  * are the only source of the viewer's loss figure: /api/status must report it within two points
  * of 5% while the viewer's legs stay clean, and /metrics must expose the same figures.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { serializeRtcp } from '../../../src/protocol/rtp/rtcp.js';
 import { bernoulli } from '../../../src/seam/loss-model.js';
 import type { StatusDocument } from '../../../src/telemetry/status.js';
-import { longClip, startOrigin, type Origin } from '../../helpers/origin.js';
 import { ffmpegDecode } from '../../helpers/players.js';
 import { RawRtspClient } from '../../helpers/raw-client.js';
-import { startSeamd, type Seamd } from '../../helpers/seamd.js';
+import { withOriginAndSeamd } from '../../helpers/stack.js';
 
-let origin: Origin;
-let seamd: Seamd;
 let http: string;
 
-beforeAll(async () => {
-  origin = await startOrigin({ longClip: await longClip() });
-  seamd = await startSeamd(
-    `
+const { origin, seamd } = withOriginAndSeamd({
+  longClip: true,
+  timeoutMs: 60000,
+  config: () => `
 listen: { rtsp: 127.0.0.1:0, rtp: 127.0.0.1:0, http: 127.0.0.1:0 }
 upstream: { transport: udp }
 paths:
   lossy-viewer: ${origin.url('long')}
 `,
-    // Each destination port (video RTP, audio RTP) gets its own seeded 5% model.
-    { viewerLossFor: (_address, port) => bernoulli(5, 7000 + port) },
-  );
+  // Each destination port (video RTP, audio RTP) gets its own seeded 5% model.
+  deps: { viewerLossFor: (_address, port) => bernoulli(5, 7000 + port) },
+});
+
+beforeAll(() => {
   const a = seamd.handle.addresses.http;
   if (!a) throw new Error('no http listener');
   http = `http://127.0.0.1:${a.port}`;
-}, 60000);
-
-afterAll(async () => {
-  await seamd?.stop();
-  await origin?.stop();
 });
 
 async function status(): Promise<StatusDocument> {

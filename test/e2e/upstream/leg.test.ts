@@ -9,6 +9,7 @@ import {
   type PlayResult,
 } from '../../../src/upstream/leg.js';
 import { UpstreamError } from '../../../src/errors.js';
+import { rejection } from '../../helpers/expect-code.js';
 
 const T = 30_000;
 const log = pino({ level: process.env.SEAMD_TEST_LOG ?? 'silent' });
@@ -84,16 +85,6 @@ async function playToEnd(
 function nptStart(range: string | undefined): number {
   const m = /npt\s*=\s*([\d.]+)/.exec(range ?? '');
   return m?.[1] ? Number(m[1]) : NaN;
-}
-
-async function rejection(p: Promise<unknown>): Promise<UpstreamError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(UpstreamError);
-    return err as UpstreamError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('Leg against gst-rtsp-server', () => {

@@ -190,14 +190,7 @@ log:
           },
         ],
       },
-      recordings: {
-        dir: '/var/lib/seamd',
-        enabled: true,
-        live: true,
-        quota: 0,
-        revalidate: true,
-        revalidateTimeoutMs: 2000,
-      },
+      recordings: { ...DEFAULTS.recordings, dir: '/var/lib/seamd' },
       serve: {
         minCompleteness: 100,
         fastStart: true,

@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../../../src/daemon/config.js';
 import type { DaemonHandle } from '../../../src/daemon/daemon.js';
-import { installSignalHandlers, type SignalProcess } from '../../../src/daemon/lifecycle.js';
+import {
+  installSignalHandlers,
+  type SignalHandlerOptions,
+  type SignalProcess,
+} from '../../../src/daemon/lifecycle.js';
 import { memoryLogger } from '../../helpers/log.js';
 import { fileTempDir } from '../../helpers/tmp.js';
 
@@ -24,6 +28,20 @@ function fakeHandle(stop: () => Promise<void> = () => Promise.resolve()) {
   return handle satisfies DaemonHandle;
 }
 
+/** Installs the handlers on a fresh fake process (removed after the test), logging to memory. */
+function install(handle: DaemonHandle, opts: Partial<SignalHandlerOptions> = {}) {
+  const proc = new FakeProcess();
+  const mem = memoryLogger();
+  uninstall = installSignalHandlers({
+    handle,
+    log: mem.log,
+    configPath: undefined,
+    process: proc,
+    ...opts,
+  });
+  return { proc, mem };
+}
+
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 const dir = fileTempDir('seamd-lifecycle-');
@@ -41,10 +59,8 @@ describe('SIGHUP', () => {
       file,
       'paths:\n  a: rtsp://h/a\n  b: rtsp://h/b\ntransparent:\n  allow: [a.net, 10.0.0.0/8, fd00::/8]\n',
     );
-    const proc = new FakeProcess();
     const handle = fakeHandle();
-    const mem = memoryLogger();
-    uninstall = installSignalHandlers({ handle, log: mem.log, configPath: file, process: proc });
+    const { proc, mem } = install(handle, { configPath: file });
 
     proc.signal('SIGHUP');
     expect(handle.reload).toHaveBeenCalledTimes(1);
@@ -79,17 +95,9 @@ describe('SIGHUP', () => {
   it('applies overrides and the new log level', () => {
     const file = join(dir, 'level.yaml');
     writeFileSync(file, 'log: { level: debug }\nlimits: { maxConnections: 5 }\n');
-    const proc = new FakeProcess();
     const handle = fakeHandle();
-    const mem = memoryLogger();
     const adjustConfig = (c: Config): Config => ({ ...c, log: { ...c.log, level: 'warn' } });
-    uninstall = installSignalHandlers({
-      handle,
-      log: mem.log,
-      configPath: file,
-      process: proc,
-      adjustConfig,
-    });
+    const { proc, mem } = install(handle, { configPath: file, adjustConfig });
     proc.signal('SIGHUP');
     expect(handle.reload.mock.calls[0]?.[0].limits.maxConnections).toBe(5);
     expect(mem.log.level).toBe('warn');
@@ -100,19 +108,17 @@ describe('SIGHUP', () => {
   });
 
   it('a missing file and a reload that throws both log config.error', () => {
-    const proc = new FakeProcess();
     const handle = fakeHandle();
     handle.reload.mockImplementation(() => {
       throw new Error('cannot rebind');
     });
-    const mem = memoryLogger();
     const missing = join(dir, 'missing.yaml');
-    uninstall = installSignalHandlers({ handle, log: mem.log, configPath: missing, process: proc });
+    const { proc, mem } = install(handle, { configPath: missing });
     proc.signal('SIGHUP');
     expect(mem.events('config.error')[0]).toMatchObject({ code: 'CONFIG_READ' });
     const file = join(dir, 'ok.yaml');
     writeFileSync(file, '{}\n');
-    uninstall();
+    uninstall?.();
     uninstall = installSignalHandlers({ handle, log: mem.log, configPath: file, process: proc });
     proc.signal('SIGHUP');
     expect(mem.events('config.error')[1]).toMatchObject({ error: 'cannot rebind' });
@@ -120,15 +126,8 @@ describe('SIGHUP', () => {
   });
 
   it('is a no-op (with a warning) on the embedded default config', () => {
-    const proc = new FakeProcess();
     const handle = fakeHandle();
-    const mem = memoryLogger();
-    uninstall = installSignalHandlers({
-      handle,
-      log: mem.log,
-      configPath: undefined,
-      process: proc,
-    });
+    const { proc, mem } = install(handle);
     proc.signal('SIGHUP');
     expect(handle.reload).not.toHaveBeenCalled();
     expect(mem.events('daemon.reload')).toEqual([
@@ -139,16 +138,9 @@ describe('SIGHUP', () => {
 
 describe('SIGTERM / SIGINT', () => {
   it('SIGTERM calls stop once and exits 0 when it resolves', async () => {
-    const proc = new FakeProcess();
     let finish: () => void = () => undefined;
     const handle = fakeHandle(() => new Promise<void>((resolve) => (finish = resolve)));
-    const mem = memoryLogger();
-    uninstall = installSignalHandlers({
-      handle,
-      log: mem.log,
-      configPath: undefined,
-      process: proc,
-    });
+    const { proc, mem } = install(handle);
 
     proc.signal('SIGTERM');
     expect(handle.stop).toHaveBeenCalledTimes(1);
@@ -166,16 +158,9 @@ describe('SIGTERM / SIGINT', () => {
   });
 
   it('a second signal during stop exits 1 at once', async () => {
-    const proc = new FakeProcess();
     let finish: () => void = () => undefined;
     const handle = fakeHandle(() => new Promise<void>((resolve) => (finish = resolve)));
-    const mem = memoryLogger();
-    uninstall = installSignalHandlers({
-      handle,
-      log: mem.log,
-      configPath: undefined,
-      process: proc,
-    });
+    const { proc } = install(handle);
     proc.signal('SIGINT');
     proc.signal('SIGTERM');
     expect(handle.stop).toHaveBeenCalledTimes(1);
@@ -186,16 +171,8 @@ describe('SIGTERM / SIGINT', () => {
   });
 
   it('a stop that takes too long exits 1', async () => {
-    const proc = new FakeProcess();
     const handle = fakeHandle(() => new Promise<void>(() => undefined));
-    const mem = memoryLogger();
-    uninstall = installSignalHandlers({
-      handle,
-      log: mem.log,
-      configPath: undefined,
-      process: proc,
-      stopTimeoutMs: 20,
-    });
+    const { proc, mem } = install(handle, { stopTimeoutMs: 20 });
     proc.signal('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(proc.exit.mock.calls).toEqual([[1]]);
@@ -207,15 +184,8 @@ describe('SIGTERM / SIGINT', () => {
   });
 
   it('a stop that fails exits 1', async () => {
-    const proc = new FakeProcess();
     const handle = fakeHandle(() => Promise.reject(new Error('socket stuck')));
-    const mem = memoryLogger();
-    uninstall = installSignalHandlers({
-      handle,
-      log: mem.log,
-      configPath: undefined,
-      process: proc,
-    });
+    const { proc, mem } = install(handle);
     proc.signal('SIGTERM');
     await flush();
     expect(proc.exit.mock.calls).toEqual([[1]]);

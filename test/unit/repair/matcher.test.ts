@@ -4,7 +4,11 @@
  * seek inside the leg, repeated payloads and foreign content.
  */
 import { describe, expect, it } from 'vitest';
-import { TrackMatcher, type RefPacket } from '../../../src/repair/matcher.js';
+import {
+  TrackMatcher,
+  type RefPacket,
+  type TrackMatcherOptions,
+} from '../../../src/repair/matcher.js';
 import { rtpPacket } from '../../helpers/rtp.js';
 
 const CANON_SSRC = 0x11111111;
@@ -56,6 +60,12 @@ function leg(units: Unit[], from: number, to: number, rate = 1, seqBase = 40000,
     );
 }
 
+/** Every packet `m` filled is the canonical packet of `units` at its ext. */
+function expectCanonicalFills(m: TrackMatcher, units: Unit[]): void {
+  for (const [c, p] of m.filled)
+    expect(p.equals(canonical(units[c - CANON_EXT0] as Unit))).toBe(true);
+}
+
 function ranges(missing: number[]): Array<[number, number]> {
   return missing.map((i): [number, number] => [CANON_EXT0 + i, CANON_EXT0 + i]);
 }
@@ -64,13 +74,12 @@ describe('TrackMatcher', () => {
   const units = content(400, 3600, 3);
   const lost = [50, 51, 52, 120, 200, 201, 333];
   const missing = new Set(lost);
+  /** A video matcher for `units` with the `lost` ones missing. */
+  const matcher = (over: Partial<TrackMatcherOptions> = {}): TrackMatcher =>
+    new TrackMatcher({ ref: ref(units, missing), wanted: ranges(lost), clockRate: 90000, ...over });
 
   it('fills exactly the missing packets, byte for byte as the canonical ones', () => {
-    const m = new TrackMatcher({
-      ref: ref(units, missing),
-      wanted: ranges(lost),
-      clockRate: 90000,
-    });
+    const m = matcher();
     for (const p of leg(units, 30, 380)) m.push(p);
     m.resolve();
     expect(m.complete).toBe(true);
@@ -81,12 +90,7 @@ describe('TrackMatcher', () => {
   });
 
   it('restores canonical timestamps of a Speed 4 leg (timestamps divided by the rate)', () => {
-    const m = new TrackMatcher({
-      ref: ref(units, missing),
-      wanted: ranges(lost),
-      clockRate: 90000,
-      rate: 4,
-    });
+    const m = matcher({ rate: 4 });
     for (const p of leg(units, 30, 380, 4)) m.push(p);
     m.resolve();
     expect(m.grid).toBe(3600);
@@ -120,11 +124,7 @@ describe('TrackMatcher', () => {
   });
 
   it('uses nothing whose anchors disagree on the timestamp (clipped pre-roll)', () => {
-    const m = new TrackMatcher({
-      ref: ref(units, missing),
-      wanted: ranges(lost),
-      clockRate: 90000,
-    });
+    const m = matcher();
     // The origin stamps everything before the Range start (unit 60) with the start's time.
     const packets = leg(units, 30, 150);
     for (let k = 0; k < 30; k++) packets[k]?.writeUInt32BE(777 + 30 * 1200, 4);
@@ -165,17 +165,11 @@ describe('TrackMatcher', () => {
     expect([...m.filled.keys()].sort((a, b) => a - b)).toEqual(
       [...head].map((i) => CANON_EXT0 + i),
     );
-    for (const [c, p] of m.filled) {
-      expect(p.equals(canonical(units[c - CANON_EXT0] as Unit))).toBe(true);
-    }
+    expectCanonicalFills(m, units);
   });
 
   it('a seek inside the leg (sequence goes on, content jumps) maps both parts, never across', () => {
-    const m = new TrackMatcher({
-      ref: ref(units, missing),
-      wanted: ranges(lost),
-      clockRate: 90000,
-    });
+    const m = matcher();
     const a = leg(units, 30, 60, 1, 40000, 777);
     const b = leg(units, 180, 220, 1, 40000 + a.length, 99999);
     for (const p of [...a, ...b]) m.push(p);
@@ -183,8 +177,7 @@ describe('TrackMatcher', () => {
     expect([...m.filled.keys()].sort((x, y) => x - y)).toEqual(
       [50, 51, 52, 200, 201].map((i) => CANON_EXT0 + i),
     );
-    for (const [c, p] of m.filled)
-      expect(p.equals(canonical(units[c - CANON_EXT0] as Unit))).toBe(true);
+    expectCanonicalFills(m, units);
   });
 
   it('repeated payloads (parameter sets) do not confuse it', () => {
@@ -198,8 +191,7 @@ describe('TrackMatcher', () => {
     for (const p of leg(rep, 0, 299)) m.push(p);
     m.resolve();
     expect(m.filled.size).toBe(4);
-    for (const [c, p] of m.filled)
-      expect(p.equals(canonical(rep[c - CANON_EXT0] as Unit))).toBe(true);
+    expectCanonicalFills(m, rep);
   });
 
   it('other content fills nothing', () => {
@@ -207,11 +199,7 @@ describe('TrackMatcher', () => {
       ...u,
       payload: Buffer.from(u.payload).fill(u.i & 0xff, 8),
     }));
-    const m = new TrackMatcher({
-      ref: ref(units, missing),
-      wanted: ranges(lost),
-      clockRate: 90000,
-    });
+    const m = matcher();
     for (const p of leg(other, 30, 380)) m.push(p);
     m.resolve();
     expect(m.filled.size).toBe(0);
@@ -229,7 +217,6 @@ describe('TrackMatcher', () => {
     for (const p of leg(units, 300, 399)) m.push(p);
     m.resolve();
     expect(m.filled.size).toBe(50);
-    for (const [c, p] of m.filled)
-      expect(p.equals(canonical(units[c - CANON_EXT0] as Unit))).toBe(true);
+    expectCanonicalFills(m, units);
   });
 });

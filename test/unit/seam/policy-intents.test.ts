@@ -10,29 +10,13 @@ import {
   type PolicyLeg,
   type SeamPolicyConfig,
 } from '../../../src/seam/policy.js';
+import { POLICY_CFG, policyLeg } from './policy-fixtures.js';
 
-const CFG: SeamPolicyConfig = {
-  minLegs: 1,
-  maxLegs: 3,
-  openLossPct: 5,
-  closeLossPct: 0.5,
-  holdMs: 30_000,
-  openCooldownMs: 5000,
-};
+const CFG: SeamPolicyConfig = { ...POLICY_CFG, openCooldownMs: 5000 };
 const WHY = { rule: 'r', lossPct: 40, threshold: 2 };
 
-function leg(id: string, over: Partial<PolicyLeg> = {}): PolicyLeg {
-  return {
-    id,
-    lossPct: 0,
-    openedAtMs: 0,
-    aligned: true,
-    packets: 1000,
-    primary: false,
-    origin: 'a:554',
-    ...over,
-  };
-}
+const leg = (id: string, over: Partial<PolicyLeg> = {}): PolicyLeg =>
+  policyLeg(id, { origin: 'a:554', ...over });
 
 const primary = leg('L1', { primary: true, lossPct: 40 });
 const openTo: LegIntent = { kind: 'open-to', urls: ['rtsp://m1/x', 'rtsp://m2/x'], why: WHY };

@@ -9,19 +9,10 @@ import {
   type SeamPolicyConfig,
   validateSeamConfig,
 } from '../../../src/seam/policy.js';
+import { POLICY_CFG, policyLeg } from './policy-fixtures.js';
 
-const CFG: SeamPolicyConfig = {
-  minLegs: 1,
-  maxLegs: 3,
-  openLossPct: 5,
-  closeLossPct: 0.5,
-  holdMs: 30_000,
-  openCooldownMs: 10_000,
-};
-
-function leg(id: string, over: Partial<PolicyLeg> = {}): PolicyLeg {
-  return { id, lossPct: 0, openedAtMs: 0, aligned: true, packets: 1000, primary: false, ...over };
-}
+const CFG = POLICY_CFG;
+const leg = policyLeg;
 
 /**
  * A fake source driven by a fake clock: applies the policy's decisions (an open becomes a leg

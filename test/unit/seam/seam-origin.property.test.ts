@@ -25,6 +25,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { serializeRtp } from '../../../src/protocol/rtp/rtp.js';
+import { mulberry32 } from '../../../src/seam/loss-model.js';
 import { Seamer, type SeamEvent } from '../../../src/seam/seamer.js';
 
 /** SEAM_PROP_RUNS=5000 for a longer hunt. */
@@ -34,17 +35,6 @@ const K = 8;
 const RATES = [90000, 48000];
 const FRAME_TICKS = 3000; // 30 fps at 90 kHz
 const AAC_TICKS = 1024;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SPS = Buffer.from('67428029e8a0280f44000003000400000300ca3c60ca', 'hex');
 const PPS = Buffer.from('68ce3c80', 'hex');
@@ -66,7 +56,7 @@ interface Content {
 
 /** The clip: per track, its packets in file order. */
 function clip(frames: number, seed: number): Content[][] {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const video: Content[] = [];
   let gop = 0;
   let gopLen = 0;
@@ -217,7 +207,7 @@ function build(s: ArbValue<typeof scenarioArb>): Built {
   const sent: Sent[][][] = [];
   const arrivals: Arrival[] = [];
   s.legs.forEach((l, k) => {
-    const rnd = prng(l.seed);
+    const rnd = mulberry32(l.seed);
     const startMs = l.start * durationMs;
     // When each packet is sent: at the content's time, but never before the session (or the
     // seek) started; head packets in a burst.

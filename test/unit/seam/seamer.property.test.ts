@@ -26,6 +26,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { rtpPacket } from '../../helpers/rtp.js';
+import { mulberry32 } from '../../../src/seam/loss-model.js';
 import { Seamer, type SeamEvent } from '../../../src/seam/seamer.js';
 
 const K = 8;
@@ -33,23 +34,11 @@ const K = 8;
 const RUNS = Number(process.env.SEAM_PROP_RUNS ?? 200);
 const TIMEOUT = Math.max(20_000, RUNS * 40);
 
-/** mulberry32: small deterministic PRNG for the model's random choices. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SPS = Buffer.from('67428029e8a0280f44000003000400000300ca3c60ca', 'hex');
 const SILENCE = Buffer.alloc(24, 0xf8);
 
 function trueStream(n: number, seed: number): { payloads: Buffer[]; unique: boolean[] } {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const payloads: Buffer[] = [];
   for (let i = 0; i < n; i++) {
     const r = i % 10;
@@ -125,7 +114,7 @@ function build(s: ArbValue<typeof scenarioArb>): Scenario {
   const arrivals: Arrival[] = [];
   const delivered = legs.map(() => new Set<number>());
   legs.forEach((l, k) => {
-    const rnd = prng(l.seed);
+    const rnd = mulberry32(l.seed);
     const join = Math.floor(l.join * s.n);
     const leave = l.leave === null ? s.n : Math.max(join + 1, Math.floor(l.leave * s.n));
     for (let i = join; i < Math.min(leave, s.n); i++) {

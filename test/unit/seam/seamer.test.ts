@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../../src/seam/loss-model.js';
 import { Seamer, type SeamerOptions, type SeamEvent } from '../../../src/seam/seamer.js';
 import { rtpPacket } from '../../helpers/rtp.js';
 
 // ---- a small model: a true stream of payloads, legs with their own SSRC / seq / ts bases ----
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SPS = Buffer.from('67428029e8a0280f44000003000400000300ca3c60ca', 'hex');
 const SILENCE = Buffer.alloc(32, 0xf8);
@@ -26,7 +16,7 @@ function randomPayload(rnd: () => number): Buffer {
 
 /** n payloads: the same SPS at every index ≡ 0 mod 10, unique random bytes elsewhere. */
 function stream(n: number, seed = 1): Buffer[] {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   return Array.from({ length: n }, (_, i) => (i % 10 === 0 ? SPS : randomPayload(rnd)));
 }
 
@@ -301,7 +291,7 @@ describe('Seamer: alignment', () => {
     const h = new Harness({ alignGiveUpPackets: 50 });
     h.seamer.addLeg('A');
     h.seamer.addLeg('B');
-    const rnd = prng(99);
+    const rnd = mulberry32(99);
     for (let i = 0; i < 100; i++) {
       h.push(A, i, i);
       const evs = h.push(B, i, i, randomPayload(rnd));
@@ -367,7 +357,7 @@ describe('Seamer: alignment', () => {
     });
 
     it('a hint alone never aligns a leg whose payloads do not match', () => {
-      const rnd = prng(5);
+      const rnd = mulberry32(5);
       const h = run(hintFor(B, 50), () => randomPayload(rnd), 40);
       expect(h.of('aligned').filter((e) => e.leg === 'B')).toEqual([]);
       expect(h.of('unaligned')).toHaveLength(1);

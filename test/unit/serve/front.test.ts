@@ -4,30 +4,19 @@
  */
 import { SelfHosts } from '../../../src/serve/self.js';
 import { connect, type Socket } from 'node:net';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Allowlist } from '../../../src/serve/allowlist.js';
 import { defaultConfig } from '../../../src/daemon/config.js';
 import type { ViewerConnection } from '../../../src/serve/connection.js';
 import { lookupWithin } from '../../../src/serve/dns.js';
 import { FrontEnd, type FrontOptions } from '../../../src/serve/front.js';
-import type { SourceRegistry } from '../../../src/source/registry.js';
+import { frontOptions } from './front-options.js';
 
 const SEAM = defaultConfig().seam;
 
 function options(over: Partial<FrontOptions> = {}): FrontOptions {
-  return {
-    log: pino({ level: 'silent' }),
-    registry: {} as SourceRegistry,
-    rtsp: { host: '127.0.0.1', port: 0 },
-    rtp: { host: '127.0.0.1', port: 0 },
+  return frontOptions({
     maxConnections: 100,
-    maxConnectionsPerAddress: 32,
-    sessionTimeoutSec: 60,
-    maxRequestBytes: 65536,
-    requestTimeoutSec: 10,
-    idleTimeoutSec: 60,
-    serverHeader: 'test',
     resolveContext: {
       paths: new Map(),
       allow: new Allowlist(['origin.example', '10.0.0.0/8']),
@@ -36,7 +25,7 @@ function options(over: Partial<FrontOptions> = {}): FrontOptions {
       defaultSeam: SEAM,
     },
     ...over,
-  };
+  });
 }
 
 const conn = { id: 'c0', remoteAddress: '127.0.0.1' } as ViewerConnection;

@@ -15,19 +15,7 @@ import {
   GORTSPLIB_RANGE_INVALID,
   GORTSPLIB_RANGE_VALID,
 } from '../protocol/vectors/gortsplib-range.js';
-
-const BASE = 'rtsp://seamd.test/cam';
-const SDP = [
-  'v=0',
-  'o=- 1 1 IN IP4 127.0.0.1',
-  's=cam',
-  't=0 0',
-  'a=control:*',
-  'm=video 0 RTP/AVP 96',
-  'a=rtpmap:96 H264/90000',
-  'a=control:trackID=0',
-  '',
-].join('\r\n');
+import { BASE, SDP } from './cam-sdp.js';
 
 /** A viewer connection with one set-up session, and a source recording what it is asked. */
 function setUp(): {

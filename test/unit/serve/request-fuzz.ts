@@ -23,23 +23,16 @@ import type { PathTarget, ResolveContext } from '../../../src/serve/resolve.js';
 import { SelfHosts } from '../../../src/serve/self.js';
 import type { MediaSource, PlayStart, SourceSubscriber } from '../../../src/source/media-source.js';
 import type { SourceRegistry, SourceRequest } from '../../../src/source/registry.js';
+import { mulberry32 } from '../../../src/seam/loss-model.js';
 import { FakeClock } from './fake-clock.js';
+import { frontOptions } from './front-options.js';
 
 // ---- seeded randomness ----
 
 export type Rng = () => number;
 
 /** mulberry32: small, fast, good enough to pick mutations. */
-export function rngFrom(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rngFrom: (seed: number) => Rng = mulberry32;
 
 function caseSeed(seed: number, index: number): number {
   let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35);
@@ -253,22 +246,17 @@ export function createFuzzFront(): FuzzFront {
     defaultTransport: 'auto',
     defaultSeam: SEAM,
   };
-  const front = new FrontEnd({
-    log,
-    registry: sources.registry(),
-    rtsp: { host: '127.0.0.1', port: 8554 },
-    rtp: { host: '127.0.0.1', port: 0 },
-    maxConnections: 1000,
-    maxConnectionsPerAddress: 32,
-    sessionTimeoutSec: 60,
-    maxRequestBytes: 65536,
-    requestTimeoutSec: 10,
-    idleTimeoutSec: 60,
-    serverHeader: 'seamd/fuzz',
-    resolveContext,
-    clock,
-    dnsLookup: fakeDns,
-  });
+  const front = new FrontEnd(
+    frontOptions({
+      log,
+      registry: sources.registry(),
+      rtsp: { host: '127.0.0.1', port: 8554 },
+      serverHeader: 'seamd/fuzz',
+      resolveContext,
+      clock,
+      dnsLookup: fakeDns,
+    }),
+  );
   return { front, sources, clock, errors };
 }
 

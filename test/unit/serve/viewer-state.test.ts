@@ -12,24 +12,13 @@ import { parseSdp } from '../../../src/protocol/sdp/sdp.js';
 import type { MediaSource, PlayStart } from '../../../src/source/media-source.js';
 import type { SourceRegistry } from '../../../src/source/registry.js';
 import type { ViewerConnection } from '../../../src/serve/connection.js';
-import { FrontEnd, type FrontOptions } from '../../../src/serve/front.js';
+import { FrontEnd } from '../../../src/serve/front.js';
 import { handleRequest, type FrontState } from '../../../src/serve/methods.js';
 import type { Resolution } from '../../../src/serve/resolve.js';
 import { ViewerSession } from '../../../src/serve/viewer.js';
 import { FakeClock } from './fake-clock.js';
-
-const BASE = 'rtsp://seamd.test/cam';
-const SDP = [
-  'v=0',
-  'o=- 1 1 IN IP4 127.0.0.1',
-  's=cam',
-  't=0 0',
-  'a=control:*',
-  'm=video 0 RTP/AVP 96',
-  'a=rtpmap:96 H264/90000',
-  'a=control:trackID=0',
-  '',
-].join('\r\n');
+import { BASE, SDP } from './cam-sdp.js';
+import { frontOptions } from './front-options.js';
 
 type Line = Record<string, unknown>;
 
@@ -385,21 +374,9 @@ describe('DESCRIBE failures that are not the origin failing', () => {
 describe('FrontEnd session expiry (fake clock)', () => {
   function front(clock: FakeClock): { front: FrontEnd; lines: Line[] } {
     const { log, lines } = capture();
-    const fe = new FrontEnd({
-      log,
-      registry: {} as SourceRegistry,
-      rtsp: { host: '127.0.0.1', port: 0 },
-      rtp: { host: '127.0.0.1', port: 0 },
-      maxConnections: 10,
-      maxConnectionsPerAddress: 10,
-      sessionTimeoutSec: 60,
-      maxRequestBytes: 65536,
-      requestTimeoutSec: 10,
-      idleTimeoutSec: 60,
-      serverHeader: 'test',
-      resolveContext: {} as FrontOptions['resolveContext'],
-      clock,
-    });
+    const fe = new FrontEnd(
+      frontOptions({ log, maxConnections: 10, maxConnectionsPerAddress: 10, clock }),
+    );
     return { front: fe, lines };
   }
 

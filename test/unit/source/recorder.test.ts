@@ -1,13 +1,19 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { rtpSeq } from '../../../src/protocol/rtp/rtp.js';
 import { Recorder } from '../../../src/source/recorder.js';
-import { Source } from '../../../src/source/source.js';
 import { RecordingCatalog } from '../../../src/store/catalog.js';
 import { readMeta } from '../../../src/store/meta.js';
 import { openRecording } from '../../../src/store/reader.js';
 import { RecordingWriter } from '../../../src/store/writer.js';
 import { sourceKey } from '../../../src/upstream/url.js';
-import { FAKE_URL, FakeLeg, fakeSdp, legFactory, seamConfig } from '../../helpers/fake-leg.js';
+import {
+  FAKE_URL,
+  FakeLeg,
+  fakeSdp,
+  legFactory,
+  seamConfig,
+  sourceOn,
+} from '../../helpers/fake-leg.js';
 import { memoryLogger } from '../../helpers/log.js';
 import { byeRtcp } from '../../helpers/rtp.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -37,15 +43,9 @@ async function rig(opts: { end?: number; recordLive?: boolean; catalog?: Recordi
   }
   const sdpText = fakeSdp(opts.end === undefined ? {} : { end: opts.end });
   const leg = new FakeLeg('src-leg1', FAKE_URL, { sdpText });
-  const src = new Source({
-    id: 'src-1',
+  const src = sourceOn(leg, {
     key: sourceKey(FAKE_URL),
-    origin: FAKE_URL,
-    mirrors: [],
-    pathName: 'movie',
-    leg: leg.asLeg,
     sdpText,
-    info: leg.info,
     seam: seamConfig(),
     createLeg: legFactory().createLeg,
     log: mem.log,

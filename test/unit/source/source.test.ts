@@ -3,12 +3,13 @@ import { parseRtcp } from '../../../src/protocol/rtp/rtcp.js';
 import { rtpSeq } from '../../../src/protocol/rtp/rtp.js';
 import type { SeamConfig } from '../../../src/seam/config.js';
 import type { SourceSubscriber } from '../../../src/source/media-source.js';
-import { Source, type SourceTap } from '../../../src/source/source.js';
+import type { SourceTap } from '../../../src/source/source.js';
 import {
   FAKE_URL,
   FakeLeg,
   fakeSdp,
   legFactory,
+  sourceOn,
   seamConfig,
   type FakeLegScript,
 } from '../../helpers/fake-leg.js';
@@ -20,15 +21,9 @@ function source(opts: { sdp?: string; seam?: Partial<SeamConfig>; primary?: Fake
   const sdpText = opts.sdp ?? fakeSdp();
   const leg = new FakeLeg('src-leg1', FAKE_URL, { sdpText, ...opts.primary });
   const factory = legFactory(() => ({ sdpText, ssrc: 0x9000, seqBase: 40_000, tsBase: 7 }));
-  const src = new Source({
-    id: 'src-1',
+  const src = sourceOn(leg, {
     key: 'origin.test/movie',
-    origin: FAKE_URL,
-    mirrors: [],
-    pathName: 'movie',
-    leg: leg.asLeg,
     sdpText,
-    info: leg.info,
     seam: seamConfig(opts.seam),
     createLeg: factory.createLeg,
     log: mem.log,

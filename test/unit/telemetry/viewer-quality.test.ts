@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ReportBlock } from '../../../src/protocol/rtp/rtcp.js';
+import { reportBlock } from '../../helpers/rtp.js';
 import { SrClock, TrackQuality, ViewerQuality } from '../../../src/telemetry/viewer-quality.js';
 
-const block = (b: Partial<ReportBlock>): ReportBlock => ({
-  ssrc: 1,
-  fractionLost: 0,
-  cumulativeLost: 0,
-  highestSeq: 0,
-  jitter: 0,
-  lsr: 0,
-  dlsr: 0,
-  ...b,
-});
+const block = (b: Partial<ReportBlock>): ReportBlock => reportBlock({ ssrc: 1, ...b });
 
 describe('a track of a viewer, from its receiver reports', () => {
   it('loss over the window is Δcumulative lost / Δhighest sequence', () => {

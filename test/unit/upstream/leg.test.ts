@@ -13,6 +13,7 @@ import {
   type FakeServer,
 } from '../../helpers/fake-origin.js';
 import { rtpPacket } from '../../helpers/rtp.js';
+import { rejection } from '../../helpers/expect-code.js';
 
 interface Script {
   /** What to answer a UDP SETUP of track i: 'ok' (and stream when playing), 'silent', 'refuse'. */
@@ -165,16 +166,6 @@ async function until(cond: () => boolean, timeoutMs = 3000): Promise<void> {
     if (Date.now() > end) throw new Error('condition not met in time');
     await sleep(20);
   }
-}
-
-async function rejection(p: Promise<unknown>): Promise<UpstreamError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(UpstreamError);
-    return err as UpstreamError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('Leg (scripted origin)', () => {

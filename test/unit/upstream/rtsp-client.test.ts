@@ -5,6 +5,7 @@ import { RtspClientConnection, type RtspClientOptions } from '../../../src/upstr
 import { UpstreamError } from '../../../src/errors.js';
 import { freeTcpPort } from '../../helpers/ports.js';
 import { startFakeServer, type FakeServer, type Handler } from '../../helpers/fake-origin.js';
+import { rejection } from '../../helpers/expect-code.js';
 
 const OPTS: RtspClientOptions = {
   connectTimeoutMs: 1000,
@@ -35,16 +36,6 @@ async function setup(
     ...opts,
   });
   return { server, client };
-}
-
-async function rejection(p: Promise<unknown>): Promise<UpstreamError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(UpstreamError);
-    return err as UpstreamError;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** Digest params of an Authorization header value. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProtocolError, type ErrorCode } from '../../../../src/errors.js';
+import type { ErrorCode } from '../../../../src/errors.js';
 import {
   ntpFromMs,
   ntpMiddle32,
@@ -10,19 +10,8 @@ import {
   type ReportBlock,
   type RtcpPacket,
 } from '../../../../src/protocol/rtp/rtcp.js';
-
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
-
-function expectCode(fn: () => unknown, code: ErrorCode): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(ProtocolError);
-  expect((caught as ProtocolError).code).toBe(code);
-}
+import { expectCode } from '../../../helpers/expect-code.js';
+import { hex, reportBlock } from '../../../helpers/rtp.js';
 
 // SR without report blocks + SDES (CNAME, TOOL), as GStreamer's rtpsession sends for a sender.
 const GST_SR =
@@ -33,16 +22,17 @@ const BLOCK_NEG = '1a 2b 3c 4d  40  ff ff fe  00 01 00 05  00 00 00 20  3a 80 80
 const BLOCK_MAX = '00 00 00 02  ff  7f ff ff  ff ff ff ff  00 00 00 00  00 00 00 00  00 00 00 00';
 const BLOCK_MIN = '00 00 00 03  00  80 00 00  00 00 00 00  00 00 00 00  00 00 00 00  00 00 00 00';
 
-const block = (b: Partial<ReportBlock>): ReportBlock => ({
-  ssrc: 0,
-  fractionLost: 0,
-  cumulativeLost: 0,
-  highestSeq: 0,
-  jitter: 0,
-  lsr: 0,
-  dlsr: 0,
-  ...b,
-});
+const block = (b: Partial<ReportBlock>): ReportBlock => reportBlock({ ssrc: 0, ...b });
+/** BLOCK_NEG parsed. */
+const NEG: ReportBlock = {
+  ssrc: 0x1a2b3c4d,
+  fractionLost: 64,
+  cumulativeLost: -2,
+  highestSeq: 65541,
+  jitter: 32,
+  lsr: 0x3a808000,
+  dlsr: 65536,
+};
 
 const good: Array<[string, string, RtcpPacket[]]> = [
   [
@@ -81,15 +71,7 @@ const good: Array<[string, string, RtcpPacket[]]> = [
         type: 'rr',
         ssrc: 1,
         reports: [
-          {
-            ssrc: 0x1a2b3c4d,
-            fractionLost: 64,
-            cumulativeLost: -2,
-            highestSeq: 65541,
-            jitter: 32,
-            lsr: 0x3a808000,
-            dlsr: 65536,
-          },
+          NEG,
           block({ ssrc: 2, fractionLost: 255, cumulativeLost: 0x7fffff, highestSeq: 0xffffffff }),
           block({ ssrc: 3, cumulativeLost: -0x800000 }),
         ],
@@ -109,17 +91,7 @@ const good: Array<[string, string, RtcpPacket[]]> = [
         rtpTimestamp: 3,
         packetCount: 4,
         octetCount: 5,
-        reports: [
-          {
-            ssrc: 0x1a2b3c4d,
-            fractionLost: 64,
-            cumulativeLost: -2,
-            highestSeq: 65541,
-            jitter: 32,
-            lsr: 0x3a808000,
-            dlsr: 65536,
-          },
-        ],
+        reports: [NEG],
       },
     ],
   ],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProtocolError, type ErrorCode } from '../../../../src/errors.js';
+import type { ErrorCode } from '../../../../src/errors.js';
 import {
   looksLikeRtcp,
   parseRtp,
@@ -15,20 +15,8 @@ import {
   setRtpTimestamp,
   type RtpPacket,
 } from '../../../../src/protocol/rtp/rtp.js';
-
-/** Bytes from hex with any whitespace. */
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
-
-function expectCode(fn: () => unknown, code: ErrorCode): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(ProtocolError);
-  expect((caught as ProtocolError).code).toBe(code);
-}
+import { expectCode } from '../../../helpers/expect-code.js';
+import { hex } from '../../../helpers/rtp.js';
 
 type Expected = Omit<RtpPacket, 'version' | 'payload' | 'extension'> & {
   payload: string;

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ProtocolError, type ErrorCode } from '../../../../src/errors.js';
 import { parseSdp, type SdpTrack } from '../../../../src/protocol/sdp/sdp.js';
 import * as F from './fixtures.js';
-
-function expectCode(fn: () => unknown, code: ErrorCode): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(ProtocolError);
-  expect((caught as ProtocolError).code).toBe(code);
-}
+import { expectCode } from '../../../helpers/expect-code.js';
 
 type TrackRow = Omit<SdpTrack, 'index'>;
 
