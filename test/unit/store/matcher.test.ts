@@ -4,7 +4,7 @@
  * seek inside the leg, repeated payloads and foreign content.
  */
 import { describe, expect, it } from 'vitest';
-import { TrackMatcher, type RefPacket } from '../../../src/repair/matcher.js';
+import { TrackMatcher, type RefPacket } from '../../../src/store/matcher.js';
 import { rtpPacket } from '../../helpers/rtp.js';
 
 const CANON_SSRC = 0x11111111;
