@@ -160,6 +160,24 @@ export class RecordingCatalog {
   }
 
   /**
+   * The recording sessions of this content feed: for file-backed content the largest one of it
+   * (being written or not), for live content the newest archive of the same SDP identity.
+   */
+  feedTarget(key: string, identity: string, live: boolean): CatalogEntry | undefined {
+    let best: CatalogEntry | undefined;
+    for (const e of this.entries.values()) {
+      const m = e.meta;
+      if (!m || e.error || (m.live === true) !== live || m.sdpIdentity !== identity) continue;
+      if (this.opts.keyOf(m.originUrl) !== key) continue;
+      const better = live
+        ? !best || (m.createdAt ?? '') > (best.meta?.createdAt ?? '')
+        : !best || e.bytes > best.bytes;
+      if (better) best = e;
+    }
+    return best;
+  }
+
+  /**
    * Whether this content should be recorded now: not while a recording of it is being written,
    * nor when a complete one exists. A partial one (a viewer stopped early) does not stop a new
    * recording; the better copy is kept when it finishes (see finished()).
