@@ -17,6 +17,7 @@
  *   tried again at the end, and parked on the feed to be tried whenever the recording grows.
  */
 import { rtpPayloadHash } from '../seam/payload-hash.js';
+import { knowsKeyframes, startKind } from '../protocol/rtp/keyframe.js';
 import {
   rtpPayloadOffset,
   rtpSeq,
@@ -40,7 +41,7 @@ const MAX_UNANCHORED = 30_000;
 const REF_MARGIN_SEC = 2;
 /** Packet rate assumed for the room left before a recording that starts past npt 0. */
 const HEAD_PACKET_RATE = 4000;
-/** Packets looked at to find the re-sent ones at the start of a ranged PLAY. */
+/** Packets looked at to find the re-sent ones at the start of a PLAY. */
 const PREFIX_LOOKAHEAD = 16;
 /** A first PLAY later than this (npt) leaves room for a head. */
 const HEAD_ROOM_AFTER_SEC = 0.5;
@@ -50,6 +51,8 @@ export interface SegmentStart {
   readonly npt: number;
   /** Canonical (source) RTP time of that npt per track, when known. */
   readonly rtptime: ReadonlyArray<number | undefined>;
+  /** Sequence number of the PLAY's first packet per track (RTP-Info), when known. */
+  readonly seq?: ReadonlyArray<number | undefined>;
 }
 
 /** The ext base a new recording gets when its first session starts at `npt`. */
@@ -83,7 +86,6 @@ class Segment {
     trackCount: number,
     /** Identity (the creator's first segment) or live append: where ext and stamps come from. */
     readonly direct: ((track: number, sx: number, packet: Buffer) => [number, Buffer]) | undefined,
-    readonly ranged: boolean,
   ) {
     this.tracks = Array.from({ length: trackCount }, () => ({
       ext: new SeqExtender(),
@@ -99,6 +101,8 @@ class Segment {
 export interface SessionFeedOptions {
   readonly feed: RecordingFeed;
   readonly clockRates: readonly number[];
+  /** Encoding names per track (H264/H265: re-sent parameter sets are told apart). */
+  readonly encodings?: ReadonlyArray<string | undefined>;
   /** The session made the recording: its first segment is canonical. */
   readonly creator: boolean;
   /** ext base of a created recording (extBaseFor its first PLAY). */
@@ -133,7 +137,7 @@ export class SessionFeed implements FeedRetry {
     } else if (feed.live) {
       direct = this.liveSplice();
     }
-    this.segment = new Segment(start, this.o.clockRates.length, direct, !resume && start.npt > 0);
+    this.segment = new Segment(start, this.o.clockRates.length, direct);
   }
 
   /** One packet of the session (the live path: a write or a copy, nothing more). */
@@ -142,8 +146,8 @@ export class SessionFeed implements FeedRetry {
     const ts = seg?.tracks[track];
     if (!seg || !ts || this.broken || packet.length < 12) return;
     const sx = ts.ext.extend(rtpSeq(packet));
-    if (seg.direct && !(seg.ranged && ts.prefixEnd === undefined)) {
-      if (ts.prefixEnd === undefined || sx >= ts.prefixEnd) this.direct(seg, track, sx, packet, at);
+    if (seg.direct && ts.prefixEnd !== undefined) {
+      if (sx >= ts.prefixEnd) this.direct(seg, track, sx, packet, at);
       return;
     }
     const rate = this.o.clockRates[track] ?? 90000;
@@ -158,12 +162,13 @@ export class SessionFeed implements FeedRetry {
     this.write(track, ext, out, at);
   }
 
-  /** A ranged direct segment: its re-sent first packets are left out, the rest written. */
+  /** A direct segment's first packets: the re-sent ones are left out, the rest written. */
   private settlePrefix(seg: Segment, track: number): void {
     const ts = seg.tracks[track];
     if (!ts || ts.prefixEnd !== undefined) return;
     const held = ts.held;
-    ts.prefixEnd = (held[0]?.sx ?? 0) + resentPrefix(held);
+    ts.prefixEnd =
+      (held[0]?.sx ?? 0) + resentPrefix(held, this.o.encodings?.[track], seg.start.seq?.[track]);
     ts.held = [];
     for (const h of held) if (h.sx >= ts.prefixEnd) this.direct(seg, track, h.sx, h.packet, h.at);
   }
@@ -177,13 +182,18 @@ export class SessionFeed implements FeedRetry {
     return n;
   }
 
-  /** The session ended: last rounds over everything held; unplaced segments are parked. */
+  /**
+   * The session ended: last rounds over everything held. Its segments stay parked on the feed
+   * (what they hold may fit once other sessions filled around it) until the recording closes.
+   */
   end(): number {
     if (this.segment) this.close(this.segment);
     this.segment = undefined;
     const n = this.retry();
     this.unmapped = 0;
-    for (const s of this.leftovers) for (const t of s.tracks) this.unmapped += t.held.length;
+    for (const s of this.leftovers) {
+      for (const t of s.tracks) if (!t.anchored) this.unmapped += t.held.length;
+    }
     if (this.leftovers.length > 0) this.o.feed.park(this);
     return n;
   }
@@ -191,13 +201,9 @@ export class SessionFeed implements FeedRetry {
   /** Tries the parked segments again (the recording grew). */
   retry(): number {
     let n = 0;
-    for (const s of [...this.leftovers]) {
+    for (const s of this.leftovers) {
       for (let t = 0; t < s.tracks.length; t++) n += this.resolve(s, t, true);
-      if (s.tracks.every((t) => t.anchored || t.held.length === 0)) {
-        this.leftovers.splice(this.leftovers.indexOf(s), 1);
-      }
     }
-    if (this.leftovers.length === 0) this.o.feed.unpark(this);
     return n;
   }
 
@@ -207,10 +213,7 @@ export class SessionFeed implements FeedRetry {
       return;
     }
     for (let t = 0; t < seg.tracks.length; t++) this.resolve(seg, t, true);
-    if (seg.tracks.some((t) => !t.anchored && t.held.length > 0)) {
-      for (const t of seg.tracks) if (t.anchored) t.held = [];
-      this.leftovers.push(seg);
-    }
+    if (seg.tracks.some((t) => t.held.length > 0)) this.leftovers.push(seg);
   }
 
   private write(track: number, ext: number, packet: Buffer, at: number): boolean {
@@ -237,6 +240,8 @@ export class SessionFeed implements FeedRetry {
     if (!ts || !ft || ts.held.length === 0 || this.broken) return 0;
     const newestNpt = ts.held.reduce((m, h) => Math.max(m, h.npt), -Infinity);
     if (!all && ts.newest === ts.held.length - 1) return 0;
+    // The re-sent first packets are told apart only once enough of the segment came.
+    if (!all && ts.prefixEnd === undefined && ts.held.length < PREFIX_LOOKAHEAD) return 0;
     ts.newest = ts.held.length - 1;
     const batch = all ? ts.held : ts.held.filter((h) => h.npt >= newestNpt - ROUND_SPAN_SEC);
     let lo = Infinity;
@@ -266,7 +271,9 @@ export class SessionFeed implements FeedRetry {
         tail: rmax === ft.lastExt ? { afterExt: rmax } : undefined,
         clockRate: this.o.clockRates[track] ?? 90000,
       });
-      ts.prefixEnd ??= (ts.held[0]?.sx ?? 0) + (seg.ranged ? resentPrefix(ts.held) : 0);
+      ts.prefixEnd ??=
+        (ts.held[0]?.sx ?? 0) +
+        resentPrefix(ts.held, this.o.encodings?.[track], seg.start.seq?.[track]);
       const sorted = [...batch].sort((a, b) => a.sx - b.sx);
       for (const h of sorted) if (h.sx >= ts.prefixEnd) m.push(h.packet);
       m.resolve();
@@ -318,19 +325,39 @@ export class SessionFeed implements FeedRetry {
 }
 
 /**
- * Packets at the start of a ranged PLAY that the stream sends again right after (an origin
- * re-sends parameter sets before the keyframe that carries them): they are not where they sit.
+ * How many packets at the start of a PLAY are parameter sets sent again right after (an origin
+ * re-sends them before the keyframe that carries them, measured after a ranged PLAY): they are
+ * not where they sit. A parameter set that comes again d packets later means a block of d re-sent
+ * ones from the first packet. When some of the first packets were lost and none came again, the
+ * leading parameter sets cannot be placed for sure: they are left for another session to fill.
  */
-function resentPrefix(held: readonly Held[]): number {
-  const first = held.slice(0, PREFIX_LOOKAHEAD);
-  let skip = 0;
-  for (let i = 0; i < Math.min(4, first.length); i++) {
-    const a = first[i] as Held;
-    if (rtpPayloadOffset(a.packet) < 0) break;
-    const h = rtpPayloadHash(a.packet);
-    const again = first.slice(i + 1).some((b) => rtpPayloadHash(b.packet) === h);
-    if (!again) break;
-    skip = i + 1;
+function resentPrefix(
+  held: readonly Held[],
+  encoding: string | undefined,
+  seq: number | undefined,
+): number {
+  const h0 = held[0];
+  if (!knowsKeyframes(encoding) || !h0) return 0;
+  const start = seq === undefined ? h0.sx : h0.sx - ((rtpSeq(h0.packet) - seq) & 0xffff);
+  const first = held.filter((h) => h.sx < start + PREFIX_LOOKAHEAD);
+  const kind = (h: Held) => {
+    const at = rtpPayloadOffset(h.packet);
+    return at < 0 ? 'other' : startKind(encoding, h.packet.subarray(at));
+  };
+  for (const a of first) {
+    if (a.sx >= start + 4 || kind(a) !== 'prefix') break;
+    const hash = rtpPayloadHash(a.packet);
+    const again = first.find((b) => b.sx > a.sx && rtpPayloadHash(b.packet) === hash);
+    if (again) return a.sx - start + (again.sx - a.sx);
   }
-  return skip;
+  const seen = new Set(first.map((h) => h.sx));
+  let lost = false;
+  for (let x = start; x < start + 4; x++) if (!seen.has(x)) lost = true;
+  if (!lost) return 0;
+  let n = 0;
+  for (const a of first) {
+    if (kind(a) !== 'prefix') break;
+    n = a.sx - start + 1;
+  }
+  return n;
 }

@@ -153,6 +153,7 @@ export class Recorder implements SourceTap {
         this.session = new SessionFeed({
           feed,
           clockRates: info.tracks.map((t) => t.clockRate),
+          encodings: info.tracks.map((t) => t.encoding),
           creator,
           base: extBaseFor(first.npt),
           onError: (err) => this.writeFailed(err),
@@ -200,7 +201,8 @@ export class Recorder implements SourceTap {
 
   private round(): void {
     if (this.state !== 'feeding' || !this.session || !this.feed) return;
-    if (this.session.round() > 0) this.feed.retryParked();
+    this.session.round();
+    this.feed.retryParked();
   }
 
   private writeFailed(err: unknown): void {
@@ -304,5 +306,9 @@ function segmentStart(start: PlayStart, tracks: number): SegmentStart {
       /* keep 0 */
     }
   }
-  return { npt, rtptime: Array.from({ length: tracks }, (_, t) => start.tracks[t]?.rtptime) };
+  return {
+    npt,
+    rtptime: Array.from({ length: tracks }, (_, t) => start.tracks[t]?.rtptime),
+    seq: Array.from({ length: tracks }, (_, t) => start.tracks[t]?.seq),
+  };
 }

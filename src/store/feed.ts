@@ -117,6 +117,7 @@ export class RecordingFeed {
   /** Packets filled since it was opened (all sessions). */
   filled = 0;
   private readonly waiting = new Set<FeedRetry>();
+  private retriedAt = -1;
 
   constructor(
     readonly entry: CatalogEntry,
@@ -197,15 +198,20 @@ export class RecordingFeed {
     this.waiting.delete(r);
   }
 
-  /** Retries everything parked until no retry fills anything more; returns the packets filled. */
+  /**
+   * Retries everything parked, when the recording grew since the last retry, until no retry fills
+   * anything more; returns the packets filled.
+   */
   retryParked(): number {
     let total = 0;
+    if (this.filled === this.retriedAt || this.waiting.size === 0) return 0;
     for (let round = 0; round < 8; round++) {
       let n = 0;
       for (const r of this.waiting) n += r.retry();
       total += n;
       if (n === 0) break;
     }
+    this.retriedAt = this.filled;
     return total;
   }
 }

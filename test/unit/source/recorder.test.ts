@@ -207,23 +207,23 @@ describe('Recorder (on-demand content)', () => {
   it('a write error stops the recording, logged, and it finishes partial with what was written', async () => {
     const r = await rig({ end: 2 });
     await r.src.play('npt=0-');
-    r.leg.send(0, 0, 10);
+    r.leg.send(0, 0, 20); // past the first packets held to tell re-sent parameter sets
     await vi.waitFor(() => expect(r.mem.events('recording.start')).toHaveLength(1));
     const append = vi.spyOn(RecordingWriter.prototype, 'append');
     append.mockImplementationOnce(() => {
       throw new Error('ENOSPC: no space left on device');
     });
-    r.leg.send(0, 10, 20);
+    r.leg.send(0, 20, 30);
     await vi.waitFor(() => expect(r.finished).toHaveLength(1));
     expect(r.mem.events('recording.error')).toMatchObject([
       { reason: 'ENOSPC: no space left on device', level: 'error' },
     ]);
     expect(r.mem.events('recording.finish')).toMatchObject([
-      { state: 'partial', reason: 'write failed', packets: 10 },
+      { state: 'partial', reason: 'write failed', packets: 20 },
     ]);
     // The recorder let go of the source: later packets are not appended.
     expect(append).toHaveBeenCalledTimes(1);
-    expect(await storedSeqs(r.catalog.get(r.finished[0]?.id ?? '')?.dir ?? '', 0)).toHaveLength(10);
+    expect(await storedSeqs(r.catalog.get(r.finished[0]?.id ?? '')?.dir ?? '', 0)).toHaveLength(20);
     r.src.close();
   });
 
