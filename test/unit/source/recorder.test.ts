@@ -323,4 +323,37 @@ describe('Recorder (live content)', () => {
     expect(rec.meta.live).toBe(true);
     expect(rec.meta.tracks.map((t) => t.startRtpTime)).toEqual([undefined, undefined]);
   });
+
+  it('a new session of the same live content (a reconnect) appends to its archive, renumbered to continue it', async () => {
+    const first = await rig({ recordLive: true });
+    await first.src.play(undefined);
+    sendTwoSeconds(first.leg);
+    await vi.waitFor(() => expect(first.mem.events('recording.start')).toHaveLength(1));
+    first.src.close();
+    await vi.waitFor(() => expect(first.finished).toHaveLength(1));
+    const again = await rig({ recordLive: true, catalog: first.catalog, feeds: first.feeds });
+    await again.src.play(undefined);
+    sendTwoSeconds(again.leg);
+    await vi.waitFor(() => expect(again.mem.events('recording.start')).toHaveLength(1));
+    expect(again.mem.events('recording.start')[0]).toMatchObject({ created: false, live: true });
+    again.src.close();
+    await vi.waitFor(() => expect(again.finished).toHaveLength(1));
+    expect(first.catalog.list()).toHaveLength(1);
+    expect(again.finished[0]).toMatchObject({ id: first.finished[0]?.id, state: 'complete' });
+    const rec = await openRecording(first.catalog.get(again.finished[0]?.id ?? '')?.dir ?? '');
+    expect(rec.meta.sessions).toHaveLength(2);
+    for (const t of [0, 1]) {
+      const track = rec.track(t);
+      expect(track.count).toBe(100);
+      expect(track.gaps()).toEqual([]);
+      const ssrcs = new Set<number>();
+      let prevTs = -1;
+      for await (const p of rec.readRange(t, track.firstExt ?? 0, track.lastExt ?? 0)) {
+        ssrcs.add(p.packet.readUInt32BE(8));
+        expect(p.ts).toBeGreaterThan(prevTs);
+        prevTs = p.ts;
+      }
+      expect(ssrcs.size).toBe(1);
+    }
+  });
 });
