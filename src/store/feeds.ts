@@ -94,6 +94,7 @@ export class RecordingFeeds {
         feed = new RecordingFeed(made.entry, made.writer, true);
       }
       feed.refs = 1;
+      feed.entry.feeding = { flush: () => feed.writer.flush() };
       // A fresh recording of content that has one already is kept apart from it.
       this.byContent.set(req.fresh ? `${content}\n${feed.id}` : content, feed);
       return { feed, creator: feed.created };
