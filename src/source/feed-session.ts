@@ -41,6 +41,9 @@ const MAX_UNANCHORED = 30_000;
 const REF_MARGIN_SEC = 2;
 /** Packet rate assumed for the room left before a recording that starts past npt 0. */
 const HEAD_PACKET_RATE = 4000;
+/** Rounds in a row over at least MISMATCH_MIN packets of both without an anchor: other content. */
+const MISMATCH_ROUNDS = 4;
+const MISMATCH_MIN = 100;
 /** Packets looked at to find the re-sent ones at the start of a PLAY. */
 const PREFIX_LOOKAHEAD = 16;
 /** A first PLAY later than this (npt) leaves room for a head. */
@@ -69,6 +72,8 @@ interface Held {
 
 interface TrackSegment {
   readonly ext: SeqExtender;
+  /** Rounds in a row that met plenty of the recording and no anchor. */
+  misses: number;
   held: Held[];
   anchored: boolean;
   /** Index in `held` of the newest packet already offered to a round. */
@@ -91,6 +96,7 @@ class Segment {
       ext: new SeqExtender(),
       held: [],
       anchored: false,
+      misses: 0,
       newest: -1,
       baseTs: undefined,
       prefixEnd: undefined,
@@ -171,6 +177,33 @@ export class SessionFeed implements FeedRetry {
       (held[0]?.sx ?? 0) + resentPrefix(held, this.o.encodings?.[track], seg.start.seq?.[track]);
     ts.held = [];
     for (const h of held) if (h.sx >= ts.prefixEnd) this.direct(seg, track, h.sx, h.packet, h.at);
+  }
+
+  /**
+   * The current segment's payloads match nothing of the recording where it holds plenty (other
+   * content under the same URL and SDP identity).
+   */
+  get mismatch(): boolean {
+    const seg = this.segment;
+    return (
+      !!seg &&
+      !seg.direct &&
+      seg.tracks.every((t) => !t.anchored) &&
+      seg.tracks.some((t) => t.misses >= MISMATCH_ROUNDS)
+    );
+  }
+
+  /** The current segment's start and held packets (to start a new recording from them). */
+  takeSegment(): { start: SegmentStart; packets: Array<[number, Buffer, number]> } | undefined {
+    const seg = this.segment;
+    if (!seg) return undefined;
+    this.segment = undefined;
+    const packets: Array<[number, Buffer, number, number]> = [];
+    seg.tracks.forEach((t, track) =>
+      t.held.forEach((h) => packets.push([track, h.packet, h.at, h.sx])),
+    );
+    packets.sort((a, b) => a[2] - b[2] || a[3] - b[3]);
+    return { start: seg.start, packets: packets.map(([t, p, at]) => [t, p, at]) };
   }
 
   /** A mapping round over the last seconds of the current segment; returns packets filled. */
@@ -278,6 +311,8 @@ export class SessionFeed implements FeedRetry {
       for (const h of sorted) if (h.sx >= ts.prefixEnd) m.push(h.packet);
       m.resolve();
       if (m.anchorsFound > 0) ts.anchored = true;
+      if (m.anchorsFound > 0 || all) ts.misses = 0;
+      else if (ref.length >= MISMATCH_MIN && batch.length >= MISMATCH_MIN) ts.misses++;
       for (const [c, out] of m.filled) {
         if (ft.has(c)) continue;
         if (this.write(track, c, out, Date.now())) n++;

@@ -125,7 +125,7 @@ export class Recorder implements SourceTap {
     );
   }
 
-  private begin(first: SegmentStart): void {
+  private begin(first: SegmentStart, fresh?: string): void {
     this.state = 'opening';
     const info = this.src.info;
     const meta = () =>
@@ -143,7 +143,13 @@ export class Recorder implements SourceTap {
       });
     this.hold({ kind: 'play', start: first, resume: false });
     this.done = this.opts.feeds
-      .acquire({ key: this.src.key, identity: info.identity, live: info.live, meta })
+      .acquire({
+        key: this.src.key,
+        identity: info.identity,
+        live: info.live,
+        meta,
+        ...(fresh === undefined ? {} : { fresh: true }),
+      })
       .then((grant) => {
         if ('skip' in grant) return this.skip(grant.skip);
         const { feed, creator } = grant;
@@ -170,6 +176,7 @@ export class Recorder implements SourceTap {
             created: creator,
             fromNpt: first.npt,
             completeness: this.percentBefore,
+            ...(fresh === undefined ? {} : { reason: fresh }),
             durationSec: feed.durationSec,
           },
           creator ? 'recording started' : 'session feeds an existing recording',
@@ -203,6 +210,27 @@ export class Recorder implements SourceTap {
     if (this.state !== 'feeding' || !this.session || !this.feed) return;
     this.session.round();
     this.feed.retryParked();
+    if (this.session.mismatch) void this.startOver();
+  }
+
+  /**
+   * This session's payloads do not match the recording (other content under the same URL): it
+   * leaves that one and starts a new recording from its current segment.
+   */
+  private async startOver(): Promise<void> {
+    const old = this.feed;
+    const taken = this.session?.takeSegment();
+    if (!old || !taken) return;
+    const why = `payloads do not match recording ${old.id} (other content under the same URL)`;
+    this.state = 'done';
+    await this.release(why);
+    this.feed = undefined;
+    this.session = undefined;
+    this.byes.clear();
+    this.pending = [];
+    this.begin(taken.start, why);
+    for (const [track, packet, at] of taken.packets) this.hold({ kind: 'rtp', track, packet, at });
+    await this.done;
   }
 
   private writeFailed(err: unknown): void {

@@ -272,6 +272,35 @@ describe('Recorder (on-demand content)', () => {
     for (const x of [first, during]) x.src.close();
   });
 
+  it('a session whose payloads match nothing of the recording starts a new one and says why', async () => {
+    const first = await rig({ end: 20 });
+    await first.src.play('npt=0-');
+    for (let i = 0; i < 300; i++) for (const t of [0, 1]) if (i % 9 !== 4) first.leg.send(t, i);
+    byeEverywhere(first.leg);
+    await vi.waitFor(() => expect(first.finished).toHaveLength(1));
+    const other = await rig({ end: 20, catalog: first.catalog, feeds: first.feeds });
+    await other.src.play('npt=0-');
+    for (let i = 0; i < 300; i += 25) {
+      for (let k = i; k < i + 25; k++) {
+        for (const t of [0, 1]) {
+          const p = other.leg.packet(t, k);
+          p[p.length - 1] = (p[p.length - 1] ?? 0) ^ 0x5a; // other content
+          other.leg.emit('rtp', t, p, 0);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    await vi.waitFor(() => expect(other.mem.events('recording.start')).toHaveLength(2));
+    expect(other.mem.events('recording.start')[1]).toMatchObject({
+      created: true,
+      reason: expect.stringContaining('payloads do not match recording') as unknown,
+    });
+    expect(first.catalog.list()).toHaveLength(2);
+    other.src.close();
+    await vi.waitFor(() => expect(other.finished).toHaveLength(2));
+    first.src.close();
+  });
+
   it('a complete copy on disk: a later session does not feed it', async () => {
     const first = await rig({ end: 2 });
     await first.src.play('npt=0-');
