@@ -54,10 +54,14 @@ export const LOG_EVENTS = {
   'seam.gap': 'a hole no leg filled within gapTimeoutMs (track, canonical range)',
   'leg.transport': 'an upstream leg switched transport (UDP refused or silent → TCP interleaved)',
   'recordings.open': 'the recordings directory was scanned at start: count, unreadable ones, bytes',
-  'recording.start': 'a source is being recorded: recording id, origin, live (archive) or file',
+  'recording.start':
+    'a session feeds a recording: recording id, origin, live (archive) or file, created or existing, from npt',
   'recording.finish':
     'a recording was closed: state (complete or partial), reason, packets, completeness %',
-  'recording.skip': 'a source is not recorded: why (playback does not start at 0, ...)',
+  'recording.skip':
+    'a source is not recorded: why (a complete recording exists, it is being repaired)',
+  'recording.fill':
+    'what one upstream session added to its recording: packets, npt span, unmapped, completeness before/after',
   'recording.recover':
     'an interrupted recording (crash) was recovered at start: torn bytes cut, now partial',
   'recording.error': 'a recording cannot be read or written: id, error code, reason',

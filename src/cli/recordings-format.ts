@@ -35,8 +35,18 @@ function npt(v: number | null): string {
 }
 
 export function formatList(rows: readonly RecordingSummary[]): string {
-  const header = ['ID', 'PATH', 'TRACKS', 'DURATION', 'PACKETS', 'COMPLETE', 'GAPS', 'SIZE'];
-  const right = [false, false, false, true, true, true, true, true];
+  const header = [
+    'ID',
+    'PATH',
+    'TRACKS',
+    'DURATION',
+    'PACKETS',
+    'COMPLETE',
+    'GAPS',
+    'SESSIONS',
+    'SIZE',
+  ];
+  const right = [false, false, false, true, true, true, true, true, true];
   const dash = (v: string | null | undefined): string => (v === null || v === undefined ? '-' : v);
   const cells = rows.map((r) => [
     r.id,
@@ -46,6 +56,7 @@ export function formatList(rows: readonly RecordingSummary[]): string {
     r.packets === null ? '-' : String(r.packets),
     r.completeness === null ? '-' : formatPercent(r.completeness),
     r.gaps === null ? '-' : String(r.gaps),
+    r.sessions === null ? '-' : String(r.sessions),
     r.bytes === null ? '-' : formatBytes(r.bytes),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
@@ -90,6 +101,18 @@ export function formatInspect(r: RecordingReport): string {
     out.push(
       `repair:        ${m.repair.status}${why}, ${plural(m.repair.attempts, 'attempt')} ` +
         `without progress, last ${m.repair.lastAttemptAt}`,
+    );
+  }
+  const sessions = m.sessions ?? [];
+  out.push(`sessions:      ${sessions.length}`);
+  for (const x of sessions) {
+    const span =
+      x.nptFrom === undefined
+        ? ''
+        : ` at ${x.nptFrom.toFixed(3)}-${(x.nptTo ?? x.nptFrom).toFixed(3)} s`;
+    const unmapped = x.unmapped ? `, ${plural(x.unmapped, 'packet')} not placed` : '';
+    out.push(
+      `  ${x.startedAt}  ${x.source}: filled ${plural(x.packets, 'packet')}${span}${unmapped}`,
     );
   }
   if (r.tempFiles.length > 0) out.push(`temp files:    ${r.tempFiles.join(', ')} (ignored)`);

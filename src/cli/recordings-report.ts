@@ -33,6 +33,8 @@ export interface RecordingSummary {
   completeness: number | null;
   gaps: number | null;
   bytes: number | null;
+  /** Upstream sessions that fed it (meta.json `sessions`). */
+  sessions: number | null;
   /** meta.json's state (recording, complete, partial), or `error` when it cannot be opened. */
   state: string;
   /** Why the recording could not be opened (state `error` only). */
@@ -101,6 +103,7 @@ export async function summarize(id: string, recDir: string): Promise<RecordingSu
       completeness: null,
       gaps: null,
       bytes: null,
+      sessions: meta ? (meta.sessions?.length ?? 0) : null,
       state: 'error',
       error: errorText(err),
     };
@@ -116,6 +119,7 @@ export async function summarize(id: string, recDir: string): Promise<RecordingSu
     completeness: totals.completeness,
     gaps: totals.gaps,
     bytes: rec.bytes,
+    sessions: rec.meta.sessions?.length ?? 0,
     state: rec.meta.state,
   };
 }

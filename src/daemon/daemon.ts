@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { RecordingCache } from '../serve/cache.js';
 import { sourceKey } from '../upstream/url.js';
 import { Recorder } from '../source/recorder.js';
+import { RecordingFeeds } from '../store/feeds.js';
 import { RecordingCatalog } from '../store/catalog.js';
 import { RepairService } from '../repair/service.js';
 import type { LossModel } from '../seam/loss-model.js';
@@ -111,6 +112,19 @@ export async function startDaemon(
   }
   const recorders = new Set<Recorder>();
   const cat = catalog;
+  const feeds = cat
+    ? new RecordingFeeds({
+        catalog: cat,
+        onWriteError: (id, err) =>
+          logEvent(
+            log,
+            'error',
+            'recording.error',
+            { recording: id, code: err.code, reason: err.message },
+            'recording write failed',
+          ),
+      })
+    : undefined;
   const repair = cat
     ? new RepairService({
         config: () => config.repair,
@@ -158,9 +172,9 @@ export async function startDaemon(
       return { allowed: true };
     },
     onSourceOpened: (src) => {
-      if (!cat) return;
+      if (!feeds) return;
       const r = Recorder.attach(src, {
-        catalog: cat,
+        feeds,
         log,
         recordLive: config.recordings.live,
         onFinished: (id, state, live) => {

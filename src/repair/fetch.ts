@@ -9,7 +9,7 @@ import { UpstreamError, isSeamdError } from '../errors.js';
 import type { Leg } from '../upstream/leg.js';
 import { playWithFallback } from '../source/leg-play.js';
 import { RepairError } from './errors.js';
-import type { TrackMatcher } from './matcher.js';
+import type { TrackMatcher } from '../store/matcher.js';
 
 export interface SpanFetchOptions {
   /** A fresh leg (state idle) to the recording's origin. */

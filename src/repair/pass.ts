@@ -8,7 +8,7 @@ import { isSeamdError } from '../errors.js';
 import { logEvent } from '../events.js';
 import type { Recording } from '../store/index.js';
 import { fetchSpan, isGone, type SpanFetchResult } from './fetch.js';
-import type { TrackMatcher } from './matcher.js';
+import type { TrackMatcher } from '../store/matcher.js';
 import { matchersFor, repairRange } from './plan.js';
 import type { Logger } from 'pino';
 import type { Leg } from '../upstream/leg.js';

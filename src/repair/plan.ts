@@ -7,7 +7,7 @@ import type { Recording, RecordingTrack } from '../store/index.js';
 import { END_SLACK_SEC, HEAD_SLACK_SEC } from '../store/completeness.js';
 import { tsDelta } from '../protocol/rtp/seq.js';
 import { parseSdp } from '../protocol/sdp/sdp.js';
-import { payloadEquals, TrackMatcher, type RefPacket } from './matcher.js';
+import { payloadEquals, TrackMatcher, type RefPacket } from '../store/matcher.js';
 import { keyframeCodec, startsKeyframe, type KeyframeCodec } from '../protocol/rtp/keyframe.js';
 import { rangeFor, type RepairSpan, type TrackGap } from './spans.js';
 

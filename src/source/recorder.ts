@@ -1,99 +1,98 @@
 /**
- * Writes a source's seamed stream into a recording, so that later viewers can be served from disk: every canonical packet, as the
- * viewers get it, appended to the track logs with an extended sequence number.
+ * Feeds a source's seamed stream into the one recording of its content, so that later viewers
+ * can be served from disk. Every upstream session of file-backed content feeds the recording of
+ * that content (origin URL + SDP identity), whatever its start, seeks, pauses or end: the first
+ * session fixes the recording's canonical space, later ones are mapped onto it by payload and
+ * fill only what it lacks (feed-session.ts). Sessions of one content share one writer
+ * (store/feeds.ts); the last one to leave closes the recording: 'complete' when nothing is
+ * missing (gaps, head or tail), else 'partial'. Live content is archived from the moment it
+ * plays; a new session of the same live content (same SDP identity) appends to its archive.
  *
- * File-backed content is recorded once (per origin URL + SDP identity; again only while the
- * copies on disk are partial, the better copy is kept), and only a playback
- * that starts at the beginning and runs on without seeking: a seek inside one upstream session
- * continues sequence numbers while timestamps jump, which a recording cannot hold. A seek ends
- * the recording ('partial'); a PAUSE and resume (PLAY without Range) does not. Live content is
- * archived from the moment it plays. The recording ends when the source closes or every track
- * got its RTCP BYE; it is 'complete' when nothing is missing (gaps, head or tail), else
- * 'partial'.
+ * The live path only hands each packet over (a buffered write or a copy); mapping runs in rounds
+ * on a timer beside it.
  */
 import type { Logger } from 'pino';
 import { parseRange } from '../protocol/rtsp/headers/range.js';
 import { RTCP_BYE } from '../protocol/rtp/rtcp.js';
-import { rtpSeq } from '../protocol/rtp/rtp.js';
-import { SeqExtender } from '../protocol/rtp/seq.js';
-import type { RecordingCatalog, CatalogEntry } from '../store/catalog.js';
-import { completenessOf } from '../store/completeness.js';
+import type { RecordingFeed } from '../store/feed.js';
+import type { RecordingFeeds } from '../store/feeds.js';
 import { recordingMetaFromSdp } from '../store/meta.js';
-import { openRecording } from '../store/reader.js';
-import type { RecordingWriter } from '../store/writer.js';
 import type { PlayStart } from './media-source.js';
 import type { Source, SourceTap } from './source.js';
+import { SessionFeed, extBaseFor, type SegmentStart } from './feed-session.js';
 import { logEvent } from '../events.js';
 
-/** A playback starting later than this (npt seconds) is not recorded. */
-const MAX_START_NPT = 0.5;
-/** Packets held while the recording is being created. */
+/** Events held while the recording is being opened. */
 const MAX_PENDING = 50_000;
+/** Period of the mapping rounds. */
+const ROUND_MS = 1000;
 
 export interface RecorderOptions {
-  readonly catalog: RecordingCatalog;
+  readonly feeds: RecordingFeeds;
   readonly log: Logger;
   /** Archive live content too. */
   readonly recordLive: boolean;
-  readonly flushIntervalMs?: number;
   /** A recording was closed (the daemon queues a repair for one with gaps). */
   readonly onFinished?: (recordingId: string, state: 'complete' | 'partial', live: boolean) => void;
+  /** Period of mapping rounds (tests). Default 1000 ms. */
+  readonly roundMs?: number;
 }
 
-type State = 'waiting' | 'opening' | 'recording' | 'done';
+type State = 'waiting' | 'opening' | 'feeding' | 'done';
+type Pending =
+  | { kind: 'play'; start: SegmentStart; resume: boolean }
+  | { kind: 'rtp'; track: number; packet: Buffer; at: number };
 
 export class Recorder implements SourceTap {
   private state: State = 'waiting';
-  private pending: Array<[number, Buffer, number]> = [];
-  private readonly ext: SeqExtender[];
-  private writer: RecordingWriter | undefined;
-  private entry: CatalogEntry | undefined;
+  private pending: Pending[] = [];
+  private feed: RecordingFeed | undefined;
+  private session: SessionFeed | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private percentBefore = 0;
+  private startedAt = new Date();
   private readonly byes = new Set<number>();
-  /** Settles when the recording is closed (or was never made). */
+  /** Settles when this session is done with the recording (or never fed one). */
   done: Promise<void> = Promise.resolve();
-  packets = 0;
 
   constructor(
     private readonly src: Source,
     private readonly opts: RecorderOptions,
-  ) {
-    this.ext = src.info.tracks.map(() => new SeqExtender());
-  }
+  ) {}
 
   /** Attaches a recorder to `src` when its content should be recorded; returns it or undefined. */
   static attach(src: Source, opts: RecorderOptions): Recorder | undefined {
     if (src.info.live && !opts.recordLive) return undefined;
-    if (!src.info.live && !opts.catalog.wantsRecording(src.key, src.info.identity))
-      return undefined;
     const r = new Recorder(src, opts);
     src.setTap(r);
     return r;
   }
 
+  /** Packets this session filled so far. */
+  get packets(): number {
+    return this.session?.filled ?? 0;
+  }
+
   onPlay(start: PlayStart, range: string | undefined): void {
+    const seg = segmentStart(start, this.src.info.tracks.length);
     if (this.state === 'waiting') {
-      const npt = startNpt(start.range);
-      if (!this.src.info.live && npt > MAX_START_NPT) {
-        this.skip(`playback starts at npt ${npt.toFixed(3)}, not at the beginning`);
-        return;
-      }
-      this.begin(start);
-    } else if (!this.src.info.live && range !== undefined && this.state !== 'done') {
-      void this.finish('viewer seeked');
+      this.begin(seg);
+      return;
     }
+    const resume = range === undefined;
+    if (this.state === 'feeding') this.session?.play(seg, resume);
+    else if (this.state === 'opening') this.hold({ kind: 'play', start: seg, resume });
   }
 
   onRtp(track: number, packet: Buffer): void {
-    if (this.state === 'recording') {
-      this.append(track, packet, Date.now());
-    } else if (this.state === 'waiting' || this.state === 'opening') {
-      if (this.pending.length < MAX_PENDING) this.pending.push([track, packet, Date.now()]);
-      else this.skip('recording could not start in time');
+    if (this.state === 'feeding') this.session?.packet(track, packet, Date.now());
+    else if (this.state === 'opening' || this.state === 'waiting') {
+      this.hold({ kind: 'rtp', track, packet: Buffer.from(packet), at: Date.now() });
     }
   }
 
   onRtcp(track: number, packet: Buffer): void {
-    if (this.state !== 'recording' || packet.length < 8) return;
+    if (this.state === 'done' || packet.length < 8) return;
     // A compound packet: walk its parts for a BYE (type 203).
     for (let at = 0; at + 4 <= packet.length;) {
       if (packet[at + 1] === RTCP_BYE) {
@@ -109,6 +108,10 @@ export class Recorder implements SourceTap {
     void this.finish(reason ? `source closed: ${reason.message}` : 'source closed');
   }
 
+  private hold(p: Pending): void {
+    if (this.pending.length < MAX_PENDING) this.pending.push(p);
+  }
+
   private skip(reason: string): void {
     this.state = 'done';
     this.pending = [];
@@ -122,43 +125,72 @@ export class Recorder implements SourceTap {
     );
   }
 
-  private begin(start: PlayStart): void {
+  private begin(first: SegmentStart, fresh?: string): void {
     this.state = 'opening';
     const info = this.src.info;
-    const meta = recordingMetaFromSdp({
-      originUrl: this.src.origin,
-      path: this.src.pathName ?? '',
-      sdp: this.src.sdpText,
-      info,
-      // npt 0 is the canonical rtptime of a PLAY from the start.
-      startRtpTime: (track) => start.tracks[track]?.rtptime,
-    });
-    const durationSec = meta.durationSec;
-    this.done = this.opts.catalog
-      .create(meta, this.opts.flushIntervalMs)
-      .then(({ entry, writer }) => {
-        this.entry = entry;
-        this.writer = writer;
-        if (this.state !== 'opening') {
-          // Ended while the directory was being made.
-          return this.close('source ended before recording started');
-        }
-        this.state = 'recording';
+    const meta = () =>
+      recordingMetaFromSdp({
+        originUrl: this.src.origin,
+        path: this.src.pathName ?? '',
+        sdp: this.src.sdpText,
+        info,
+        // npt 0 in the first session's canonical space, whether or not it played from there.
+        startRtpTime: (track) => {
+          const rt = first.rtptime[track];
+          const rate = info.tracks[track]?.clockRate ?? 90000;
+          return rt === undefined ? undefined : (rt - Math.round(first.npt * rate)) >>> 0;
+        },
+      });
+    this.hold({ kind: 'play', start: first, resume: false });
+    this.done = this.opts.feeds
+      .acquire({
+        key: this.src.key,
+        identity: info.identity,
+        live: info.live,
+        meta,
+        ...(fresh === undefined ? {} : { fresh: true }),
+      })
+      .then((grant) => {
+        if ('skip' in grant) return this.skip(grant.skip);
+        const { feed, creator } = grant;
+        this.feed = feed;
+        this.startedAt = new Date();
+        this.percentBefore = creator ? 0 : feed.percent();
+        this.session = new SessionFeed({
+          feed,
+          clockRates: info.tracks.map((t) => t.clockRate),
+          encodings: info.tracks.map((t) => t.encoding),
+          creator,
+          base: extBaseFor(first.npt),
+          onError: (err) => this.writeFailed(err),
+        });
         logEvent(
           this.opts.log,
           'info',
           'recording.start',
           {
-            recording: entry.id,
+            recording: feed.id,
             source: this.src.id,
             origin: this.src.origin,
             live: info.live,
-            durationSec,
+            created: creator,
+            fromNpt: first.npt,
+            completeness: this.percentBefore,
+            ...(fresh === undefined ? {} : { reason: fresh }),
+            durationSec: feed.durationSec,
           },
-          'recording started',
+          creator ? 'recording started' : 'session feeds an existing recording',
         );
-        for (const [track, packet, at] of this.pending) this.append(track, packet, at);
+        const ended = this.state !== 'opening';
+        this.state = 'feeding';
+        for (const p of this.pending) {
+          if (p.kind === 'play') this.session.play(p.start, p.resume);
+          else this.session.packet(p.track, p.packet, p.at);
+        }
         this.pending = [];
+        if (ended) return this.release('source ended while the recording was opened');
+        this.timer = setInterval(() => this.round(), this.opts.roundMs ?? ROUND_MS);
+        this.timer.unref();
         return undefined;
       })
       .catch((err: unknown) => {
@@ -169,88 +201,142 @@ export class Recorder implements SourceTap {
           'error',
           'recording.error',
           { source: this.src.id, reason: (err as Error).message },
-          'recording could not be created',
+          'recording could not be opened',
         );
       });
   }
 
-  private append(track: number, packet: Buffer, at: number): void {
-    const x = this.ext[track];
-    if (!x || !this.writer) return;
-    try {
-      if (this.writer.append(track, x.extend(rtpSeq(packet)), packet, at)) this.packets++;
-    } catch (err) {
-      logEvent(
-        this.opts.log,
-        'error',
-        'recording.error',
-        { recording: this.entry?.id, reason: (err as Error).message },
-        'recording write failed; recording stopped',
-      );
-      void this.finish('write failed');
-    }
+  private round(): void {
+    if (this.state !== 'feeding' || !this.session || !this.feed) return;
+    this.session.round();
+    this.feed.retryParked();
+    if (this.session.mismatch) void this.startOver();
+  }
+
+  /**
+   * This session's payloads do not match the recording (other content under the same URL): it
+   * leaves that one and starts a new recording from its current segment.
+   */
+  private async startOver(): Promise<void> {
+    const old = this.feed;
+    const taken = this.session?.takeSegment();
+    if (!old || !taken) return;
+    const why = `payloads do not match recording ${old.id} (other content under the same URL)`;
+    this.state = 'done';
+    await this.release(why);
+    this.feed = undefined;
+    this.session = undefined;
+    this.byes.clear();
+    this.pending = [];
+    this.begin(taken.start, why);
+    for (const [track, packet, at] of taken.packets) this.hold({ kind: 'rtp', track, packet, at });
+    await this.done;
+  }
+
+  private writeFailed(err: unknown): void {
+    logEvent(
+      this.opts.log,
+      'error',
+      'recording.error',
+      { recording: this.feed?.id, reason: (err as Error).message },
+      'recording write failed; this session stops feeding it',
+    );
+    void this.finish('write failed');
   }
 
   private finish(reason: string): Promise<void> {
     const prev = this.state;
     this.state = 'done';
     this.src.setTap(undefined);
-    if (prev === 'recording') this.done = this.close(reason);
-    // 'opening': the creation callback closes it.
+    if (prev === 'feeding') this.done = this.release(reason);
+    // 'opening': the acquire callback releases it.
     return this.done;
   }
 
-  private async close(reason: string): Promise<void> {
-    const writer = this.writer;
-    const entry = this.entry;
-    if (!writer || !entry) return;
-    let state: 'complete' | 'partial' = 'partial';
-    let percent: number | undefined;
+  private async release(reason: string): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    const feed = this.feed;
+    const session = this.session;
+    if (!feed || !session) return;
+    session.end();
+    feed.retryParked();
+    const after = feed.percent();
+    const span =
+      session.filled > 0 ? { nptFrom: round3(session.nptFrom), nptTo: round3(session.nptTo) } : {};
+    feed.noteSession({
+      source: this.src.id,
+      startedAt: this.startedAt.toISOString(),
+      packets: session.filled,
+      ...span,
+      ...(session.unmapped > 0 ? { unmapped: session.unmapped } : {}),
+    });
+    logEvent(
+      this.opts.log,
+      'info',
+      'recording.fill',
+      {
+        recording: feed.id,
+        source: this.src.id,
+        packets: session.filled,
+        ...span,
+        unmapped: session.unmapped,
+        completenessBefore: this.percentBefore,
+        completenessAfter: after,
+        reason,
+      },
+      `session filled ${session.filled} packets`,
+    );
+    let closed;
     try {
-      await writer.flush();
-      const c = completenessOf(await openRecording(entry.dir));
-      percent = c.percent;
-      if (c.whole) state = 'complete';
-    } catch {
-      /* keep 'partial' */
-    }
-    try {
-      await writer.close(state);
+      closed = await this.opts.feeds.release(feed);
     } catch (err) {
       logEvent(
         this.opts.log,
         'error',
         'recording.error',
-        { recording: entry.id, reason: (err as Error).message },
+        { recording: feed.id, reason: (err as Error).message },
         'recording could not be closed cleanly',
       );
+      return;
     }
-    // The catalog knows before the log says so: a viewer right after `recording.finish` is served.
-    await this.opts.catalog.finished(entry.id);
+    if (!closed) return;
     logEvent(
       this.opts.log,
       'info',
       'recording.finish',
       {
-        recording: entry.id,
+        recording: feed.id,
         source: this.src.id,
-        state,
+        state: closed.state,
         reason,
-        packets: this.packets,
-        completeness: percent,
+        packets: closed.packets,
+        sessions: feed.sessions.length,
+        completeness: closed.percent,
       },
-      `recording finished (${state})`,
+      `recording finished (${closed.state})`,
     );
-    this.opts.onFinished?.(entry.id, state, this.src.info.live);
+    this.opts.onFinished?.(feed.id, closed.state, feed.live);
   }
 }
 
-function startNpt(range: string | undefined): number {
-  if (range === undefined) return 0;
-  try {
-    const r = parseRange(range);
-    return r.unit === 'npt' && typeof r.start === 'number' ? r.start : 0;
-  } catch {
-    return 0;
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/** Where a PLAY starts: its npt (0 without a Range) and the canonical rtptime per track. */
+function segmentStart(start: PlayStart, tracks: number): SegmentStart {
+  let npt = 0;
+  if (start.range !== undefined) {
+    try {
+      const r = parseRange(start.range);
+      if (r.unit === 'npt' && typeof r.start === 'number') npt = r.start;
+    } catch {
+      /* keep 0 */
+    }
   }
+  return {
+    npt,
+    rtptime: Array.from({ length: tracks }, (_, t) => start.tracks[t]?.rtptime),
+    seq: Array.from({ length: tracks }, (_, t) => start.tracks[t]?.seq),
+  };
 }

@@ -19,6 +19,11 @@ export interface CatalogEntry {
   bytes: number;
   lastUsedMs: number;
   writing: boolean;
+  /**
+   * Set while upstream sessions feed it (not while it is repaired): it may be served as it is,
+   * after this flush.
+   */
+  feeding: { flush(): Promise<void> } | undefined;
   players: number;
   /** Opened index (snapshot), with its completeness; dropped when the recording changes. */
   opened: { rec: Recording; completeness: Completeness } | undefined;
@@ -38,6 +43,7 @@ export function newEntry(
     bytes: 0,
     lastUsedMs: 0,
     writing: false,
+    feeding: undefined,
     players: 0,
     opened: undefined,
     ...over,

@@ -160,6 +160,24 @@ export class RecordingCatalog {
   }
 
   /**
+   * The recording sessions of this content feed: for file-backed content the largest one of it
+   * (being written or not), for live content the newest archive of the same SDP identity.
+   */
+  feedTarget(key: string, identity: string, live: boolean): CatalogEntry | undefined {
+    let best: CatalogEntry | undefined;
+    for (const e of this.entries.values()) {
+      const m = e.meta;
+      if (!m || e.error || (m.live === true) !== live || m.sdpIdentity !== identity) continue;
+      if (this.opts.keyOf(m.originUrl) !== key) continue;
+      const better = live
+        ? !best || (m.createdAt ?? '') > (best.meta?.createdAt ?? '')
+        : !best || e.bytes > best.bytes;
+      if (better) best = e;
+    }
+    return best;
+  }
+
+  /**
    * Whether this content should be recorded now: not while a recording of it is being written,
    * nor when a complete one exists. A partial one (a viewer stopped early) does not stop a new
    * recording; the better copy is kept when it finishes (see finished()).
@@ -173,8 +191,9 @@ export class RecordingCatalog {
   }
 
   /**
-   * The best finished recording of `key` (and `identity` when known) holding at least
-   * `minPercent`: the most complete, then the newest. Opens (and caches) its index; a recording
+   * The best recording of `key` (and `identity` when known) holding at least `minPercent`: the
+   * most complete, then the newest. Finished ones, and ones sessions are feeding now (flushed and
+   * opened as they are; never one being repaired). Opens (and caches) its index; a recording
    * that fails to open is marked broken and skipped.
    */
   async findServable(
@@ -183,10 +202,16 @@ export class RecordingCatalog {
     minPercent: number,
   ): Promise<CatalogEntry | undefined> {
     const candidates = [...this.entries.values()].filter(
-      (e) => this.matches(e, key, identity) && !e.writing && e.meta?.state !== 'recording',
+      (e) =>
+        this.matches(e, key, identity) &&
+        (e.feeding !== undefined || (!e.writing && e.meta?.state !== 'recording')),
     );
     let best: CatalogEntry | undefined;
     for (const e of candidates) {
+      if (e.feeding) {
+        await e.feeding.flush().catch(() => undefined);
+        e.opened = undefined;
+      }
       const opened = await this.ensureOpened(e);
       if (!opened || opened.completeness.percent < minPercent) continue;
       const b = best?.opened;
@@ -262,6 +287,7 @@ export class RecordingCatalog {
     const e = this.entries.get(id);
     if (!e) return;
     e.writing = false;
+    e.feeding = undefined;
     await this.changed(id);
     if (e.players === 0) await releaseLock(e.dir).catch(() => undefined);
     await this.dropSuperseded(e);

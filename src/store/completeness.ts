@@ -40,8 +40,14 @@ export function percentOf(received: number, expected: number): number {
   return Math.floor((received / expected) * 1e6 + 1e-6) / 1e4;
 }
 
+/** What completeness needs of a track: a RecordingTrack, or a recording's in-memory state. */
+export type CountedTrack = Pick<
+  RecordingTrack,
+  'count' | 'firstExt' | 'durationSec' | 'missing' | 'nptOf'
+>;
+
 export function trackCompleteness(
-  t: RecordingTrack,
+  t: CountedTrack,
   durationSec: number | undefined,
 ): TrackCompleteness {
   const gapPackets = t.missing();

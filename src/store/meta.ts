@@ -50,6 +50,8 @@ export interface RecordingMeta {
   durationSec?: number | undefined;
   /** What repair (src/repair/) last found; absent until a repair ran. */
   repair?: RepairMeta | undefined;
+  /** Upstream sessions that fed it (one per occasion), oldest first; absent in older recordings. */
+  sessions?: SessionMeta[] | undefined;
   /** ISO 8601. */
   createdAt: string;
   updatedAt: string;
@@ -71,6 +73,21 @@ export interface RepairMeta {
   attempts: number;
   /** ISO 8601. */
   lastAttemptAt: string;
+}
+
+/** One upstream session's contribution to a recording (see src/source/recorder.ts). */
+export interface SessionMeta {
+  /** The source id of the session. */
+  source: string;
+  /** ISO 8601, when it began feeding the recording. */
+  startedAt: string;
+  /** Packets it filled that the recording lacked. */
+  packets: number;
+  /** npt span (seconds) of the packets it filled. */
+  nptFrom?: number | undefined;
+  nptTo?: number | undefined;
+  /** Packets it carried that could not be placed (no verified anchor). */
+  unmapped?: number | undefined;
 }
 
 /** What a creator supplies; version, times and state are filled in. */
@@ -147,6 +164,18 @@ const metaSchema = z.object({
       attempts: z.number().int().min(0),
       lastAttemptAt: isoTime,
     })
+    .optional(),
+  sessions: z
+    .array(
+      z.object({
+        source: z.string(),
+        startedAt: isoTime,
+        packets: z.number().int().min(0),
+        nptFrom: z.number().optional(),
+        nptTo: z.number().optional(),
+        unmapped: z.number().int().min(0).optional(),
+      }),
+    )
     .optional(),
   createdAt: isoTime,
   updatedAt: isoTime,

@@ -225,6 +225,16 @@ export class RecordingWriter {
     return this.duplicateCount;
   }
 
+  /** The sessions that fed the recording, written to meta.json on close(). */
+  setSessions(sessions: RecordingMeta['sessions']): void {
+    this.meta.sessions = sessions ? structuredClone(sessions) : undefined;
+  }
+
+  /** What meta.json said when the writer opened (sessions included). */
+  get metaSnapshot(): Readonly<RecordingMeta> {
+    return this.meta;
+  }
+
   /** Bytes buffered and not yet handed to a flush. */
   get bufferedBytes(): number {
     return this.pendingBytes;

@@ -58,6 +58,17 @@ async function makeRecording(dir: string, path: string): Promise<void> {
   });
   for (const e of VIDEO) w.append(0, e, rtp(e, (e - V0) * 3000, 96), CREATED.getTime());
   for (const e of AUDIO) w.append(1, e, rtp(e, e * 1024, 97), CREATED.getTime());
+  w.setSessions([
+    { source: 'src-1', startedAt: CREATED.toISOString(), packets: 40, nptFrom: 0, nptTo: 0.8 },
+    {
+      source: 'src-2',
+      startedAt: CREATED.toISOString(),
+      packets: 6,
+      nptFrom: 0.1,
+      nptTo: 0.2,
+      unmapped: 3,
+    },
+  ]);
   await w.close();
 }
 
@@ -97,6 +108,7 @@ const CAM1_ROW = {
   completeness: 92,
   gaps: 2,
   bytes: 46 * 64,
+  sessions: 2,
   state: 'complete',
 };
 
@@ -106,8 +118,8 @@ describe('seamd recordings list', () => {
     expect(await h.run('recordings', 'list', '--config', config)).toBe(0);
     expect(h.err()).toBe('');
     expect(h.out()).toBe(
-      'ID             PATH  TRACKS                          DURATION  PACKETS  COMPLETE  GAPS    SIZE  STATE\n' +
-        'cam1-20250301  cam1  video/H264+audio/MPEG4-GENERIC    0:01.0       46    92.00%     2  2.9 kB  complete\n',
+      'ID             PATH  TRACKS                          DURATION  PACKETS  COMPLETE  GAPS  SESSIONS    SIZE  STATE\n' +
+        'cam1-20250301  cam1  video/H264+audio/MPEG4-GENERIC    0:01.0       46    92.00%     2         2  2.9 kB  complete\n',
     );
   });
 
@@ -126,6 +138,7 @@ describe('seamd recordings list', () => {
       'completeness',
       'gaps',
       'bytes',
+      'sessions',
       'state',
     ]);
   });
@@ -152,6 +165,7 @@ describe('seamd recordings list', () => {
         completeness: null,
         gaps: null,
         bytes: null,
+        sessions: null,
         state: 'error',
       };
       expect(rows).toEqual([
@@ -172,7 +186,7 @@ describe('seamd recordings list', () => {
       const lines = t.out().split('\n');
       expect(lines).toHaveLength(5);
       expect(lines[1]).toMatch(/^a-garbage .* -\s+-\s+error: .*not valid JSON/);
-      expect(lines[2]).toMatch(/^b-good .*92\.00%\s+2\s+2\.9 kB\s+complete$/);
+      expect(lines[2]).toMatch(/^b-good .*92\.00%\s+2\s+2\s+2\.9 kB\s+complete$/);
       expect(lines[3]).toMatch(/^c-future .*error: .*format version 99/);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -220,6 +234,11 @@ describe('seamd recordings inspect', () => {
     const out = h.out();
     expect(out).toContain('origin:        rtsp://origin.example/cam1\n');
     expect(out).toContain('state:         complete\n');
+    expect(out).toContain(
+      'sessions:      2\n' +
+        '  2025-03-01T12:00:00.000Z  src-1: filled 40 packets at 0.000-0.800 s\n' +
+        '  2025-03-01T12:00:00.000Z  src-2: filled 6 packets at 0.100-0.200 s, 3 packets not placed\n',
+    );
     expect(out).toContain('created:       2025-03-01T12:00:00.000Z\n');
     expect(out).toContain('completeness:  92.00%\n');
     expect(out).toContain(

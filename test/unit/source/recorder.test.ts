@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { rtpSeq } from '../../../src/protocol/rtp/rtp.js';
 import { Recorder } from '../../../src/source/recorder.js';
 import { RecordingCatalog } from '../../../src/store/catalog.js';
+import { RecordingFeeds } from '../../../src/store/feeds.js';
 import { readMeta } from '../../../src/store/meta.js';
 import { openRecording } from '../../../src/store/reader.js';
 import { RecordingWriter } from '../../../src/store/writer.js';
@@ -29,7 +30,14 @@ interface Finished {
 }
 
 /** A Source on a fake leg, and a catalog in a temp dir; `attach` puts a Recorder on it. */
-async function rig(opts: { end?: number; recordLive?: boolean; catalog?: RecordingCatalog } = {}) {
+async function rig(
+  opts: {
+    end?: number;
+    recordLive?: boolean;
+    catalog?: RecordingCatalog;
+    feeds?: RecordingFeeds;
+  } = {},
+) {
   const mem = memoryLogger('debug');
   let catalog = opts.catalog;
   if (!catalog) {
@@ -58,14 +66,15 @@ async function rig(opts: { end?: number; recordLive?: boolean; catalog?: Recordi
     onRtcp: () => undefined,
     onSourceClosed: () => undefined,
   });
+  const feeds = opts.feeds ?? new RecordingFeeds({ catalog, flushIntervalMs: 10 });
   const rec = Recorder.attach(src, {
-    catalog,
+    feeds,
     log: mem.log,
     recordLive: opts.recordLive ?? false,
-    flushIntervalMs: 10,
+    roundMs: 20,
     onFinished: (id, state, live) => finished.push({ id, state, live }),
   });
-  return { mem, catalog, leg, src, rec, finished, seen };
+  return { mem, catalog, feeds, leg, src, rec, finished, seen };
 }
 
 /** 2 s of content: 50 video packets (40 ms) and 50 audio packets (40 ms), interleaved. */
@@ -160,55 +169,61 @@ describe('Recorder (on-demand content)', () => {
     expect(c).toBeLessThan(60);
   });
 
-  it('a seek ends the recording (partial); a resume without Range does not', async () => {
+  it('a pause and resume, then a seek: the same recording goes on (the seek is mapped by payload)', async () => {
     const r = await rig({ end: 4 });
     await r.src.play('npt=0-');
-    sendTwoSeconds(r.leg);
+    sendTwoSeconds(r.leg, (_t, i) => i >= 25 && i < 30);
     await vi.waitFor(() => expect(r.mem.events('recording.start')).toHaveLength(1));
     await r.src.pause();
     await r.src.play(undefined);
     expect(r.finished).toEqual([]);
-    await r.src.play('npt=3-');
+    // A seek back to 0.8 s: this leg numbers on, but its payloads put it where it belongs.
+    await r.src.play('npt=0.8-');
+    for (let i = 20; i < 100; i++)
+      for (const t of [0, 1]) r.leg.emit('rtp', t, seekPacket(r.leg, t, i), 0);
+    byeEverywhere(r.leg);
     await vi.waitFor(() => expect(r.finished).toHaveLength(1));
-    expect(r.mem.events('recording.finish')[0]).toMatchObject({
-      state: 'partial',
-      reason: 'viewer seeked',
-    });
+    expect(r.finished[0]?.state).toBe('complete');
+    const seqs = await storedSeqs(r.catalog.get(r.finished[0]?.id ?? '')?.dir ?? '', 0);
+    expect(seqs).toEqual(Array.from({ length: 100 }, (_, i) => r.leg.seqOf(0, i)));
+    expect(r.mem.events('recording.fill')).toMatchObject([{ packets: 200 }]);
     r.src.close();
   });
 
-  it('a playback that does not start at the beginning is not recorded', async () => {
+  it('a playback that starts later makes a recording whose head is a gap (npt 0 = startRtpTime)', async () => {
     const r = await rig({ end: 10 });
     await r.src.play('npt=5-');
     r.leg.send(0, 0, 5);
+    await vi.waitFor(() => expect(r.mem.events('recording.start')).toHaveLength(1));
     r.src.close();
-    expect(r.mem.events('recording.skip')).toMatchObject([
-      { reason: 'playback starts at npt 5.000, not at the beginning' },
-    ]);
-    expect(r.catalog.list()).toEqual([]);
-    expect(r.finished).toEqual([]);
+    await vi.waitFor(() => expect(r.finished).toHaveLength(1));
+    expect(r.mem.events('recording.start')[0]).toMatchObject({ created: true, fromNpt: 5 });
+    const rec = await openRecording(r.catalog.get(r.finished[0]?.id ?? '')?.dir ?? '');
+    expect(rec.meta.tracks[0]?.startRtpTime).toBe((r.leg.tsOf(0, 0) - 5 * 90000) >>> 0);
+    // Room is left below the first packet for the head a later session brings.
+    expect(rec.track(0).firstExt).toBeGreaterThan(0x10000 + 5 * 2000);
   });
 
   it('a write error stops the recording, logged, and it finishes partial with what was written', async () => {
     const r = await rig({ end: 2 });
     await r.src.play('npt=0-');
-    r.leg.send(0, 0, 10);
+    r.leg.send(0, 0, 20); // past the first packets held to tell re-sent parameter sets
     await vi.waitFor(() => expect(r.mem.events('recording.start')).toHaveLength(1));
     const append = vi.spyOn(RecordingWriter.prototype, 'append');
     append.mockImplementationOnce(() => {
       throw new Error('ENOSPC: no space left on device');
     });
-    r.leg.send(0, 10, 20);
+    r.leg.send(0, 20, 30);
     await vi.waitFor(() => expect(r.finished).toHaveLength(1));
     expect(r.mem.events('recording.error')).toMatchObject([
       { reason: 'ENOSPC: no space left on device', level: 'error' },
     ]);
     expect(r.mem.events('recording.finish')).toMatchObject([
-      { state: 'partial', reason: 'write failed', packets: 10 },
+      { state: 'partial', reason: 'write failed', packets: 20 },
     ]);
     // The recorder let go of the source: later packets are not appended.
     expect(append).toHaveBeenCalledTimes(1);
-    expect(await storedSeqs(r.catalog.get(r.finished[0]?.id ?? '')?.dir ?? '', 0)).toHaveLength(10);
+    expect(await storedSeqs(r.catalog.get(r.finished[0]?.id ?? '')?.dir ?? '', 0)).toHaveLength(20);
     r.src.close();
   });
 
@@ -232,34 +247,86 @@ describe('Recorder (on-demand content)', () => {
     r.leg.send(0, 0, 5);
     r.src.close();
     await vi.waitFor(() => expect(r.finished).toHaveLength(1));
-    expect(r.mem.events('recording.start')).toEqual([]);
     expect(r.mem.events('recording.finish')).toMatchObject([
-      { state: 'partial', reason: 'source ended before recording started' },
+      { state: 'partial', reason: 'source ended while the recording was opened' },
     ]);
   });
 
-  it.each([
-    ['complete', false, undefined],
-    ['partial', true, Recorder],
-  ] as const)(
-    'a %s copy on disk (gap: %s): recorded again only when partial',
-    async (_state, withGap, expected) => {
-      const first = await rig({ end: 2 });
-      await first.src.play('npt=0-');
-      sendTwoSeconds(first.leg, (t, i) => withGap && t === 1 && i === 7);
-      await vi.waitFor(() => expect(first.mem.events('recording.start')).toHaveLength(1));
-      // While it is being written, nobody else records it.
-      const during = await rig({ end: 2, catalog: first.catalog });
-      expect(during.rec).toBeUndefined();
-      byeEverywhere(first.leg);
-      await vi.waitFor(() => expect(first.finished).toHaveLength(1));
-      const after = await rig({ end: 2, catalog: first.catalog });
-      if (expected) expect(after.rec).toBeInstanceOf(expected);
-      else expect(after.rec).toBeUndefined();
-      for (const x of [first, during, after]) x.src.close();
-    },
-  );
+  it('a second session at the same time feeds the same recording and fills what the first lost', async () => {
+    const first = await rig({ end: 2 });
+    await first.src.play('npt=0-');
+    const during = await rig({ end: 2, catalog: first.catalog, feeds: first.feeds });
+    await during.src.play('npt=0-');
+    sendTwoSeconds(first.leg, (_t, i) => i % 7 === 3);
+    sendTwoSeconds(during.leg, (_t, i) => i % 7 === 5);
+    await vi.waitFor(() => expect(during.mem.events('recording.start')).toHaveLength(1));
+    expect(during.mem.events('recording.start')[0]).toMatchObject({ created: false });
+    byeEverywhere(first.leg);
+    byeEverywhere(during.leg);
+    await vi.waitFor(() => expect(first.finished.length + during.finished.length).toBe(1));
+    const f = first.finished[0] ?? during.finished[0];
+    expect(f?.state).toBe('complete');
+    expect(first.catalog.list()).toHaveLength(1);
+    const seqs = await storedSeqs(first.catalog.get(f?.id ?? '')?.dir ?? '', 0);
+    expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => first.leg.seqOf(0, i)));
+    for (const x of [first, during]) x.src.close();
+  });
+
+  it('a session whose payloads match nothing of the recording starts a new one and says why', async () => {
+    const first = await rig({ end: 20 });
+    await first.src.play('npt=0-');
+    for (let i = 0; i < 300; i++) for (const t of [0, 1]) if (i % 9 !== 4) first.leg.send(t, i);
+    byeEverywhere(first.leg);
+    await vi.waitFor(() => expect(first.finished).toHaveLength(1));
+    const other = await rig({ end: 20, catalog: first.catalog, feeds: first.feeds });
+    await other.src.play('npt=0-');
+    for (let i = 0; i < 300; i += 25) {
+      for (let k = i; k < i + 25; k++) {
+        for (const t of [0, 1]) {
+          const p = other.leg.packet(t, k);
+          p[p.length - 1] = (p[p.length - 1] ?? 0) ^ 0x5a; // other content
+          other.leg.emit('rtp', t, p, 0);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    await vi.waitFor(() => expect(other.mem.events('recording.start')).toHaveLength(2));
+    expect(other.mem.events('recording.start')[1]).toMatchObject({
+      created: true,
+      reason: expect.stringContaining('payloads do not match recording') as unknown,
+    });
+    expect(first.catalog.list()).toHaveLength(2);
+    other.src.close();
+    await vi.waitFor(() => expect(other.finished).toHaveLength(2));
+    first.src.close();
+  });
+
+  it('a complete copy on disk: a later session does not feed it', async () => {
+    const first = await rig({ end: 2 });
+    await first.src.play('npt=0-');
+    sendTwoSeconds(first.leg);
+    byeEverywhere(first.leg);
+    await vi.waitFor(() => expect(first.finished).toHaveLength(1));
+    const after = await rig({ end: 2, catalog: first.catalog, feeds: first.feeds });
+    await after.src.play('npt=0-');
+    await after.rec?.done;
+    expect(after.mem.events('recording.skip')).toMatchObject([
+      { reason: 'a complete recording of this content exists' },
+    ]);
+    for (const x of [first, after]) x.src.close();
+  });
 });
+
+/**
+ * Packet i of a track after a seek to packet 20: the leg counts on (from 5000 here) while its
+ * timestamps jump back (packet 20 carries the rtptime the PLAY answered).
+ */
+function seekPacket(leg: FakeLeg, track: number, i: number): Buffer {
+  const p = leg.packet(track, i);
+  p.writeUInt16BE((leg.seqOf(track, 0) + 5000 + i) & 0xffff, 2);
+  p.writeUInt32BE((leg.tsOf(track, i) - leg.tsOf(track, 20) + leg.tsOf(track, 0)) >>> 0, 4);
+  return p;
+}
 
 describe('Recorder (live content)', () => {
   it('is only attached with recordLive', async () => {
@@ -284,5 +351,38 @@ describe('Recorder (live content)', () => {
     const rec = await openRecording(r.catalog.get(r.finished[0]?.id ?? '')?.dir ?? '');
     expect(rec.meta.live).toBe(true);
     expect(rec.meta.tracks.map((t) => t.startRtpTime)).toEqual([undefined, undefined]);
+  });
+
+  it('a new session of the same live content (a reconnect) appends to its archive, renumbered to continue it', async () => {
+    const first = await rig({ recordLive: true });
+    await first.src.play(undefined);
+    sendTwoSeconds(first.leg);
+    await vi.waitFor(() => expect(first.mem.events('recording.start')).toHaveLength(1));
+    first.src.close();
+    await vi.waitFor(() => expect(first.finished).toHaveLength(1));
+    const again = await rig({ recordLive: true, catalog: first.catalog, feeds: first.feeds });
+    await again.src.play(undefined);
+    sendTwoSeconds(again.leg);
+    await vi.waitFor(() => expect(again.mem.events('recording.start')).toHaveLength(1));
+    expect(again.mem.events('recording.start')[0]).toMatchObject({ created: false, live: true });
+    again.src.close();
+    await vi.waitFor(() => expect(again.finished).toHaveLength(1));
+    expect(first.catalog.list()).toHaveLength(1);
+    expect(again.finished[0]).toMatchObject({ id: first.finished[0]?.id, state: 'complete' });
+    const rec = await openRecording(first.catalog.get(again.finished[0]?.id ?? '')?.dir ?? '');
+    expect(rec.meta.sessions).toHaveLength(2);
+    for (const t of [0, 1]) {
+      const track = rec.track(t);
+      expect(track.count).toBe(100);
+      expect(track.gaps()).toEqual([]);
+      const ssrcs = new Set<number>();
+      let prevTs = -1;
+      for await (const p of rec.readRange(t, track.firstExt ?? 0, track.lastExt ?? 0)) {
+        ssrcs.add(p.packet.readUInt32BE(8));
+        expect(p.ts).toBeGreaterThan(prevTs);
+        prevTs = p.ts;
+      }
+      expect(ssrcs.size).toBe(1);
+    }
   });
 });

@@ -241,6 +241,11 @@ export class TrackMatcher {
 
   private anchorCount = 0;
 
+  /** Verified anchors found by the last resolve(). */
+  get anchorsFound(): number {
+    return this.anchorCount;
+  }
+
   private isWantedGap(c: number): boolean {
     for (const [a, b] of this.wanted) if (c >= a && c <= b) return true;
     return false;

@@ -8,7 +8,7 @@ import {
   TrackMatcher,
   type RefPacket,
   type TrackMatcherOptions,
-} from '../../../src/repair/matcher.js';
+} from '../../../src/store/matcher.js';
 import { rtpPacket } from '../../helpers/rtp.js';
 
 const CANON_SSRC = 0x11111111;
