@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { isSeamdError } from '../errors.js';
 import { registerStatus } from './status.js';
 import { registerRecordings } from './recordings.js';
+import { registerHashPassword } from './hash-password.js';
 import {
   DEFAULT_CONFIG_YAML,
   defaultConfig,
@@ -68,6 +69,7 @@ const COMMANDS: readonly ((program: Command, ctx: CliContext) => void)[] = [
   registerConfig,
   registerRecordingsGroup,
   registerStatusCommand,
+  (program, ctx) => registerHashPassword(program, ctx),
 ];
 
 /** Entry point used by bin/seamd.js: `argv` is `process.argv` (node, script, args…). */

@@ -19,6 +19,7 @@ import type { PathTarget, ResolveContext } from '../serve/resolve.js';
 import { SelfHosts } from '../serve/self.js';
 import { Telemetry } from '../telemetry/engine.js';
 import { observeLeg, startOperatorHttp } from '../telemetry/runtime.js';
+import { recordingRows } from '../telemetry/recordings-view.js';
 import { Allowlist } from '../serve/allowlist.js';
 import type { Config } from './config.js';
 
@@ -194,7 +195,18 @@ export async function startDaemon(
   let operatorHttp: Awaited<ReturnType<typeof startOperatorHttp>> | undefined;
   try {
     if (config.listen.http)
-      operatorHttp = await startOperatorHttp(telemetry, config.listen.http, log);
+      operatorHttp = await startOperatorHttp(
+        telemetry,
+        {
+          listen: config.listen.http,
+          access: config.http,
+          recordings: cat
+            ? () =>
+                recordingRows(cat.list(), repair?.status() ?? { queued: [], running: undefined })
+            : undefined,
+        },
+        log,
+      );
   } catch (err) {
     telemetry.stop();
     await front.stop();

@@ -19,6 +19,15 @@ listen:
   # transparent.
   names: []
 
+http:
+  # Who may read listen.http (the console and APIs show viewer addresses). Off a loopback
+  # address one of these is required. A token (16+ characters, e.g. from openssl rand -hex 16)
+  # is sent as "Authorization: Bearer <token>" or as the password of HTTP Basic (any user name).
+  token: null
+  # Users for HTTP Basic: [{ name: alice, password: "scrypt$..." }], the hash printed by
+  # seamd hash-password (the password itself never goes in this file).
+  users: []
+
 # Path name -> origin. Players ask for rtsp://<seamd host>:<port>/<name>.
 # Names use letters, digits, ".", "_" and "-".
 paths:

@@ -1,11 +1,16 @@
 /**
  * Telemetry's hooks into the running daemon (daemon.ts calls these): upstream health from each
- * leg's first packet or failure, and the operators' HTTP listener serving /metrics and
- * /api/status from the telemetry engine.
+ * leg's first packet or failure, and the operators' HTTP listener serving the console,
+ * /metrics and the JSON APIs from the telemetry engine.
  */
 import type { Logger } from 'pino';
 import type { Telemetry } from './engine.js';
+import { HttpAccess, type HttpAccessConfig } from './access.js';
+import { consoleFiles } from './console-files.js';
+import { historyDocument, historyRequest } from './history-api.js';
 import { OperatorHttp } from './http.js';
+import type { RecordingRow } from './recordings-view.js';
+import { Timeline } from './timeline.js';
 import { TelemetryMetrics } from './metrics.js';
 import { buildStatus } from './status.js';
 
@@ -29,20 +34,64 @@ export interface OperatorEndpoint {
   stop(): Promise<void>;
 }
 
-/** Serves /metrics and /api/status on `listen` (listen.http). */
+export interface OperatorHttpOptions {
+  readonly listen: { host: string; port: number };
+  readonly access: HttpAccessConfig;
+  /** Rows for /api/recordings (none without recordings). */
+  readonly recordings?: () => RecordingRow[];
+  readonly now?: () => number;
+}
+
+/**
+ * Serves the console, /metrics and the APIs on `listen` (listen.http): /api/status,
+ * /api/history (telemetry's history store), /api/events (the decisions timeline, following
+ * `log`), /api/recordings.
+ */
 export async function startOperatorHttp(
   telemetry: Telemetry,
-  listen: { host: string; port: number },
+  opts: OperatorHttpOptions,
   log: Logger,
 ): Promise<OperatorEndpoint> {
+  const now = opts.now ?? Date.now;
   const metrics = new TelemetryMetrics(telemetry);
+  const timeline = new Timeline(500, now);
+  const unfollow = timeline.follow(log);
   const http = new OperatorHttp(
     {
       metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
-      status: () => buildStatus(telemetry, Date.now()),
+      status: () => buildStatus(telemetry, now()),
+      apis: {
+        '/api/history': (params) => {
+          const sec = now() / 1000;
+          const req = historyRequest(params, sec);
+          return req.ok
+            ? { ok: true, body: historyDocument(telemetry.history, req.query, sec) }
+            : req;
+        },
+        '/api/events': (params) => {
+          const after = Number(params.get('after') ?? '0');
+          if (!Number.isInteger(after)) return { ok: false, message: 'after is an integer' };
+          return { ok: true, body: { events: timeline.after(after) } };
+        },
+        '/api/recordings': () => ({ ok: true, body: { recordings: opts.recordings?.() ?? [] } }),
+      },
+      files: consoleFiles(),
     },
     log,
+    new HttpAccess(opts.access, now),
   );
-  const address = await http.start(listen.host, listen.port);
-  return { address, stop: () => http.stop() };
+  let address: { host: string; port: number };
+  try {
+    address = await http.start(opts.listen.host, opts.listen.port);
+  } catch (err) {
+    unfollow();
+    throw err;
+  }
+  return {
+    address,
+    stop: async () => {
+      unfollow();
+      await http.stop();
+    },
+  };
 }

@@ -33,6 +33,7 @@ const DEFAULTS: Config = {
     http: null,
     names: [],
   },
+  http: { token: null, users: [] },
   paths: {},
   transparent: { allow: [] },
   recordings: {
@@ -153,6 +154,7 @@ log:
         http: { host: '127.0.0.1', port: 9090 },
         names: [],
       },
+      http: { token: null, users: [] },
       paths: {
         cam1: {
           origin: 'rtsp://10.0.0.5:554/stream',
@@ -226,7 +228,10 @@ log:
       { ...DEFAULTS.listen, rtsp: { host: 'localhost', port: 1 } },
     ],
     ['listen: { rtp: "[::1]:65534" }', { ...DEFAULTS.listen, rtp: { host: '::1', port: 65534 } }],
-    ['listen: { http: ":9090" }', { ...DEFAULTS.listen, http: { host: '0.0.0.0', port: 9090 } }],
+    [
+      'listen: { http: ":9090" }\nhttp: { token: 0123456789abcdef }',
+      { ...DEFAULTS.listen, http: { host: '0.0.0.0', port: 9090 } },
+    ],
   ])('listen %s', (text, listen) => {
     expect(parseConfigText(text, 'x.yaml').listen).toEqual(listen);
   });
