@@ -12,6 +12,8 @@ export const LOG_EVENTS = {
   'daemon.start': 'the daemon is up: bound addresses, config source, path and allowlist counts',
   'daemon.stop': 'a stop was asked for (signal) and how it ended (duration, exit code)',
   'daemon.reload': 'SIGHUP applied a re-read config: path and allowlist counts',
+  'demo.seed':
+    'the bundled demo recording was copied into recordings.dir (a path names the demo origin)',
   'daemon.error': 'the daemon could not start or failed fatally; the process exits 1',
   'config.error': 'a config file was rejected (on SIGHUP the old config stays in force)',
   'rtsp.listen': 'the RTSP front end is listening: host and port',

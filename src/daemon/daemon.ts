@@ -13,6 +13,7 @@ import { RepairService } from '../repair/service.js';
 import type { LossModel } from '../seam/loss-model.js';
 import type { Leg } from '../upstream/leg.js';
 import { repairLegFactory, upstreamLeg } from './upstream-leg.js';
+import { seedDemo } from './demo.js';
 import { SourceRegistry, type SourceRequest } from '../source/registry.js';
 import { FrontEnd } from '../serve/front.js';
 import type { PathTarget, ResolveContext } from '../serve/resolve.js';
@@ -26,7 +27,10 @@ import type { Config } from './config.js';
 /** What the CLI and the signal handlers need of a running daemon. */
 export interface DaemonHandle {
   /** Addresses actually bound (ports resolved when config asked for port 0). */
-  readonly addresses: { rtsp: { host: string; port: number } };
+  readonly addresses: {
+    rtsp: { host: string; port: number };
+    http?: { host: string; port: number } | null;
+  };
   /** Graceful stop: TEARDOWN upstream, close viewers, close sockets. */
   stop(): Promise<void>;
   /** Apply a new config's path map and allowlist without dropping viewers. */
@@ -99,6 +103,7 @@ export async function startDaemon(
   };
   let catalog: RecordingCatalog | undefined;
   if (config.recordings.enabled) {
+    await seedDemo(config, log);
     catalog = new RecordingCatalog({
       dir: resolvePath(config.recordings.dir),
       log,

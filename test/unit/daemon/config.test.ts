@@ -1,3 +1,4 @@
+import { DEMO_ORIGIN } from '../../../src/daemon/demo.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -103,8 +104,19 @@ describe('default config', () => {
     expect(file).toBe(DEFAULT_CONFIG_YAML);
   });
 
-  it('validates and equals the documented defaults', () => {
-    expect(defaultConfig()).toEqual(DEFAULTS);
+  it('validates and equals the documented defaults, plus the console and the demo path', () => {
+    expect(defaultConfig()).toEqual({
+      ...DEFAULTS,
+      listen: { ...DEFAULTS.listen, http: { host: '127.0.0.1', port: 9090 } },
+      paths: {
+        demo: {
+          origin: DEMO_ORIGIN,
+          mirrors: [],
+          upstream: { transport: 'auto' },
+          seam: DEFAULTS.seam,
+        },
+      },
+    });
   });
 
   it('an empty file and a file of comments give the defaults', () => {
