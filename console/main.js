@@ -31,7 +31,6 @@ function start() {
   const input = root.getElementById('lookup-ip');
   let query = new URLSearchParams(location.hash.slice(1)).get('viewer') ?? '';
   input.value = query;
-  let lastStatus;
   let afterSeq = 0;
   let round = 0;
   let busy = false;
@@ -40,7 +39,7 @@ function start() {
     ev.preventDefault();
     query = input.value.trim();
     history.replaceState(null, '', query ? `#viewer=${encodeURIComponent(query)}` : '#');
-    if (lastStatus) viewerTable(table('viewer'), lastStatus, query);
+    void poll();
   });
   window.addEventListener('resize', () => charts.forEach((c) => c.resize()));
 
@@ -50,11 +49,10 @@ function start() {
     try {
       const from = win.last === undefined ? -WINDOW_SEC : win.last - 3;
       const [status, hist, events] = await Promise.all([
-        getJson('/api/status'),
+        getJson(`/api/status?compact&viewers=${encodeURIComponent(query)}`),
         getJson(`/api/history?from=${from}&step=1`),
         getJson(`/api/events?after=${afterSeq}`),
       ]);
-      lastStatus = status;
       win.merge(hist);
       for (const c of charts) c.update(win);
       summaries(root, status);

@@ -10,19 +10,20 @@ function smallMark(n) {
 const byLossDesc = (a, b) => (b.lossPct ?? -1) - (a.lossPct ?? -1);
 
 export function summaries(root, status) {
-  const viewers = status.sources.reduce((n, s) => n + s.viewers.length, 0);
+  const viewers = status.sources.reduce((n, s) => n + s.viewerCount, 0);
   const legs = status.sources.reduce((n, s) => n + s.legs.length, 0);
   const up = status.sources.reduce((n, s) => n + s.legs.reduce((k, l) => k + l.kbps, 0), 0);
-  const reporting = status.sources.flatMap((s) => s.viewers).filter((v) => v.lossPct !== null);
+  const reporting = status.networks.filter((n) => n.lossPct !== null);
+  const weight = reporting.reduce((n, x) => n + x.viewers, 0);
   const loss =
-    reporting.length === 0 ? null : reporting.reduce((n, v) => n + v.lossPct, 0) / reporting.length;
+    weight === 0 ? null : reporting.reduce((n, x) => n + x.lossPct * x.viewers, 0) / weight;
   const set = (name, text) => {
     const e = root.querySelector(`[data-summary="${name}"]`);
     if (e) e.textContent = text;
   };
   set('audience', `${viewers} viewers on ${status.sources.length} sources`);
   set('resources', `${legs} legs open, ${kbps(up)} from origins`);
-  set('quality', `viewers' loss ${pct(loss)} (${reporting.length} reporting)`);
+  set('quality', `viewers' loss ${pct(loss)} (networks with reports: ${reporting.length})`);
 }
 
 /** Per source: legs, worst leg's loss, merged loss (what viewers get). */
@@ -40,7 +41,7 @@ export function seamingTable(table, status) {
         s.legs.map((l) => `${l.origin} ${pct(l.lossPct)}`).join(', ') || '–',
         pct(worst),
         pct(s.mergedLossPct),
-        String(s.viewers.length),
+        String(s.viewerCount),
       ],
     }));
   fillTable(
@@ -54,7 +55,7 @@ export function seamingTable(table, status) {
 export function originsTable(table, status) {
   const viewersOf = new Map();
   for (const s of status.sources)
-    viewersOf.set(s.originHost, (viewersOf.get(s.originHost) ?? 0) + s.viewers.length);
+    viewersOf.set(s.originHost, (viewersOf.get(s.originHost) ?? 0) + s.viewerCount);
   const rows = [...status.origins].sort(byLossDesc).map((o) => ({
     class: o.down ? 'bad' : o.lossPct >= 2 ? 'warn' : undefined,
     cells: [

@@ -13,8 +13,12 @@ import { logEvent } from '../events.js';
 import { HttpAccess } from './access.js';
 import type { StaticFile } from './console-files.js';
 
-/** A JSON API answer: 200 with the body, or 400 with a message. */
-export type ApiAnswer = { ok: true; body: unknown } | { ok: false; message: string };
+/** A JSON API answer: 200 with the body (or its JSON text), or 400 with a message. */
+export type ApiAnswer =
+  | { ok: true; body: unknown }
+  /** Already serialized (cached by the route). */
+  | { ok: true; json: string }
+  | { ok: false; message: string };
 
 export interface HttpRoutes {
   metrics(): Promise<{ contentType: string; body: string }>;
@@ -119,13 +123,18 @@ export class OperatorHttp {
       send(res, 200, m.contentType, m.body);
       return;
     }
-    const api = path === '/api/status' ? undefined : this.routes.apis?.[path];
+    const api = this.routes.apis?.[path];
     const answer: ApiAnswer = api
       ? await api(url.searchParams)
-      : { ok: true, body: this.routes.status() };
+      : { ok: true, json: `${JSON.stringify(this.routes.status(), null, 2)}\n` };
     if (!answer.ok) send(res, 400, 'text/plain', `${answer.message}\n`);
-    // the status document is read by people too; the console's APIs are compact
-    else send(res, 200, 'application/json', `${JSON.stringify(answer.body, null, api ? 0 : 2)}\n`);
+    else
+      send(
+        res,
+        200,
+        'application/json',
+        'json' in answer ? answer.json : JSON.stringify(answer.body),
+      );
   }
 
   async stop(): Promise<void> {

@@ -12,7 +12,8 @@ import { OperatorHttp } from './http.js';
 import type { RecordingRow } from './recordings-view.js';
 import { Timeline } from './timeline.js';
 import { TelemetryMetrics } from './metrics.js';
-import { buildStatus } from './status.js';
+import { buildStatus, type StatusDocument } from './status.js';
+import { cidrContains, parseCidr } from './netprefix.js';
 
 /** What telemetry watches of an upstream leg (src/upstream/leg.ts). */
 export interface ObservedLeg {
@@ -32,6 +33,59 @@ export function observeLeg(telemetry: Telemetry, leg: ObservedLeg): void {
 export interface OperatorEndpoint {
   readonly address: { host: string; port: number };
   stop(): Promise<void>;
+}
+
+/**
+ * /api/status as JSON text, built once per telemetry tick (per form: indented for people,
+ * `?compact` for the console), however many consoles ask.
+ */
+class StatusCache {
+  private snapshot: unknown;
+  private doc: StatusDocument | undefined;
+  private readonly texts = new Map<boolean, string>();
+
+  constructor(
+    private readonly telemetry: Telemetry,
+    private readonly now: () => number,
+  ) {}
+
+  /** `viewers`: keep only viewers whose address starts with it (or lies in it, a CIDR). */
+  json(compact: boolean, viewers: string | null): string {
+    if (this.snapshot !== this.telemetry.snapshot || !this.doc) {
+      this.snapshot = this.telemetry.snapshot;
+      this.doc = buildStatus(this.telemetry, this.now());
+      this.texts.clear();
+    }
+    const doc = this.doc;
+    const indent = compact ? 0 : 2;
+    if (viewers !== null) {
+      const match = addressFilter(viewers);
+      const sources = doc.sources.map((s) => ({
+        ...s,
+        viewers: s.viewers.filter((v) => match(v.address)),
+      }));
+      return `${JSON.stringify({ ...doc, sources }, null, indent)}\n`;
+    }
+    let text = this.texts.get(compact);
+    if (text === undefined) {
+      text = `${JSON.stringify(doc, null, indent)}\n`;
+      this.texts.set(compact, text);
+    }
+    return text;
+  }
+}
+
+/** `10.1.2.3`, a text prefix (`10.1.`) or a CIDR (`10.1.0.0/16`); empty matches nothing. */
+export function addressFilter(query: string): (address: string) => boolean {
+  const q = query.trim().toLowerCase();
+  if (q === '') return () => false;
+  const cidr = q.includes('/') ? parseCidr(q) : undefined;
+  if (cidr) return (a) => cidrContains(cidr, a);
+  return (a) =>
+    a
+      .toLowerCase()
+      .replace(/^::ffff:/, '')
+      .startsWith(q);
 }
 
 export interface OperatorHttpOptions {
@@ -55,12 +109,17 @@ export async function startOperatorHttp(
   const now = opts.now ?? Date.now;
   const metrics = new TelemetryMetrics(telemetry);
   const timeline = new Timeline(500, now);
+  const status = new StatusCache(telemetry, now);
   const unfollow = timeline.follow(log);
   const http = new OperatorHttp(
     {
       metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
       status: () => buildStatus(telemetry, now()),
       apis: {
+        '/api/status': (params) => ({
+          ok: true,
+          json: status.json(params.has('compact'), params.get('viewers')),
+        }),
         '/api/history': (params) => {
           const sec = now() / 1000;
           const req = historyRequest(params, sec);

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { consoleFiles } from '../../../src/telemetry/console-files.js';
 import { Timeline } from '../../../src/telemetry/timeline.js';
+import { addressFilter } from '../../../src/telemetry/runtime.js';
 import { logEvent } from '../../../src/events.js';
 import { memoryLogger } from '../../helpers/log.js';
 
@@ -62,5 +63,17 @@ describe('timeline', () => {
     t.follow(other.log);
     logEvent(m.log, 'info', 'leg.close', { leg: 'z' }); // another logger: not followed
     expect(t.after(3)).toEqual([]);
+  });
+});
+
+describe('the status filter for the viewer lookup', () => {
+  it('matches an address, a text prefix or a CIDR; empty matches nothing', () => {
+    expect(addressFilter('10.1.2.3')('10.1.2.3')).toBe(true);
+    expect(addressFilter('10.1.2.')('10.1.2.77')).toBe(true);
+    expect(addressFilter('10.1.2.')('10.1.20.7')).toBe(false);
+    expect(addressFilter('10.1.0.0/16')('10.1.200.7')).toBe(true);
+    expect(addressFilter('10.1.0.0/16')('10.2.0.1')).toBe(false);
+    expect(addressFilter('127.0.0.1')('::ffff:127.0.0.1')).toBe(true);
+    expect(addressFilter('')('10.1.2.3')).toBe(false);
   });
 });
