@@ -38,5 +38,16 @@ export default tseslint.config(
       globals: { process: 'readonly', console: 'readonly' },
     },
   },
+  {
+    // the console's ES modules run in the browser
+    files: ['console/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['document', 'window', 'location', 'history', 'fetch', 'URLSearchParams', 'Node']
+          .concat(['setInterval', 'console'])
+          .map((g) => [g, 'readonly']),
+      ),
+    },
+  },
   prettier,
 );

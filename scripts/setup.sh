@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what seamd's tests need on a fresh Debian machine: the Debian packages for the real
 # origin (gst-rtsp-server), the real players (ffmpeg, gst-launch-1.0) and kernel-level loss
-# (iproute2 for network namespaces, nftables), then npm packages.
+# (iproute2 for network namespaces, nftables), the headless browser the console test drives
+# (chromium) and systemd-analyze for the unit in contrib/, then npm packages.
 # Idempotent: does nothing that is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,7 @@ DEB_PACKAGES=(
   ffmpeg
   iproute2 nftables
   tshark
+  chromium systemd
 )
 
 missing=()

@@ -5,13 +5,15 @@
  * thing is always logged under the same field name (see `IdFields`), so operators can join
  * lines on it.
  */
-import type { Logger } from 'pino';
+import { symbols, type Logger } from 'pino';
 
 /** Stable event names → one-line descriptions (README lists these). Never rename; add. */
 export const LOG_EVENTS = {
   'daemon.start': 'the daemon is up: bound addresses, config source, path and allowlist counts',
   'daemon.stop': 'a stop was asked for (signal) and how it ended (duration, exit code)',
   'daemon.reload': 'SIGHUP applied a re-read config: path and allowlist counts',
+  'demo.seed':
+    'the bundled demo recording was copied into recordings.dir (a path names the demo origin)',
   'daemon.error': 'the daemon could not start or failed fatally; the process exits 1',
   'config.error': 'a config file was rejected (on SIGHUP the old config stays in force)',
   'rtsp.listen': 'the RTSP front end is listening: host and port',
@@ -128,6 +130,41 @@ export function logEvent(
   fields: LogFields = {},
   msg?: string,
 ): void {
+  if (watched > 0) tell(log, event, fields);
   if (msg === undefined) log[level]({ event, ...fields });
   else log[level]({ event, ...fields }, msg);
+}
+
+/** Who follows the events logged through a logger (see watchEvents). */
+export type EventWatcher = (event: LogEvent, fields: LogFields) => void;
+
+const watchers = new WeakMap<object, Set<EventWatcher>>();
+let watched = 0;
+
+/** A logger and all its children write to one destination stream: watchers are kept per stream. */
+function streamOf(log: Logger): object | undefined {
+  const stream: unknown = (log as unknown as Record<symbol, unknown>)[symbols.streamSym];
+  return typeof stream === 'object' && stream !== null ? stream : undefined;
+}
+
+function tell(log: Logger, event: LogEvent, fields: LogFields): void {
+  const stream = streamOf(log);
+  const set = stream ? watchers.get(stream) : undefined;
+  if (set) for (const fn of set) fn(event, fields);
+}
+
+/**
+ * Calls `fn` for every event logged through `log` or a logger derived from it, whatever the
+ * log level (the operators' timeline). Returns the unsubscribe.
+ */
+export function watchEvents(log: Logger, fn: EventWatcher): () => void {
+  const stream = streamOf(log);
+  if (!stream) return () => undefined;
+  const set = watchers.get(stream) ?? new Set<EventWatcher>();
+  watchers.set(stream, set);
+  set.add(fn);
+  watched++;
+  return () => {
+    if (set.delete(fn)) watched--;
+  };
 }

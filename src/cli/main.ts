@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { isSeamdError } from '../errors.js';
 import { registerStatus } from './status.js';
 import { registerRecordings } from './recordings.js';
+import { registerHashPassword } from './hash-password.js';
 import {
   DEFAULT_CONFIG_YAML,
   defaultConfig,
@@ -68,6 +69,7 @@ const COMMANDS: readonly ((program: Command, ctx: CliContext) => void)[] = [
   registerConfig,
   registerRecordingsGroup,
   registerStatusCommand,
+  (program, ctx) => registerHashPassword(program, ctx),
 ];
 
 /** Entry point used by bin/seamd.js: `argv` is `process.argv` (node, script, args…). */
@@ -154,7 +156,26 @@ function registerRun(program: Command, { deps, version }: CliContext): void {
         throw new CliExit(EXIT_FAILURE, `seamd: cannot start: ${reason}`);
       }
       deps.installSignalHandlers({ handle, log, configPath: opts.config, adjustConfig: overrides });
+      deps.stderr(whereToPoint(config, handle.addresses));
     });
+}
+
+/** What `run` tells a person at once: the URLs to point a player and a browser at. */
+export function whereToPoint(config: Config, addresses: DaemonHandle['addresses']): string {
+  const local = (host: string) =>
+    host === '0.0.0.0' || host === '::' || host === ''
+      ? '127.0.0.1'
+      : host.includes(':')
+        ? `[${host}]`
+        : host;
+  const rtsp = `${local(addresses.rtsp.host)}:${addresses.rtsp.port}`;
+  const names = Object.keys(config.paths).slice(0, 5);
+  const lines = ['seamd is running (Ctrl-C stops it).'];
+  for (const name of names) lines.push(`  play:    ffplay rtsp://${rtsp}/${name}`);
+  if (names.length === 0) lines.push(`  RTSP:    rtsp://${rtsp}/<path> (no paths configured)`);
+  const http = addresses.http;
+  if (http) lines.push(`  console: http://${local(http.host)}:${http.port}/`);
+  return `${lines.join('\n')}\n`;
 }
 
 // ---- seamd config check | default ----

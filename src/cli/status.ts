@@ -40,11 +40,17 @@ export function registerStatus(program: Command, ctx: StatusCommandContext): voi
         'viewers (loss, jitter, RTT from their receiver reports), origins, viewer networks and ' +
         'the telemetry decisions in force.',
     )
-    .option('-c, --config <file>', 'config file whose listen.http to ask')
+    .option('-c, --config <file>', 'config file whose listen.http (and http.token) to use')
     .option('--json', 'print the JSON document as served')
     .option('--url <url>', 'status URL (default: from listen.http)')
     .action(async (opts: { config?: string; json?: boolean; url?: string }) => {
       let url = opts.url;
+      const headers: Record<string, string> = {};
+      const token =
+        opts.config !== undefined || url === undefined
+          ? ctx.readConfig(opts.config).http.token
+          : null;
+      if (token !== null) headers.Authorization = `Bearer ${token}`;
       if (url === undefined) {
         const listen = ctx.readConfig(opts.config).listen.http;
         if (!listen) throw ctx.fail(EXIT_USAGE, 'seamd status: listen.http is not set; give --url');
@@ -55,7 +61,10 @@ export function registerStatus(program: Command, ctx: StatusCommandContext): voi
       const doFetch = ctx.fetch ?? fetch;
       let text: string;
       try {
-        const res = await doFetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+        const res = await doFetch(url, {
+          headers,
+          signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+        });
         text = await res.text();
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
       } catch (err) {

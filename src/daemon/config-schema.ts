@@ -18,6 +18,7 @@ import {
   telemetryShape,
   type TelemetryConfig,
 } from '../telemetry/config.js';
+import { accessProblem, httpAccessShape, type HttpAccessConfig } from '../telemetry/access.js';
 import type { RuleConfig } from '../telemetry/rules.js';
 import { repairProblems, repairShape, type RepairConfig } from '../repair/config.js';
 
@@ -64,6 +65,8 @@ export interface Config {
     /** Other names and addresses players use for seamd (`host` = any port, `host:port`). */
     readonly names: readonly SelfName[];
   };
+  /** Who may read listen.http (required off loopback). */
+  readonly http: HttpAccessConfig;
   /** Path name (`[A-Za-z0-9._-]+`) → mapping. */
   readonly paths: Readonly<Record<string, PathConfig>>;
   readonly transparent: { readonly allow: readonly AllowEntry[] };
@@ -298,6 +301,7 @@ const configShape = {
   upstream: section(z.strictObject(upstreamShape)),
   limits: section(z.strictObject(limitsShape)),
   seam: section(z.strictObject(seamShape)),
+  http: section(z.strictObject(httpAccessShape)),
   telemetry: section(z.strictObject(telemetryShape)),
   rules: section(z.array(ruleSchema), []),
   repair: section(z.strictObject(repairShape)),
@@ -312,6 +316,7 @@ const SECTION_KEYS: Readonly<Record<string, readonly string[]>> = {
   upstream: Object.keys(upstreamShape),
   limits: Object.keys(limitsShape),
   seam: Object.keys(seamShape),
+  http: Object.keys(httpAccessShape),
   telemetry: Object.keys(telemetryShape),
   repair: Object.keys(repairShape),
   log: Object.keys(logShape),
@@ -327,6 +332,7 @@ export function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (first === 'paths' && path.length === 3 && third === 'upstream') return ['transport'];
   if (first === 'paths' && path.length === 3 && third === 'seam') return Object.keys(seamFields);
   if (first === 'rules' && path.length === 2) return RULE_KEYS;
+  if (first === 'http' && second === 'users' && path.length === 3) return ['name', 'password'];
   if (first === 'rules' && path.length === 3 && third === 'match') return RULE_MATCH_KEYS;
   if (first === 'upstream' && second === 'credentials' && path.length === 3) {
     return ['username', 'password'];
@@ -358,6 +364,8 @@ export const configSchema = z
       const message = `cleanPct (${c.telemetry.cleanPct}) must be < lossyPct (${c.telemetry.lossyPct})`;
       ctx.addIssue({ code: 'custom', path: ['telemetry'], message });
     }
+    const access = accessProblem(c.listen.http, c.http);
+    if (access) ctx.addIssue({ code: 'custom', path: ['http', 'token'], message: access });
     for (const message of repairProblems(c.repair)) {
       ctx.addIssue({ code: 'custom', path: ['repair'], message });
     }

@@ -14,19 +14,24 @@ import { RepairService } from '../repair/service.js';
 import type { LossModel } from '../seam/loss-model.js';
 import type { Leg } from '../upstream/leg.js';
 import { repairLegFactory, upstreamLeg } from './upstream-leg.js';
+import { seedDemo } from './demo.js';
 import { SourceRegistry, type SourceRequest } from '../source/registry.js';
 import { FrontEnd } from '../serve/front.js';
 import type { PathTarget, ResolveContext } from '../serve/resolve.js';
 import { SelfHosts } from '../serve/self.js';
 import { Telemetry } from '../telemetry/engine.js';
 import { observeLeg, startOperatorHttp } from '../telemetry/runtime.js';
+import { recordingRows } from '../telemetry/recordings-view.js';
 import { Allowlist } from '../serve/allowlist.js';
 import type { Config } from './config.js';
 
 /** What the CLI and the signal handlers need of a running daemon. */
 export interface DaemonHandle {
   /** Addresses actually bound (ports resolved when config asked for port 0). */
-  readonly addresses: { rtsp: { host: string; port: number } };
+  readonly addresses: {
+    rtsp: { host: string; port: number };
+    http?: { host: string; port: number } | null;
+  };
   /** Graceful stop: TEARDOWN upstream, close viewers, close sockets. */
   stop(): Promise<void>;
   /** Apply a new config's path map and allowlist without dropping viewers. */
@@ -101,6 +106,7 @@ export async function startDaemon(
   };
   let catalog: RecordingCatalog | undefined;
   if (config.recordings.enabled) {
+    await seedDemo(config, log);
     catalog = new RecordingCatalog({
       dir: resolvePath(config.recordings.dir),
       log,
@@ -215,7 +221,18 @@ export async function startDaemon(
   let operatorHttp: Awaited<ReturnType<typeof startOperatorHttp>> | undefined;
   try {
     if (config.listen.http)
-      operatorHttp = await startOperatorHttp(telemetry, config.listen.http, log);
+      operatorHttp = await startOperatorHttp(
+        telemetry,
+        {
+          listen: config.listen.http,
+          access: config.http,
+          recordings: cat
+            ? () =>
+                recordingRows(cat.list(), repair?.status() ?? { queued: [], running: undefined })
+            : undefined,
+        },
+        log,
+      );
   } catch (err) {
     telemetry.stop();
     await front.stop();

@@ -11,17 +11,31 @@ listen:
   # UDP port pair viewers get media from: RTP on this even port, RTCP on the next one
   # (0 = any free even pair)
   rtp: 0.0.0.0:8000
-  # host:port for /metrics and /api/status; null = off
-  http: null
+  # host:port of the console (http://127.0.0.1:9090/), /metrics and the JSON APIs; null = off.
+  # Off a loopback address, http.token or http.users is required.
+  http: 127.0.0.1:9090
   # Other names and addresses players use for seamd ("proxy.isp.net" = any port,
   # "proxy.isp.net:554" = that port only). Only Request-URIs naming seamd (these, its listen
   # and interface addresses with its RTSP port, localhost) use the path map; any other host is
   # transparent.
   names: []
 
+http:
+  # Who may read listen.http (the console and APIs show viewer addresses). Off a loopback
+  # address one of these is required. A token (16+ characters, e.g. from openssl rand -hex 16)
+  # is sent as "Authorization: Bearer <token>" or as the password of HTTP Basic (any user name).
+  token: null
+  # Users for HTTP Basic: [{ name: alice, password: "scrypt$..." }], the hash printed by
+  # seamd hash-password (the password itself never goes in this file).
+  users: []
+
 # Path name -> origin. Players ask for rtsp://<seamd host>:<port>/<name>.
 # Names use letters, digits, ".", "_" and "-".
 paths:
+  # The bundled demo: a 5 s clip kept as a recording in the package, copied into recordings.dir
+  # at start. Its origin cannot answer (port 1), so it is served from disk like any recording
+  # whose origin is down: ffplay rtsp://127.0.0.1:8554/demo
+  demo: rtsp://127.0.0.1:1/demo
   # cam1:
   #   origin: rtsp://10.0.0.5:554/stream
   #   mirrors: [rtsp://10.0.0.6:554/stream] # other servers with the same content

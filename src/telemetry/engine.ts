@@ -19,6 +19,8 @@ import {
 import { Collector, type CollectedSource, type CollectedViewer } from './collect.js';
 import type { TelemetryConfig } from './config.js';
 import { DecisionBook, type Decision } from './decisions.js';
+import { HistoryStore } from './history.js';
+import { HistorySampler } from './history-sample.js';
 import { ViewerIntake, type ReportingViewer, type SourceLegs } from './intake.js';
 import { DEFAULT_RULES, RuleSet, type RuleConfig } from './rules.js';
 import { originOfUrl } from '../upstream/url.js';
@@ -60,6 +62,9 @@ export const TICK_MS = 1000;
 
 export class Telemetry {
   readonly intake: ViewerIntake;
+  /** Per-second and per-minute figures for /api/history (fixed size). */
+  readonly history = new HistoryStore();
+  private readonly sampler = new HistorySampler();
   private readonly collector: Collector;
   private aggregator: Aggregator;
   private rules: RuleSet;
@@ -172,6 +177,7 @@ export class Telemetry {
     this.intake.prune(new Set(sessions.map((s) => s.id)), new Set(sources.map((s) => s.id)));
     const snap = this.collector.collect(now, sources, sessions);
     this.last = snap;
+    this.history.add(now / 1000, this.sampler.sample(snap));
     this.aggregator.add(snap);
     const findings = this.aggregator.classify(now);
     this.lastFindings = findings;

@@ -52,6 +52,8 @@ export interface StatusSource {
   packets: number;
   bytes: number;
   legs: StatusLeg[];
+  /** All the source's viewers (`viewers` may be a filtered list: `?viewers=`). */
+  viewerCount: number;
   viewers: StatusViewer[];
 }
 
@@ -119,6 +121,7 @@ export function buildStatus(
         playing: l.playing,
         clock: l.clock,
       })),
+      viewerCount: s.viewers.length,
       viewers: s.viewers.map((v) => ({
         id: viewerId(v.id),
         address: v.address,

@@ -1,3 +1,4 @@
+import { DEMO_ORIGIN } from '../../../src/daemon/demo.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,6 +34,7 @@ const DEFAULTS: Config = {
     http: null,
     names: [],
   },
+  http: { token: null, users: [] },
   paths: {},
   transparent: { allow: [] },
   recordings: {
@@ -108,8 +110,20 @@ describe('default config', () => {
     expect(file).toBe(DEFAULT_CONFIG_YAML);
   });
 
-  it('validates and equals the documented defaults', () => {
-    expect(defaultConfig()).toEqual(DEFAULTS);
+  it('validates and equals the documented defaults, plus the console and the demo path', () => {
+    expect(defaultConfig()).toEqual({
+      ...DEFAULTS,
+      listen: { ...DEFAULTS.listen, http: { host: '127.0.0.1', port: 9090 } },
+      paths: {
+        demo: {
+          origin: DEMO_ORIGIN,
+          mirrors: [],
+          upstream: { transport: 'auto' },
+          seam: DEFAULTS.seam,
+          fastStart: true,
+        },
+      },
+    });
   });
 
   it('an empty file and a file of comments give the defaults', () => {
@@ -159,6 +173,7 @@ log:
         http: { host: '127.0.0.1', port: 9090 },
         names: [],
       },
+      http: { token: null, users: [] },
       paths: {
         cam1: {
           origin: 'rtsp://10.0.0.5:554/stream',
@@ -233,7 +248,10 @@ log:
       { ...DEFAULTS.listen, rtsp: { host: 'localhost', port: 1 } },
     ],
     ['listen: { rtp: "[::1]:65534" }', { ...DEFAULTS.listen, rtp: { host: '::1', port: 65534 } }],
-    ['listen: { http: ":9090" }', { ...DEFAULTS.listen, http: { host: '0.0.0.0', port: 9090 } }],
+    [
+      'listen: { http: ":9090" }\nhttp: { token: 0123456789abcdef }',
+      { ...DEFAULTS.listen, http: { host: '0.0.0.0', port: 9090 } },
+    ],
   ])('listen %s', (text, listen) => {
     expect(parseConfigText(text, 'x.yaml').listen).toEqual(listen);
   });

@@ -1,7 +1,10 @@
 /**
  * The operators' HTTP listener on a real socket, and `seamd status` reading it (table and JSON).
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileTempDir } from '../../helpers/tmp.js';
 import { runCli } from '../../../src/cli/main.js';
 import { Aggregator } from '../../../src/telemetry/aggregate.js';
 import { statusUrlFor } from '../../../src/cli/status.js';
@@ -113,7 +116,10 @@ describe('seamd status', () => {
   });
 
   it('exit 2 without a listener to ask, 1 when it cannot be reached', async () => {
-    const none = await cli(['status']);
+    // the embedded default config has the console on 127.0.0.1:9090; a file can turn it off
+    const file = join(fileTempDir(), 'no-http.yaml');
+    writeFileSync(file, 'listen: { http: null }\n');
+    const none = await cli(['status', '--config', file]);
     expect(none.code).toBe(2);
     expect(none.err).toMatch(/listen\.http is not set/);
     const down = await cli(['status', '--url', 'http://127.0.0.1:1/api/status']);
