@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Telemetry } from './engine.js';
 import { OperatorHttp } from './http.js';
 import { TelemetryMetrics } from './metrics.js';
+import { processFacts } from './process-facts.js';
 import { buildStatus } from './status.js';
 
 /** What telemetry watches of an upstream leg (src/upstream/leg.ts). */
@@ -39,7 +40,7 @@ export async function startOperatorHttp(
   const http = new OperatorHttp(
     {
       metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
-      status: () => buildStatus(telemetry, Date.now()),
+      status: () => ({ ...buildStatus(telemetry, Date.now()), process: processFacts() }),
     },
     log,
   );
