@@ -355,11 +355,25 @@ const HEAD = [
   'viewers',
 ];
 
-/** Waits until no source and no viewer is left (vanished UDP viewers time out), then samples. */
-async function drain(d: Daemon, t0: number, label: string, dir: string): Promise<Sample> {
-  const until = Date.now() + (opts.timeout + 30) * 1000;
+/**
+ * Waits until no source and no viewer is left (vanished UDP viewers time out) and, given the
+ * drained figures to compare with, until fds and handles are back within 2 of those (a repair
+ * of an incomplete recording may still be fetching); at most `--timeout` + 60 s. Then samples.
+ */
+async function drain(
+  d: Daemon,
+  t0: number,
+  label: string,
+  dir: string,
+  ref?: Sample,
+): Promise<Sample> {
+  const until = Date.now() + (opts.timeout + 60) * 1000;
+  const busy = (s: Sample): boolean =>
+    s.sources > 0 ||
+    s.viewers > 0 ||
+    (ref !== undefined && (s.fds > ref.fds + 2 || s.resources > ref.resources + 2));
   let s = await sample(d, t0);
-  while (Date.now() < until && (s.sources > 0 || s.viewers > 0)) {
+  while (Date.now() < until && busy(s)) {
     await sleep(2000);
     s = await sample(d, t0);
   }
@@ -411,7 +425,7 @@ async function main(): Promise<number> {
   }, sampleSec * 1000);
   await churn(d, opts.minutes * 60_000);
   clearInterval(sampler);
-  const after = await drain(d, t0, 'after', dir);
+  const after = await drain(d, t0, 'after', dir, primed);
   const totals = viewerTotals();
   const served = totals.ok + totals.failed - primedStats.ok - primedStats.failed;
 
