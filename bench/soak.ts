@@ -18,7 +18,8 @@
  * the churn, drained again. Verdicts:
  * - growth during the churn, judged over its second half (the first half is the warm-up): a
  *   metric grew when its least-squares line rises more than max(3 × the scatter around it, a
- *   floor) over that half. Floors: RSS 12 MiB, heap 6 MiB, fds and sockets 6, handles 12.
+ *   floor) over that half. Floors: RSS and external 12 MiB, heap 6 MiB, fds and sockets 6,
+ *   handles 12.
  * - drained after the churn against drained after priming: no source, no viewer, fds and
  *   handles at most 2 above, heap at most 4 MiB above.
  * Exit 1 on any of these or when more than 5 % of viewers failed; 2 when the run broke.
@@ -167,6 +168,8 @@ interface Sample {
   t: number;
   rssMiB: number;
   heapMiB: number;
+  /** Memory outside the JS heap the JS side holds (Buffers, ArrayBuffers): `external`. */
+  externalMiB: number;
   fds: number;
   sockets: number;
   resources: number;
@@ -177,7 +180,7 @@ interface Sample {
 
 interface StatusDoc {
   sources: Array<{ viewers: unknown[] }>;
-  process?: { heapUsedBytes: number; resources: Record<string, number> };
+  process?: { heapUsedBytes: number; externalBytes: number; resources: Record<string, number> };
 }
 
 /** A full GC in seamd first (SIGUSR2, bench/lib/gc-on-signal.ts), then the figures. */
@@ -202,6 +205,7 @@ async function sample(d: Daemon, t0: number): Promise<Sample> {
     t: (Date.now() - t0) / 1000,
     rssMiB: (rssKb * 1024) / MiB,
     heapMiB: (doc.process?.heapUsedBytes ?? NaN) / MiB,
+    externalMiB: (doc.process?.externalBytes ?? NaN) / MiB,
     fds,
     sockets,
     resources: Object.values(resources).reduce((a, b) => a + b, 0),
@@ -336,6 +340,7 @@ const fmtRow = (s: Sample): string[] => [
   fixed(s.t / 60, 1),
   fixed(s.rssMiB, 1),
   fixed(s.heapMiB, 1),
+  fixed(s.externalMiB, 1),
   String(s.fds),
   String(s.sockets),
   String(s.resources),
@@ -347,6 +352,7 @@ const HEAD = [
   'min',
   'RSS MiB',
   'heap MiB',
+  'ext MiB',
   'fds',
   'sockets',
   'handles',
@@ -446,6 +452,7 @@ async function main(): Promise<number> {
   const metrics: Array<[string, (s: Sample) => number, number]> = [
     ['RSS MiB', (s) => s.rssMiB, 12],
     ['heap MiB', (s) => s.heapMiB, 6],
+    ['external MiB', (s) => s.externalMiB, 12],
     ['fds', (s) => s.fds, 6],
     ['sockets', (s) => s.sockets, 6],
     ['handles', (s) => s.resources, 12],
