@@ -12,6 +12,7 @@ import { OperatorHttp } from './http.js';
 import type { RecordingRow } from './recordings-view.js';
 import { Timeline } from './timeline.js';
 import { TelemetryMetrics } from './metrics.js';
+import { processFacts } from './process-facts.js';
 import { buildStatus, type StatusDocument } from './status.js';
 import { cidrContains, parseCidr } from './netprefix.js';
 
@@ -53,7 +54,7 @@ class StatusCache {
   json(compact: boolean, viewers: string | null): string {
     if (this.snapshot !== this.telemetry.snapshot || !this.doc) {
       this.snapshot = this.telemetry.snapshot;
-      this.doc = buildStatus(this.telemetry, this.now());
+      this.doc = { ...buildStatus(this.telemetry, this.now()), process: processFacts() };
       this.texts.clear();
     }
     const doc = this.doc;
@@ -114,7 +115,7 @@ export async function startOperatorHttp(
   const http = new OperatorHttp(
     {
       metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
-      status: () => buildStatus(telemetry, now()),
+      status: () => ({ ...buildStatus(telemetry, now()), process: processFacts() }),
       apis: {
         '/api/status': (params) => ({
           ok: true,

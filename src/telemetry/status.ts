@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Finding, NetworkSummary, OriginSummary } from './aggregate.js';
 import type { Decision } from './decisions.js';
+import type { ProcessFacts } from './process-facts.js';
 import type { Snapshot } from './types.js';
 
 export interface StatusLeg {
@@ -71,6 +72,8 @@ export interface StatusDocument {
     lossPct: number;
     sinceSec: number;
   }>;
+  /** The daemon's memory and active resources (added by the HTTP route, not buildStatus). */
+  process?: ProcessFacts;
 }
 
 export interface StatusInput {
