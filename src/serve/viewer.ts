@@ -114,7 +114,8 @@ export class ViewerSession implements SourceSubscriber {
   }
 
   /**
-   * A fast start: the burst goes out first, then the live packets that came after it (those
+   * A fast start: the burst goes out first (each track's newest sender report ahead of its
+   * packets), then the live packets that came after it (those
    * held since the PLAY began up to the burst's last packet are in the burst or left out on
    * purpose, so they are dropped here).
    */
@@ -128,11 +129,12 @@ export class ViewerSession implements SourceSubscriber {
         break;
       }
     }
-    const held: Array<[number, Buffer, boolean]> = burst.packets.map((p) => [
-      p.track,
-      p.packet,
-      false,
+    const held: Array<[number, Buffer, boolean]> = burst.reports.map((r) => [
+      r.track,
+      r.packet,
+      true,
     ]);
+    for (const p of burst.packets) held.push([p.track, p.packet, false]);
     this.burstPackets = held.length;
     this.backlog = held.concat(this.backlog.slice(cut + 1));
   }

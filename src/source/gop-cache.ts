@@ -42,6 +42,12 @@ export interface GopBurst {
   readonly tracks: ReadonlyArray<{ readonly seq?: number; readonly rtptime?: number }>;
   /** The newest packet the cache held: live packets up to it are already in (or left out of) the burst. */
   readonly last: Buffer;
+  /**
+   * The newest sender report of each track that had one, to go out before the packets: a player
+   * then times the old packets of the burst on the same clock as the live ones (ffmpeg re-bases
+   * its timestamps when a track's first report arrives, which mid-burst steps them backwards).
+   */
+  readonly reports: ReadonlyArray<{ readonly track: number; readonly packet: Buffer }>;
 }
 
 /** Packets older than this with no keyframe in the cache are dropped (nothing can use them). */
@@ -72,6 +78,8 @@ export class GopCache {
   private gopStarts: number[] = [];
   private lastKeyTs: number | undefined;
   private readonly clocks: Array<SenderClock | undefined>;
+  /** The newest RTCP compound with a sender report, per track (a copy: reports are rare). */
+  private readonly reports: Array<Buffer | undefined>;
 
   constructor(
     private readonly trackInfo: readonly SdpTrack[],
@@ -79,6 +87,7 @@ export class GopCache {
   ) {
     this.video = trackInfo.find((t) => VIDEO_CODECS.has(t.encoding?.toUpperCase() ?? ''));
     this.clocks = trackInfo.map(() => undefined);
+    this.reports = trackInfo.map(() => undefined);
   }
 
   /** Whether this content can be cached at all (it has a video track whose keyframes are known). */
@@ -121,6 +130,7 @@ export class GopCache {
     for (const p of parsed) {
       if (p.type === 'sr') {
         this.clocks[track] = { ntp: p.ntpSec + p.ntpFrac / 2 ** 32, rtp: p.rtpTimestamp };
+        this.reports[track] = Buffer.from(packet);
       }
     }
   }
@@ -154,7 +164,8 @@ export class GopCache {
       if (p) return { seq: rtpSeq(p), rtptime: rtpTimestamp(p) };
       return this.nextOf(t.index);
     });
-    return { packets, tracks, last };
+    const reports = this.reports.flatMap((packet, track) => (packet ? [{ track, packet }] : []));
+    return { packets, tracks, last, reports };
   }
 
   /** Drops every packet (the source closed). */

@@ -144,6 +144,11 @@ describe('GopCache', () => {
     expect(rtpTimestamp(firstAudio)).toBe(s.ats0 + 1000 * 48);
     expect(burst.tracks[1]?.rtptime).toBe(s.ats0 + 1000 * 48);
     expect(burst.packets[0]?.track).toBe(1);
+    // Each track's newest sender report goes with the burst (a copy, the bytes as received).
+    expect(burst.reports.map((r) => r.track)).toEqual([0, 1]);
+    expect(burst.reports[1]?.packet).toEqual(
+      srPacket({ ssrc: 2, rtpTimestamp: s.ats0, ntpSec: 1000, ntpFrac: 0 }),
+    );
   });
 
   it('an IDR in fragments is one GOP start; its middle fragments are not', () => {
