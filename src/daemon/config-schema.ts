@@ -5,6 +5,7 @@
  * worded by config.ts, which also adds the file name, key path and line.
  */
 import { z } from 'zod';
+import { ARCHIVE_KEYS, pathArchive, type ArchiveConfig } from '../source/archive-config.js';
 import type { Credentials } from '../upstream/url.js';
 import type { FrontLimits } from '../serve/front.js';
 import { pathSeam, seamFields, seamProblems, seamShape, type SeamConfig } from '../seam/config.js';
@@ -49,6 +50,8 @@ export interface PathConfig {
   readonly upstream: { readonly transport: UpstreamTransport };
   /** The global `seam` section with this path's overrides applied. */
   readonly seam: SeamConfig;
+  /** Around-the-clock archive of this (live) path; absent = none. */
+  readonly archive?: ArchiveConfig | undefined;
 }
 
 export type { Credentials } from '../upstream/url.js';
@@ -169,6 +172,7 @@ const pathEntry = z.preprocess(
     mirrors: section(z.array(rtspUrl), []),
     upstream: section(pathUpstream),
     seam: section(pathSeam),
+    archive: z.preprocess((v) => (v === null ? {} : v), pathArchive).optional(),
   }),
 );
 
@@ -306,7 +310,10 @@ export function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   const [first, second, third] = path;
   if (path.length === 0) return Object.keys(configShape);
   if (path.length === 1) return SECTION_KEYS[String(first)] ?? [];
-  if (first === 'paths' && path.length === 2) return ['origin', 'mirrors', 'upstream', 'seam'];
+  if (first === 'paths' && path.length === 2) {
+    return ['origin', 'mirrors', 'upstream', 'seam', 'archive'];
+  }
+  if (first === 'paths' && path.length === 3 && third === 'archive') return ARCHIVE_KEYS;
   if (first === 'paths' && path.length === 3 && third === 'upstream') return ['transport'];
   if (first === 'paths' && path.length === 3 && third === 'seam') return Object.keys(seamFields);
   if (first === 'rules' && path.length === 2) return RULE_KEYS;
@@ -355,6 +362,9 @@ export const configSchema = z
           mirrors: p.mirrors,
           upstream: { transport: p.upstream.transport ?? c.upstream.transport },
           seam: mergeSeam(c.seam, p.seam),
+          ...(p.archive
+            ? { archive: { retentionMs: p.archive.retention, segmentMs: p.archive.segment } }
+            : {}),
         },
       ]),
     ),
