@@ -219,6 +219,7 @@ export async function startDaemon(
     resolveContext: resolveContextFrom(config),
     onViewerRtcp: (session, track, payload) => telemetry.onViewerRtcp(session, track, payload),
     viewerLossFor: deps.viewerLossFor,
+    archiveOf: (path) => archives?.opened(path),
   });
   const bound = await front.start();
   telemetry.start({
