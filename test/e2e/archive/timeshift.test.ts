@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatUtcTime, parseClockRange } from '../../../src/protocol/rtsp/headers/clock-range.js';
+import { readOnvifExtension } from '../../../src/protocol/rtp/onvif-ext.js';
+import { msFromNtp } from '../../../src/protocol/rtp/wallclock.js';
 import { startOrigin, type Origin } from '../../helpers/origin.js';
 import { ffmpegDecode } from '../../helpers/players.js';
 import { payloadOf, playAll, RawRtspClient, type PlayResult } from '../../helpers/raw-client.js';
@@ -150,6 +152,28 @@ describe('time-shift', () => {
     } finally {
       bad.close();
     }
+  }, 30000);
+
+  it('ONVIF replay: Rate-Control: no is faster than real time, 0xABAC on each access unit', async () => {
+    const T = direct.rtpAt[0]![0]! + 1000;
+    const res = await playAll(to(), seamd.url('live'), 'tcp', {
+      range: `clock=${formatUtcTime(T)}-${formatUtcTime(T + 6000)}`,
+      playHeaders: { Require: 'onvif-replay', 'Rate-Control': 'no' },
+      maxMs: 6000,
+    });
+    expect(res.play.status).toBe(200);
+    const video = res.rtp[0]!;
+    expect(video.length).toBeGreaterThan(100);
+    // 6 s of media in well under 6 s.
+    const span = res.rtpAt[0]!.at(-1)! - res.rtpAt[0]![0]!;
+    expect(span).toBeLessThan(3000);
+    const withExt = video.filter((p) => readOnvifExtension(p) !== undefined);
+    const units = new Set(video.map((p) => p.readUInt32BE(4))).size;
+    expect(withExt.length).toBe(units);
+    const first = readOnvifExtension(video[0]!)!;
+    expect(first.flags.cleanPoint).toBe(true);
+    const ms = msFromNtp(first.ntpSec, first.ntpFrac);
+    expect(Math.abs(ms - parseClockRange(res.play.headers.get('Range')!)!.startMs)).toBeLessThan(2);
   }, 30000);
 
   it('ffmpeg decodes ?ago=8s clean', async () => {
