@@ -5,7 +5,7 @@ import { ntpFromMs } from '../../../src/protocol/rtp/rtcp.js';
 import { payloadOf } from '../../helpers/raw-client.js';
 import { rtpPacket } from '../../helpers/rtp.js';
 
-const headers = (h: Record<string, string>) => (name: string) => h[name];
+const headers = (h: Record<string, string | undefined>) => (name: string) => h[name];
 
 describe('ONVIF replay headers', () => {
   it('defaults: rate control, not immediate, all frames', () => {
