@@ -95,6 +95,19 @@ export const LOG_EVENTS = {
   'http.error': 'an operator HTTP request failed unexpectedly (500; a bug: report it)',
   'transparent.refused':
     'a Request-URI named a host not in transparent.allow: host, resolved address',
+  'archive.start':
+    'a live path is archived around the clock: path, origin, retention, segments and span on disk',
+  'archive.gap':
+    "the archive's session was lost (from) / is back (from, to, seconds): an outage in the archive",
+  'archive.segment':
+    'an archive segment was closed: path, segment, section, from/to, packets, bytes',
+  'archive.expire': 'an archive segment was dropped: retention or quota (path, segment, from/to)',
+  'archive.recover': 'an archive segment a crash left open was recovered at start (torn bytes cut)',
+  'archive.retry': 'the archive session could not be had; retried with backoff (debug)',
+  'archive.error': 'an archive segment could not be written, closed or removed: path, reason',
+  'timeshift.start':
+    'a viewer plays a live path from its archive: asked time, actual start, keyframe, gap skipped',
+  'timeshift.end': 'a time-shift playback reached the end it was asked for (BYE sent)',
 } as const satisfies Readonly<Record<string, string>>;
 
 export type LogEvent = keyof typeof LOG_EVENTS;

@@ -5,6 +5,7 @@
  * worded by config.ts, which also adds the file name, key path and line.
  */
 import { z } from 'zod';
+import { ARCHIVE_KEYS, pathArchive, type ArchiveConfig } from '../source/archive-config.js';
 import type { Credentials } from '../upstream/url.js';
 import type { FrontLimits } from '../serve/front.js';
 import { pathSeam, seamFields, seamProblems, seamShape, type SeamConfig } from '../seam/config.js';
@@ -52,6 +53,8 @@ export interface PathConfig {
   readonly seam: SeamConfig;
   /** `serve.fastStart` unless the path overrides it. */
   readonly fastStart: boolean;
+  /** Around-the-clock archive of this (live) path; absent = none. */
+  readonly archive?: ArchiveConfig | undefined;
 }
 
 export type { Credentials } from '../upstream/url.js';
@@ -182,6 +185,7 @@ const pathEntry = z.preprocess(
     upstream: section(pathUpstream),
     seam: section(pathSeam),
     fastStart: z.boolean().optional(),
+    archive: z.preprocess((v) => (v === null ? {} : v), pathArchive).optional(),
   }),
 );
 
@@ -327,8 +331,10 @@ export function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   const [first, second, third] = path;
   if (path.length === 0) return Object.keys(configShape);
   if (path.length === 1) return SECTION_KEYS[String(first)] ?? [];
-  if (first === 'paths' && path.length === 2)
-    return ['origin', 'mirrors', 'upstream', 'seam', 'fastStart'];
+  if (first === 'paths' && path.length === 2) {
+    return ['origin', 'mirrors', 'upstream', 'seam', 'fastStart', 'archive'];
+  }
+  if (first === 'paths' && path.length === 3 && third === 'archive') return ARCHIVE_KEYS;
   if (first === 'paths' && path.length === 3 && third === 'upstream') return ['transport'];
   if (first === 'paths' && path.length === 3 && third === 'seam') return Object.keys(seamFields);
   if (first === 'rules' && path.length === 2) return RULE_KEYS;
@@ -381,6 +387,9 @@ export const configSchema = z
           upstream: { transport: p.upstream.transport ?? c.upstream.transport },
           seam: mergeSeam(c.seam, p.seam),
           fastStart: p.fastStart ?? c.serve.fastStart,
+          ...(p.archive
+            ? { archive: { retentionMs: p.archive.retention, segmentMs: p.archive.segment } }
+            : {}),
         },
       ]),
     ),

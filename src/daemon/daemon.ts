@@ -9,6 +9,7 @@ import { RecordingCache } from '../serve/cache.js';
 import { sourceKey } from '../upstream/url.js';
 import { Recorder } from '../source/recorder.js';
 import { RecordingFeeds } from '../store/feeds.js';
+import { ArchiveSet, type ArchivedPath } from '../source/archives.js';
 import { RecordingCatalog } from '../store/catalog.js';
 import { RepairService } from '../repair/service.js';
 import type { LossModel } from '../seam/loss-model.js';
@@ -55,6 +56,8 @@ export interface Daemon extends DaemonHandle {
   readonly catalog: RecordingCatalog | undefined;
   /** Repair of recordings' gaps (undefined when recordings.enabled is false). */
   readonly repair: RepairService | undefined;
+  /** Archived live paths (undefined when recordings.enabled is false). */
+  readonly archives: ArchiveSet | undefined;
 }
 
 /** How long a live source with no viewers keeps its upstream session. */
@@ -82,6 +85,25 @@ export function resolveContextFrom(config: Config): ResolveContext {
     defaultSeam: config.seam,
     defaultFastStart: config.serve.fastStart,
   };
+}
+
+/** The paths with an `archive` section, as source requests. */
+export function archivedPaths(config: Config): Map<string, ArchivedPath> {
+  const out = new Map<string, ArchivedPath>();
+  for (const [name, p] of Object.entries(config.paths)) {
+    if (!p.archive) continue;
+    out.set(name, {
+      request: {
+        origin: p.origin,
+        mirrors: p.mirrors,
+        transport: p.upstream.transport,
+        pathName: name,
+        seam: p.seam,
+      },
+      archive: p.archive,
+    });
+  }
+  return out;
 }
 
 /** Injection points for tests and drills (never set by the CLI). */
@@ -179,6 +201,8 @@ export async function startDaemon(
     },
     onSourceOpened: (src) => {
       if (!feeds) return;
+      // An archived path has its archive: no second copy as a recording.
+      if (src.pathName !== undefined && config.paths[src.pathName]?.archive) return;
       const r = Recorder.attach(src, {
         feeds,
         log,
@@ -192,6 +216,17 @@ export async function startDaemon(
       src.once('closed', () => void r.done.finally(() => recorders.delete(r)));
     },
   });
+  const archives: ArchiveSet | undefined = cat
+    ? new ArchiveSet({
+        recordingsDir: cat.dir,
+        log,
+        acquire: (req) => registry.acquire(req),
+        overQuota: (): number => {
+          const quota = config.recordings.quota;
+          return quota > 0 ? Math.max(0, cat.totalBytes() + (archives?.bytes ?? 0) - quota) : 0;
+        },
+      })
+    : undefined;
   const quotaTimer = setInterval(
     () => void cat?.refreshSizes().catch(() => undefined),
     QUOTA_CHECK_MS,
@@ -212,6 +247,7 @@ export async function startDaemon(
     resolveContext: resolveContextFrom(config),
     onViewerRtcp: (session, track, payload) => telemetry.onViewerRtcp(session, track, payload),
     viewerLossFor: deps.viewerLossFor,
+    archiveOf: (path) => archives?.opened(path),
   });
   const bound = await front.start();
   telemetry.start({
@@ -251,6 +287,7 @@ export async function startDaemon(
     'seamd started',
   );
   repair?.start();
+  void archives?.update(archivedPaths(config));
   // Background repair: every incomplete recording of file-backed content, until it is perfect.
   if (cat && repair && config.repair.schedule !== 'manual') {
     for (const e of cat.list()) {
@@ -268,6 +305,7 @@ export async function startDaemon(
     registry,
     catalog,
     repair,
+    archives,
     stop() {
       stopping ??= (async () => {
         clearInterval(quotaTimer);
@@ -275,6 +313,7 @@ export async function startDaemon(
         telemetry.stop();
         await operatorHttp?.stop();
         await front.stop();
+        await archives?.stop();
         await registry.stop();
         await Promise.all([...recorders].map((r) => r.done));
       })();
@@ -284,6 +323,7 @@ export async function startDaemon(
       config = next;
       front.setResolveContext(resolveContextFrom(next));
       telemetry.update(next.telemetry, next.rules);
+      void archives?.update(archivedPaths(next));
     },
   };
 }

@@ -1,11 +1,15 @@
 /**
  * Serving file-backed content from its recording: before a viewer's request opens an
- * upstream session, look for a finished recording of the same origin URL that holds at least
- * `serve.minCompleteness` percent. With `recordings.revalidate`, the origin is asked for its
- * SDP first (DESCRIBE only, no session) to make sure the content is unchanged: a different SDP
- * identity means new content (go upstream, a new recording is made); an origin that does not
- * answer (down, timeout) does not stop the recording being served; an origin that says the
- * content is gone (404/410) is believed. Live recordings (archives) are never served here.
+ * upstream session, look for a recording of the same origin URL (finished, or one sessions are
+ * feeding) whose part from where the viewer starts to the end holds at least
+ * `serve.minCompleteness` percent. The source is picked when the presentation is described (or
+ * at SETUP without DESCRIBE), before any PLAY Range is known, and a session keeps it: so the
+ * start is npt 0 and the check is the recording's completeness from 0. With
+ * `recordings.revalidate`, the origin is asked for its SDP first (DESCRIBE only, no session)
+ * to make sure the content is unchanged: a different SDP identity means new content (go
+ * upstream, a new recording is made); an origin that does not answer (down, timeout) does not
+ * stop the recording being served; an origin that says the content is gone (404/410) is
+ * believed. Live recordings (archives) are never served here.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -39,6 +43,9 @@ type Revalidation =
 /** A revalidation answer is reused this long for the same origin URL (many viewers joining). */
 export const REVALIDATE_MEMO_MS = 5000;
 
+/** Where a viewer starts when its source is picked (no Range yet). */
+const PICK_START_NPT = 0;
+
 export class RecordingCache {
   private readonly memo = new Map<string, { at: number; result: Revalidation }>();
   /** Packet chunks shared by every playout. */
@@ -62,7 +69,7 @@ export class RecordingCache {
     if (!best) return undefined;
     if ((best.opened?.completeness.percent ?? 0) < 100) this.opts.onIncomplete?.(best.id);
     const min = fallback ? 0 : this.opts.minCompleteness();
-    const any = await catalog.findServable(key, undefined, min);
+    const any = await catalog.findServable(key, undefined, min, PICK_START_NPT);
     if (!any) return undefined;
     const check: Revalidation = fallback
       ? fallback.kind === 'origin-unreachable'
@@ -75,7 +82,9 @@ export class RecordingCache {
       return undefined;
     }
     const entry =
-      check.kind === 'same' ? await catalog.findServable(key, check.identity, min) : any;
+      check.kind === 'same'
+        ? await catalog.findServable(key, check.identity, min, PICK_START_NPT)
+        : any;
     const opened = entry ? await catalog.ensureOpened(entry) : undefined;
     if (!entry || !opened || !entry.meta) return undefined;
     let info: SdpInfo;

@@ -16,6 +16,7 @@ import { REAL_CLOCK, type Clock } from './clock.js';
 import { ViewerConnection, type ConnectionHooks } from './connection.js';
 import { DNS_TIMEOUT_MS, lookupWithin, type DnsLookup } from './dns.js';
 import { handleRequest, type FrontState } from './methods.js';
+import type { ArchiveStore } from '../store/segments.js';
 import { normalizeAddress } from './negotiate.js';
 import {
   hostOf,
@@ -58,6 +59,8 @@ export interface FrontOptions extends FrontLimits {
     ((session: ViewerSession, track: number, payload: Buffer) => void) | undefined;
   /** Loss injected on viewers' UDP RTP before the socket send, per destination (tests, drills). */
   readonly viewerLossFor?: ((address: string, port: number) => LossModel | undefined) | undefined;
+  /** The archive of a path (time-shift), when it has one. */
+  readonly archiveOf?: ((pathName: string) => ArchiveStore | undefined) | undefined;
 }
 
 export class FrontEnd implements FrontState {
@@ -249,6 +252,10 @@ export class FrontEnd implements FrontState {
       );
     }
     return result;
+  }
+
+  archiveOf(pathName: string): ArchiveStore | undefined {
+    return this.opts.archiveOf?.(pathName);
   }
 
   findSession(id: string): ViewerSession | undefined {

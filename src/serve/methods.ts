@@ -20,6 +20,12 @@ import { negotiateTransport } from './negotiate.js';
 import { abandoned, fail, sourceFailure } from './replies.js';
 import { parseRtspUrl, presentationUrl, type Resolution } from './resolve.js';
 import { ViewerSession } from './viewer.js';
+import {
+  openTimeshift,
+  prepareTimeshiftPlay,
+  timeQueryOf,
+  type TimeshiftAccess,
+} from './timeshift-methods.js';
 
 export const PUBLIC_METHODS = [
   'OPTIONS',
@@ -34,7 +40,7 @@ export const PUBLIC_METHODS = [
 /** Methods RTSP defines that seamd knowingly refuses (405 + Allow), as opposed to unknown (501). */
 const REFUSED_METHODS = new Set(['ANNOUNCE', 'RECORD', 'REDIRECT']);
 
-export interface FrontState {
+export interface FrontState extends TimeshiftAccess {
   readonly log: Logger;
   readonly registry: SourceRegistry;
   readonly sessionTimeoutSec: number;
@@ -143,7 +149,7 @@ async function describe(
   if (!resolution.ok) return fail(resolution.status, resolution.reason);
   let described: Described | undefined;
   try {
-    described = await acquire(front, conn, resolution);
+    described = await acquire(front, conn, resolution, req.uri);
   } catch (err) {
     return sourceFailure(front.log, conn, 'DESCRIBE', err);
   }
@@ -167,15 +173,22 @@ async function acquire(
   front: FrontState,
   conn: ViewerConnection,
   resolution: Extract<Resolution, { ok: true }>,
+  uri: string,
 ): Promise<Described | undefined> {
-  const source = await front.registry.acquire({
-    origin: resolution.origin,
-    mirrors: resolution.mirrors,
-    transport: resolution.transport,
-    pathName: resolution.pathName,
-    seam: resolution.seam,
-    fastStart: resolution.fastStart,
-  });
+  // `?at=` / `?ago=` on a path: its archive, from that time.
+  const at = resolution.pathName === undefined ? undefined : timeQueryOf(uri);
+  const source =
+    at !== undefined && resolution.pathName !== undefined
+      ? openTimeshift(front, resolution.pathName, resolution.origin, at)
+      : await front.registry.acquire({
+          origin: resolution.origin,
+          mirrors: resolution.mirrors,
+          transport: resolution.transport,
+          pathName: resolution.pathName,
+          seam: resolution.seam,
+          fastStart: resolution.fastStart,
+        });
+  if (at !== undefined) source.retain();
   if (conn.isClosed) {
     source.release();
     return undefined;
@@ -208,7 +221,7 @@ async function setup(front: FrontState, conn: ViewerConnection, req: RtspRequest
     const resolution = await front.resolve(req.uri, conn);
     if (!resolution.ok) return fail(resolution.status, resolution.reason);
     try {
-      described = await acquire(front, conn, resolution);
+      described = await acquire(front, conn, resolution, req.uri);
     } catch (err) {
       return sourceFailure(front.log, conn, 'SETUP', err);
     }
@@ -300,6 +313,10 @@ async function play(front: FrontState, conn: ViewerConnection, req: RtspRequest)
       return fail(457, 'bad Range');
     }
   }
+  // The path the viewer asked for (a shared live source may have been opened for another).
+  const pathName = () => conn.described.get(session.viewerBase)?.resolution.pathName;
+  const refused = prepareTimeshiftPlay(front, session, req, range, pathName);
+  if (refused) return refused;
   if (session.state === 'playing' && session.source.shared) {
     return { status: 200, headers: { Session: sessionHeader(front, session) } };
   }

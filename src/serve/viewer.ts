@@ -65,7 +65,7 @@ export class ViewerSession implements SourceSubscriber {
   constructor(
     readonly connectionId: string,
     readonly remoteAddress: string,
-    readonly source: MediaSource,
+    private media: MediaSource,
     /** Presentation URL as the viewer named it (no trailing slash). */
     readonly viewerBase: string,
     private readonly out: ViewerOutput,
@@ -73,6 +73,25 @@ export class ViewerSession implements SourceSubscriber {
   ) {
     this.createdAt = clock.now();
     this.lastActivity = this.createdAt;
+  }
+
+  /** What the session plays from (a live source, a recording, the archive). */
+  get source(): MediaSource {
+    return this.media;
+  }
+
+  /**
+   * Moves the session to another source (a live session asked for the archive): the new one
+   * is held and fed to the session, the old one let go.
+   */
+  rebind(next: MediaSource): void {
+    const old = this.media;
+    if (next === old) return;
+    next.retain();
+    next.subscribe(this);
+    this.media = next;
+    old.unsubscribe(this);
+    old.release();
   }
 
   get state(): ViewerState {

@@ -191,40 +191,39 @@ export class RecordingCatalog {
   }
 
   /**
-   * The best recording of `key` (and `identity` when known) holding at least `minPercent`: the
-   * most complete, then the newest. Finished ones, and ones sessions are feeding now (flushed and
-   * opened as they are; never one being repaired). Opens (and caches) its index; a recording
-   * that fails to open is marked broken and skipped.
+   * The best recording of `key` (and `identity` when known) whose part from npt `fromSec` to the
+   * end holds at least `minPercent` (completeness.ts): the most complete there, then the newest.
+   * Finished ones, and ones sessions are feeding now (flushed and opened as they are; never one
+   * being repaired). Opens (and caches) its index; one that fails to open is marked broken.
    */
   async findServable(
     key: string,
     identity: string | undefined,
     minPercent: number,
+    fromSec = 0,
   ): Promise<CatalogEntry | undefined> {
     const candidates = [...this.entries.values()].filter(
       (e) =>
         this.matches(e, key, identity) &&
         (e.feeding !== undefined || (!e.writing && e.meta?.state !== 'recording')),
     );
-    let best: CatalogEntry | undefined;
+    let best: { e: CatalogEntry; percent: number } | undefined;
     for (const e of candidates) {
       if (e.feeding) {
         await e.feeding.flush().catch(() => undefined);
         e.opened = undefined;
       }
       const opened = await this.ensureOpened(e);
-      if (!opened || opened.completeness.percent < minPercent) continue;
-      const b = best?.opened;
-      if (
-        !b ||
-        opened.completeness.percent > b.completeness.percent ||
-        (opened.completeness.percent === b.completeness.percent &&
-          (e.meta?.createdAt ?? '') > (best?.meta?.createdAt ?? ''))
-      ) {
-        best = e;
+      if (!opened) continue;
+      const percent =
+        fromSec > 0 ? completenessOf(opened.rec, fromSec).percent : opened.completeness.percent;
+      if (percent < minPercent) continue;
+      const newer = (e.meta?.createdAt ?? '') > (best?.e.meta?.createdAt ?? '');
+      if (!best || percent > best.percent || (percent === best.percent && newer)) {
+        best = { e, percent };
       }
     }
-    return best;
+    return best?.e;
   }
 
   async ensureOpened(e: CatalogEntry): Promise<CatalogEntry['opened']> {

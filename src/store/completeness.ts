@@ -4,6 +4,9 @@
  * (file-backed content), a head or tail the recording never got (a viewer stopped early, a crash)
  * counts as missing too: estimated from the track's packet rate over the seconds not covered.
  * Slack of END_SLACK_SEC at each end: the last packet of a 20 s clip sits a frame before 20 s.
+ * Completeness from npt X (what a viewer starting at X gets) counts from the stored packet at or
+ * before X (the npt seek) to the end: gaps after it, the tail, and the head only if X lies before
+ * the first stored packet.
  */
 import type { Recording, RecordingTrack } from './reader.js';
 
@@ -46,9 +49,14 @@ export type CountedTrack = Pick<
   'count' | 'firstExt' | 'durationSec' | 'missing' | 'nptOf'
 >;
 
+/** What completeness from an npt needs of a track: the gap map and the npt seek too. */
+export type SeekableTrack = CountedTrack & Pick<RecordingTrack, 'lastExt' | 'gaps' | 'seekNpt'>;
+
+/** `fromSec`: only the head between it and the first stored packet counts as missing. */
 export function trackCompleteness(
   t: CountedTrack,
   durationSec: number | undefined,
+  fromSec = 0,
 ): TrackCompleteness {
   const gapPackets = t.missing();
   let headPackets = 0;
@@ -62,7 +70,8 @@ export function trackCompleteness(
       const end = t.durationSec;
       const span = Math.max(end - start, 1e-3);
       const rate = (t.count + gapPackets) / span;
-      if (start > HEAD_SLACK_SEC) headPackets = Math.max(1, Math.round(start * rate));
+      const head = start - Math.max(0, fromSec);
+      if (head > HEAD_SLACK_SEC) headPackets = Math.max(1, Math.round(head * rate));
       const tail = durationSec - end;
       if (tail > END_SLACK_SEC) tailPackets = Math.max(1, Math.round(tail * rate));
     }
@@ -77,9 +86,29 @@ export function trackCompleteness(
   };
 }
 
-export function completenessOf(rec: Recording): Completeness {
+/** Completeness of a track from npt `fromSec` to its end. */
+export function trackCompletenessFrom(
+  t: SeekableTrack,
+  durationSec: number | undefined,
+  fromSec: number,
+): TrackCompleteness {
+  const all = trackCompleteness(t, durationSec, fromSec);
+  const first = t.firstExt;
+  const last = t.lastExt;
+  const from = fromSec > 0 ? t.seekNpt(fromSec) : undefined;
+  if (first === undefined || last === undefined || from === undefined || from <= first) return all;
+  let gapPackets = 0;
+  for (const [a, b] of t.gaps()) if (b >= from) gapPackets += b - Math.max(a, from) + 1;
+  const received = last - from + 1 - gapPackets;
+  const { tailPackets } = all;
+  const percent = percentOf(received, received + gapPackets + tailPackets);
+  return { received, gapPackets, headPackets: 0, tailPackets, percent };
+}
+
+/** The whole recording's completeness, or (`fromSec` > 0) that of its part from that npt on. */
+export function completenessOf(rec: Recording, fromSec = 0): Completeness {
   const duration = rec.meta.live ? undefined : rec.meta.durationSec;
-  const tracks = rec.tracks.map((t) => trackCompleteness(t, duration));
+  const tracks = rec.tracks.map((t) => trackCompletenessFrom(t, duration, fromSec));
   let received = 0;
   let missing = 0;
   for (const t of tracks) {

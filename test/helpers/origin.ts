@@ -30,12 +30,15 @@ export interface OriginOptions {
   address?: string;
   /** Run the origin inside this network namespace (`ip netns exec`). */
   netns?: string;
+  /** Listen on these ports (an origin restarted where it was); default: free ones. */
+  port?: number;
+  authPort?: number;
 }
 
 /** Starts gst-rtsp-server (test/origin/origin.py) on free ports; resolves once it listens. */
 export async function startOrigin(opts: OriginOptions = {}): Promise<Origin> {
-  const port = await freeTcpPort();
-  const authPort = await freeTcpPort();
+  const port = opts.port ?? (await freeTcpPort());
+  const authPort = opts.authPort ?? (await freeTcpPort());
   const address = opts.address ?? '127.0.0.1';
   const args = [
     `${REPO_ROOT}test/origin/origin.py`,

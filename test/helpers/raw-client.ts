@@ -107,7 +107,13 @@ export async function playAll(
   connectTo: { host: string; port: number },
   url: string,
   transport: 'tcp' | 'udp',
-  opts: { maxMs?: number; idleMs?: number; range?: string } = {},
+  opts: {
+    maxMs?: number;
+    idleMs?: number;
+    range?: string;
+    /** More PLAY headers (Require, Rate-Control, ...). */
+    playHeaders?: Record<string, string>;
+  } = {},
 ): Promise<PlayResult> {
   const client = await RawRtspClient.connect(connectTo.host, connectTo.port);
   const udpSockets: UdpSocket[] = [];
@@ -156,7 +162,10 @@ export async function playAll(
       const res = await client.request('SETUP', trackUrl, { Transport: header });
       if (res.status !== 200) throw new Error(`SETUP ${trackUrl} answered ${res.status}`);
     }
-    const play = await client.request('PLAY', base, opts.range ? { Range: opts.range } : {});
+    const play = await client.request('PLAY', base, {
+      ...(opts.range ? { Range: opts.range } : {}),
+      ...opts.playHeaders,
+    });
     if (play.status !== 200) throw new Error(`PLAY answered ${play.status}`);
     const started = Date.now();
     let seen = 0;

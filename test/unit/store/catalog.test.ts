@@ -34,6 +34,13 @@ async function record(
   }
 }
 
+/** One video track whose npt 0 is RTP time 0 (the first packet `record` writes). */
+function trackFromZero(): NewRecordingMeta['tracks'] {
+  const t0 = sampleMeta(1).tracks[0];
+  if (!t0) throw new Error('no track');
+  return [{ ...t0, startRtpTime: 0 }];
+}
+
 const catalogFor = (dir: string, quotaBytes = 0) => {
   const sink = memoryLogger('debug');
   return {
@@ -139,6 +146,50 @@ describe('RecordingCatalog', () => {
     expect(
       await catalog.findServable(sourceKey('rtsp://elsewhere/x'), undefined, 0),
     ).toBeUndefined();
+  });
+
+  it('findServable from an npt: the part from the start point on must hold minPercent', async () => {
+    const root = await tempDir();
+    // 4 s at 25 packets a second, npt 0 at ts 0: the first 2 s never recorded.
+    await record(join(root, 'tail'), { durationSec: 4, tracks: trackFromZero() }, 4, {
+      drop: (e) => e < 1050,
+    });
+    const { catalog } = catalogFor(root);
+    await catalog.open();
+    const key = sourceKey('rtsp://origin.example/movie');
+    const rec = await openRecording(join(root, 'tail'));
+    // The missing head is estimated from the packet rate: about half from 0, a third from 1 s.
+    const from0 = completenessOf(rec).percent;
+    const from1 = completenessOf(rec, 1);
+    expect(from0).toBeGreaterThan(45);
+    expect(from0).toBeLessThan(51);
+    expect(from1.received).toBe(50);
+    expect(from1.percent).toBeGreaterThan(60);
+    expect(from1.percent).toBeLessThan(70);
+    expect(completenessOf(rec, 0).percent).toBe(from0);
+    expect(completenessOf(rec, 3).percent).toBe(100);
+    expect(await catalog.findServable(key, undefined, 100)).toBeUndefined();
+    expect(await catalog.findServable(key, undefined, 100, 0)).toBeUndefined();
+    expect(await catalog.findServable(key, undefined, 100, 1.5)).toBeUndefined();
+    expect((await catalog.findServable(key, undefined, 100, 2))?.id).toBe('tail');
+    expect((await catalog.findServable(key, undefined, 100, 3))?.id).toBe('tail');
+  });
+
+  it('findServable from an npt: a hole after the start point counts, one before it does not', async () => {
+    const root = await tempDir();
+    // Complete except the packet at npt 3.2.
+    await record(join(root, 'hole'), { durationSec: 4, tracks: trackFromZero() }, 4, {
+      drop: (e) => e === 1080,
+    });
+    const { catalog } = catalogFor(root);
+    await catalog.open();
+    const key = sourceKey('rtsp://origin.example/movie');
+    expect(await catalog.findServable(key, undefined, 100, 0)).toBeUndefined();
+    expect(await catalog.findServable(key, undefined, 100, 3)).toBeUndefined();
+    // From 3 s: 25 packets (3.0 to 3.96) of which one is missing.
+    expect((await catalog.findServable(key, undefined, 96, 3))?.id).toBe('hole');
+    expect(await catalog.findServable(key, undefined, 96.1, 3)).toBeUndefined();
+    expect((await catalog.findServable(key, undefined, 100, 3.5))?.id).toBe('hole');
   });
 
   it('quota: least recently used idle recordings go first; played ones stay', async () => {

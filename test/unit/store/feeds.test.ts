@@ -96,4 +96,15 @@ describe('RecordingFeeds', () => {
     expect(await catalog.findServable(sourceKey(URL), 'id-1', 99.5)).toBeUndefined();
     await feeds.release(a.feed);
   });
+
+  it('a recording being fed is served to a viewer starting where it is complete', async () => {
+    const { catalog, feeds } = await rig();
+    const a = await feeds.acquire(request);
+    if ('skip' in a) throw new Error('skipped');
+    // The second half so far (a session that started at npt 2).
+    for (let e = 50; e < 100; e++) a.feed.fill(0, E0 + e, pkt(E0 + e), 0);
+    expect(await catalog.findServable(sourceKey(URL), 'id-1', 100, 0)).toBeUndefined();
+    expect((await catalog.findServable(sourceKey(URL), 'id-1', 100, 2.5))?.id).toBe(a.feed.id);
+    await feeds.release(a.feed);
+  });
 });

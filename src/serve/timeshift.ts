@@ -1,0 +1,366 @@
+/**
+ * Time-shift: a viewer plays a live path from its archive, from a wall-clock time (a PLAY with
+ * `Range: clock=…`, or a `?at=` / `?ago=` URL). The start is the keyframe at or before the asked
+ * time (a time in a gap: the first keyframe after it; before the archive: its start), found by
+ * binary search over the segments and one segment index read: no scanning. Packets are paced by
+ * their wall-clock times (gaps skipped, not waited out), rewritten into one continuous RTP space
+ * per track (timeshift-cursor.ts), with sender reports whose NTP time is the archive's time and a
+ * BYE per track at an asked end. `Rate-Control: no` (ONVIF replay) sends faster than real time;
+ * with ONVIF replay each access unit's first packet carries the 0xABAC header extension
+ * (protocol/rtp/onvif-ext.ts).
+ */
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { RuntimeError } from '../errors.js';
+import { logEvent } from '../events.js';
+import { keyframeCodec } from '../protocol/rtp/keyframe.js';
+import { ntpFromMs, serializeRtcp } from '../protocol/rtp/rtcp.js';
+import type { SdpInfo } from '../protocol/sdp/sdp.js';
+import type { MediaSource, PlayStart, SourceSubscriber } from '../source/media-source.js';
+import { byePacket, CNAME } from '../source/rtcp-relay.js';
+import type { ArchiveStore } from '../store/segments.js';
+import { ArchiveCursor } from './timeshift-cursor.js';
+import { planTimeshift, type TimeshiftPlan } from './timeshift-plan.js';
+import { formatClockRange } from '../protocol/rtsp/headers/clock-range.js';
+import { withOnvifExtension, type OnvifFlags } from '../protocol/rtp/onvif-ext.js';
+
+const LEAD_MS = 20;
+const SR_INTERVAL_MS = 1000;
+const MAX_SLEEP_MS = 50;
+/** Nothing due for this long while data is queued: a gap, skipped. */
+const GAP_SKIP_MS = 1000;
+/** How much faster than real time `Rate-Control: no` plays. */
+export const UNCONTROLLED_RATE = 8;
+
+export interface TimeshiftOptions {
+  readonly id: string;
+  readonly store: ArchiveStore;
+  readonly info: SdpInfo;
+  readonly origin: string;
+  readonly pathName: string;
+  readonly log: Logger;
+  /** Where a PLAY without a clock range starts (a `?at=` URL), wall-clock ms. */
+  readonly defaultStartMs: number;
+  readonly now?: () => number;
+  readonly wallNow?: () => number;
+}
+
+/** How a PLAY asks to play (ONVIF replay headers). */
+export interface ReplayMode {
+  readonly rateControl: boolean;
+  readonly onvif: boolean;
+  readonly intraOnly: boolean;
+  readonly cseq: number;
+}
+
+export class TimeshiftPlayback extends EventEmitter implements MediaSource {
+  readonly kind = 'recording' as const;
+  readonly id: string;
+  readonly origin: string;
+  readonly pathName: string;
+  readonly info: SdpInfo;
+  readonly shared = false;
+  private readonly subscribers = new Set<SourceSubscriber>();
+  private cursors: ArchiveCursor[] = [];
+  private refs = 0;
+  private closedFlag = false;
+  private timer: NodeJS.Timeout | undefined;
+  private mode: 'ready' | 'playing' | 'paused' | 'ended' = 'ready';
+  /** Wall-clock ms of the archive being played now = startWall + elapsed·rate + skipped. */
+  private startWall = 0;
+  private realStart = 0;
+  private skipped = 0;
+  private pausedWall = 0;
+  private endMs: number | undefined;
+  private lastSr = -Infinity;
+  private generation = 0;
+  private replay: ReplayMode = { rateControl: true, onvif: false, intraOnly: false, cseq: 0 };
+  private discontinuity = false;
+  private readonly now: () => number;
+  private readonly wallNow: () => number;
+  packetsSent = 0;
+
+  constructor(private readonly opts: TimeshiftOptions) {
+    super();
+    this.id = opts.id;
+    this.info = opts.info;
+    this.origin = opts.origin;
+    this.pathName = opts.pathName;
+    this.now = opts.now ?? (() => performance.now());
+    this.wallNow = opts.wallNow ?? Date.now;
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  get viewerCount(): number {
+    return this.subscribers.size;
+  }
+
+  retain(): void {
+    this.refs++;
+  }
+
+  release(): void {
+    this.refs = Math.max(0, this.refs - 1);
+    if (this.refs === 0) this.close();
+  }
+
+  subscribe(sub: SourceSubscriber): void {
+    this.subscribers.add(sub);
+  }
+
+  unsubscribe(sub: SourceSubscriber): void {
+    this.subscribers.delete(sub);
+  }
+
+  ensureSetup(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** How the next PLAY plays (the method handler sets it from the request's headers). */
+  setReplayMode(mode: ReplayMode): void {
+    this.replay = mode;
+  }
+
+  /**
+   * `range` undefined: resume (or start at the default time); `clock=`: seek there; `npt=x-`:
+   * x seconds after the default start (players of `?at=` URLs send `npt=0-`).
+   */
+  async play(range: string | undefined): Promise<PlayStart> {
+    if (this.closedFlag) throw new RuntimeError('INVALID_STATE', 'playback closed');
+    if (range === undefined && this.mode === 'paused') return this.resume();
+    if (range === undefined && this.mode === 'playing') return this.position();
+    this.stopClock();
+    const gen = ++this.generation;
+    const plan = await planTimeshift(
+      this.opts.store,
+      this.info,
+      range,
+      this.opts.defaultStartMs,
+      this.wallNow(),
+    );
+    if (gen !== this.generation || this.closedFlag)
+      throw new RuntimeError('INVALID_STATE', 'superseded by another PLAY');
+    this.cursors = plan.tracks.map(
+      (t, i) =>
+        new ArchiveCursor(
+          i,
+          this.info.tracks[i]?.clockRate ?? 90_000,
+          this.opts.store,
+          t.segment,
+          t.offset,
+          i === plan.keyTrack ? -Infinity : plan.startMs,
+          keyframeCodec(this.info.tracks[i]?.encoding),
+        ),
+    );
+    await Promise.all(this.cursors.map((c) => c.fill()));
+    this.endMs = plan.endMs;
+    this.skipped = 0;
+    this.discontinuity = false;
+    logEvent(
+      this.opts.log,
+      'info',
+      'timeshift.start',
+      {
+        playback: this.id,
+        path: this.pathName,
+        asked: new Date(plan.askedMs).toISOString(),
+        start: new Date(plan.startMs).toISOString(),
+        keyframe: plan.keyframe,
+        where: plan.where,
+        rateControl: this.replay.rateControl,
+        onvif: this.replay.onvif,
+      },
+      'playing from the archive',
+    );
+    this.startClock(plan.startMs);
+    return this.answer(plan);
+  }
+
+  private answer(plan: TimeshiftPlan): PlayStart {
+    return {
+      range: formatClockRange(plan.startMs, plan.endMs),
+      tracks: this.cursors.map((c) => {
+        const p = c.peek();
+        return p ? { seq: p.packet.readUInt16BE(2), rtptime: p.ts } : {};
+      }),
+    };
+  }
+
+  pause(): Promise<void> {
+    if (this.mode === 'playing') {
+      this.pausedWall = this.clockWall();
+      this.stopClock();
+      this.mode = 'paused';
+    }
+    return Promise.resolve();
+  }
+
+  private resume(): PlayStart {
+    this.startClock(this.pausedWall);
+    return this.position();
+  }
+
+  private position(): PlayStart {
+    const wall = this.mode === 'playing' ? this.clockWall() : this.pausedWall;
+    const media = wall - this.skipped;
+    return {
+      range: formatClockRange(wall, this.endMs),
+      tracks: this.cursors.map((c) => {
+        const rtptime = c.rtpTimeAt(media);
+        return c.lastOutSeq === undefined || rtptime === undefined
+          ? {}
+          : { seq: (c.lastOutSeq + 1) & 0xffff, rtptime };
+      }),
+    };
+  }
+
+  // ---- the clock ----
+
+  private get rate(): number {
+    return this.replay.rateControl ? 1 : UNCONTROLLED_RATE;
+  }
+
+  private clockWall(): number {
+    return this.startWall + (this.now() - this.realStart) * this.rate + this.skipped;
+  }
+
+  private startClock(wall: number): void {
+    this.startWall = wall - this.skipped;
+    this.realStart = this.now();
+    this.mode = 'playing';
+    this.lastSr = -Infinity;
+    this.pump();
+  }
+
+  private stopClock(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private nextCursor(): { cursor: ArchiveCursor | undefined; due: number } {
+    let cursor: ArchiveCursor | undefined;
+    let due = Infinity;
+    for (const c of this.cursors) {
+      const p = c.peek();
+      if (p && p.wallMs < due) {
+        cursor = c;
+        due = p.wallMs;
+      }
+    }
+    return { cursor, due };
+  }
+
+  private pump(): void {
+    this.timer = undefined;
+    if (this.mode !== 'playing' || this.closedFlag) return;
+    let clock = this.clockWall();
+    let { cursor, due } = this.nextCursor();
+    // A gap: every track has its next packet far ahead (none is waiting for data) → skip it.
+    if (cursor && due > clock + GAP_SKIP_MS && this.cursors.every((c) => c.available > 0)) {
+      this.skipped += due - clock;
+      this.discontinuity = true;
+      clock = this.clockWall();
+    }
+    const horizon = clock + LEAD_MS * this.rate;
+    while (cursor && due <= horizon) {
+      if (this.endMs !== undefined && due > this.endMs) break;
+      const p = cursor.shift();
+      if (p) this.send(cursor, p);
+      ({ cursor, due } = this.nextCursor());
+    }
+    for (const c of this.cursors) if (c.low) void this.refill(c);
+    if (this.now() - this.lastSr >= SR_INTERVAL_MS) this.sendReports(clock);
+    if (this.endMs !== undefined && clock > this.endMs) {
+      this.end();
+      return;
+    }
+    const wait =
+      cursor === undefined
+        ? MAX_SLEEP_MS
+        : Math.min(MAX_SLEEP_MS, Math.max(1, (due - clock) / this.rate - LEAD_MS));
+    this.timer = setTimeout(() => this.pump(), wait);
+  }
+
+  private refill(c: ArchiveCursor): Promise<void> {
+    const gen = this.generation;
+    return c.fill().catch((err: unknown) => {
+      if (gen !== this.generation) return;
+      logEvent(
+        this.opts.log,
+        'error',
+        'archive.error',
+        { playback: this.id, path: this.pathName, reason: (err as Error).message },
+        'archive read failed during time-shift',
+      );
+    });
+  }
+
+  private send(c: ArchiveCursor, p: ReturnType<ArchiveCursor['shift']> & object): void {
+    if (this.replay.intraOnly && !p.keyframe) return;
+    let out = c.rewrite(p, p.wallMs - this.skipped);
+    if (this.replay.onvif && p.startsUnit) {
+      const flags: OnvifFlags = {
+        cleanPoint: p.keyframe,
+        end: false,
+        discontinuity: this.discontinuity,
+        terminal: false,
+      };
+      this.discontinuity = false;
+      out = withOnvifExtension(out, p.wallMs, flags, this.replay.cseq);
+    }
+    this.packetsSent++;
+    for (const sub of this.subscribers) sub.onRtp(c.index, out);
+  }
+
+  /** Sender reports: the archive's time of the position now, in each track's RTP time. */
+  private sendReports(clockWall: number): void {
+    this.lastSr = this.now();
+    const ntp = ntpFromMs(clockWall);
+    const media = clockWall - this.skipped;
+    for (const c of this.cursors) {
+      const rtp = c.rtpTimeAt(media);
+      if (c.ssrc === undefined || rtp === undefined || c.byeSent) continue;
+      const sr = serializeRtcp([
+        {
+          type: 'sr',
+          ssrc: c.ssrc,
+          ntpSec: ntp.sec,
+          ntpFrac: ntp.frac,
+          rtpTimestamp: rtp,
+          packetCount: c.packets >>> 0,
+          octetCount: c.octets >>> 0,
+          reports: [],
+        },
+        { type: 'sdes', chunks: [{ ssrc: c.ssrc, items: [{ type: 1, text: CNAME }] }] },
+      ]);
+      for (const sub of this.subscribers) sub.onRtcp(c.index, sr);
+    }
+  }
+
+  private end(): void {
+    this.mode = 'ended';
+    for (const c of this.cursors) {
+      if (c.byeSent || c.ssrc === undefined) continue;
+      c.byeSent = true;
+      const bye = byePacket(c.ssrc, 'end of range');
+      for (const sub of this.subscribers) sub.onRtcp(c.index, bye);
+    }
+    const fields = { playback: this.id, path: this.pathName, packets: this.packetsSent };
+    logEvent(this.opts.log, 'info', 'timeshift.end', fields, 'time-shift reached its end');
+  }
+
+  close(): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    this.stopClock();
+    this.generation++;
+    this.cursors = [];
+    for (const sub of [...this.subscribers]) sub.onSourceClosed(undefined);
+    this.subscribers.clear();
+    this.emit('closed');
+  }
+}
