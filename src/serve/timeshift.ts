@@ -9,7 +9,6 @@
  * with ONVIF replay each access unit's first packet carries the 0xABAC header extension
  * (protocol/rtp/onvif-ext.ts).
  */
-import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { RuntimeError } from '../errors.js';
@@ -17,7 +16,7 @@ import { logEvent } from '../events.js';
 import { keyframeCodec } from '../protocol/rtp/keyframe.js';
 import { ntpFromMs, serializeRtcp } from '../protocol/rtp/rtcp.js';
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
-import type { MediaSource, PlayStart, SourceSubscriber } from '../source/media-source.js';
+import { SubscribedSource, type MediaSource, type PlayStart } from '../source/media-source.js';
 import { byePacket, CNAME } from '../source/rtcp-relay.js';
 import type { ArchiveStore } from '../store/segments.js';
 import { ArchiveCursor } from './timeshift-cursor.js';
@@ -54,17 +53,14 @@ export interface ReplayMode {
   readonly cseq: number;
 }
 
-export class TimeshiftPlayback extends EventEmitter implements MediaSource {
+export class TimeshiftPlayback extends SubscribedSource implements MediaSource {
   readonly kind = 'recording' as const;
   readonly id: string;
   readonly origin: string;
   readonly pathName: string;
   readonly info: SdpInfo;
   readonly shared = false;
-  private readonly subscribers = new Set<SourceSubscriber>();
   private cursors: ArchiveCursor[] = [];
-  private refs = 0;
-  private closedFlag = false;
   private timer: NodeJS.Timeout | undefined;
   private mode: 'ready' | 'playing' | 'paused' | 'ended' = 'ready';
   /** Wall-clock ms of the archive being played now = startWall + elapsed·rate + skipped. */
@@ -91,29 +87,8 @@ export class TimeshiftPlayback extends EventEmitter implements MediaSource {
     this.wallNow = opts.wallNow ?? Date.now;
   }
 
-  get closed(): boolean {
-    return this.closedFlag;
-  }
-
-  get viewerCount(): number {
-    return this.subscribers.size;
-  }
-
-  retain(): void {
-    this.refs++;
-  }
-
-  release(): void {
-    this.refs = Math.max(0, this.refs - 1);
-    if (this.refs === 0) this.close();
-  }
-
-  subscribe(sub: SourceSubscriber): void {
-    this.subscribers.add(sub);
-  }
-
-  unsubscribe(sub: SourceSubscriber): void {
-    this.subscribers.delete(sub);
+  protected unreferenced(): void {
+    this.close();
   }
 
   ensureSetup(): Promise<void> {

@@ -7,6 +7,7 @@
  * packets (payload, marker and timestamp of the content at that ext), nothing nobody carried,
  * and every packet some session carried away from the edges of its segments.
  */
+import { mulberry32 } from '../../../src/seam/loss-model.js';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -93,7 +94,7 @@ function sessionEvents(
   carried: Array<Array<{ unit: number; seg: number }>>;
   segs: Array<[number, number]>;
 } {
-  const rnd = mulberry(spec.seed * 31 + n);
+  const rnd = mulberry32(spec.seed * 31 + n);
   const seqBase = [(n * 7001 + 17) & 0xffff, (n * 3001 + 900) & 0xffff];
   const tsBase = [(n * 1_000_003 + 12345) >>> 0, (n * 77_777 + 999) >>> 0];
   const next = [0, 0];
@@ -168,17 +169,6 @@ function sessionEvents(
     segs.push([lo, hi]);
   });
   return { events, carried, segs };
-}
-
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function toSpec(s: { from: number; len: number; open: boolean; pause: boolean }): SegmentSpec {
