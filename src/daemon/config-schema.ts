@@ -22,12 +22,14 @@ import {
 import { accessProblem, httpAccessShape, type HttpAccessConfig } from '../telemetry/access.js';
 import type { RuleConfig } from '../telemetry/rules.js';
 import { repairProblems, repairShape, type RepairConfig } from '../repair/config.js';
+import { parseSize } from './size.js';
 
 export type { AllowEntry } from '../serve/allowlist.js';
 export type { SeamConfig } from '../seam/config.js';
 export type { TelemetryConfig } from '../telemetry/config.js';
 export type { RuleConfig } from '../telemetry/rules.js';
 export type { RepairConfig } from '../repair/config.js';
+export { parseSize } from './size.js';
 
 export interface HostPort {
   /** Bind address without brackets (`0.0.0.0`, `::`, `127.0.0.1`, `localhost`). */
@@ -226,26 +228,6 @@ const listenShape = {
   names: section(z.array(selfName), []),
 };
 const transparentShape = { allow: section(z.array(allowEntry), []) };
-const SIZE = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/;
-const SIZE_UNITS: Readonly<Record<string, number>> = {
-  B: 1,
-  KB: 1e3,
-  MB: 1e6,
-  GB: 1e9,
-  TB: 1e12,
-  KiB: 2 ** 10,
-  MiB: 2 ** 20,
-  GiB: 2 ** 30,
-  TiB: 2 ** 40,
-};
-/** Bytes: a number, or text like `500MiB` / `20GB`. */
-export function parseSize(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isInteger(v) && v >= 0 ? v : undefined;
-  if (typeof v !== 'string') return undefined;
-  const m = SIZE.exec(v.trim());
-  if (!m) return undefined;
-  return Math.round(Number(m[1]) * (SIZE_UNITS[m[2] ?? 'B'] ?? 1));
-}
 const size = z.unknown().transform((v, ctx): number => {
   const n = parseSize(v);
   if (n === undefined) {
