@@ -1,10 +1,14 @@
 /**
  * Around-the-clock archiving of the real origin's live mount: with no viewer at all, segments
  * with wall-clock times from the origin's sender reports; an origin outage is a gap (logged,
- * a new section after it); retention drops old segments.
+ * a new section after it; a clock range in the gap plays from after it); retention drops old
+ * segments.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startKind } from '../../../src/protocol/rtp/keyframe.js';
+import { formatUtcTime, parseClockRange } from '../../../src/protocol/rtsp/headers/clock-range.js';
 import { startOrigin, type Origin } from '../../helpers/origin.js';
+import { payloadOf, playAll } from '../../helpers/raw-client.js';
 import { startSeamd, type Seamd } from '../../helpers/seamd.js';
 import { fileTempDir } from '../../helpers/tmp.js';
 import { ArchiveStore } from '../../../src/store/segments.js';
@@ -85,14 +89,31 @@ describe('archive of a live path', () => {
     const to = Date.parse(String(over!.to));
     expect(from).toBeLessThanOrEqual(stoppedAt + 500);
     expect(to - from).toBeGreaterThan(2500);
-    await sleep(4000);
-    const store = await ArchiveStore.open(dir, 'live');
+    // The first segment after the gap (soon: the section before it must not have expired yet).
+    let store = await ArchiveStore.open(dir, 'live');
+    while (!store.segments().some((x) => x.state.startMs >= to - 100) && Date.now() < deadline) {
+      await sleep(200);
+      store = await ArchiveStore.open(dir, 'live');
+    }
     const sections = new Set(store.segments().map((s) => s.state.section));
     expect(sections.size).toBeGreaterThanOrEqual(2);
     const after = store.find(from + 1000);
     // A time in the gap finds the first segment after it.
     expect(after?.inside).toBe(false);
     expect(after!.segment.state.startMs).toBeGreaterThanOrEqual(to - 100);
+    // And a player asking for that time starts after the gap, at a keyframe, and is told so
+    // (once the new segment's index has been synced: every 500 ms).
+    await sleep(1500);
+    const res = await playAll({ host: '127.0.0.1', port: seamd.port }, seamd.url('live'), 'tcp', {
+      range: `clock=${formatUtcTime(from + 1000)}-`,
+      maxMs: 1500,
+    });
+    expect(res.play.status).toBe(200);
+    const started = parseClockRange(res.play.headers.get('Range') ?? '')!.startMs;
+    expect(started).toBeGreaterThanOrEqual(to - 100);
+    const video = res.rtp[0]!;
+    expect(video.length).toBeGreaterThan(10);
+    expect(startKind('H264', payloadOf(video[0]!))).toMatch(/prefix|keyframe/);
   }, 60000);
 
   it('retention drops whole segments, oldest first', async () => {
