@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { longClip, startOrigin, type Origin } from '../../helpers/origin.js';
 import { payloadOf } from '../../helpers/raw-client.js';
+import { storedPackets } from '../../helpers/recording.js';
 import { mulberry32 } from '../../../src/seam/loss-model.js';
 import { SeqExtender } from '../../../src/protocol/rtp/seq.js';
 import { rtpSeq } from '../../../src/protocol/rtp/rtp.js';
@@ -122,9 +123,7 @@ async function expectPerfectCopy(dir: string): Promise<number> {
   let ticks = 0;
   for (const t of rec.tracks) {
     const want = clean[t.index] ?? [];
-    const got: Buffer[] = [];
-    for await (const p of t.readRange(t.firstExt ?? 0, t.lastExt ?? 0))
-      got.push(Buffer.from(p.packet));
+    const got = await storedPackets(t);
     expect(t.gaps()).toEqual([]);
     expect(got.length).toBe(want.length);
     for (let i = 0; i < got.length; i++) {

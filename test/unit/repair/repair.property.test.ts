@@ -16,6 +16,7 @@ import { openRecording, RecordingWriter } from '../../../src/store/index.js';
 import { gapsOf, matchersFor, repairRange } from '../../../src/repair/plan.js';
 import { planSpans } from '../../../src/repair/spans.js';
 import { canonical, makeContent, play, SDP, A_CLOCK, V_CLOCK } from './origin-model.js';
+import { storedPackets } from '../../helpers/recording.js';
 
 const root = mkdtempSync(join(tmpdir(), 'seamd-repair-prop-'));
 let runs = 0;
@@ -148,12 +149,7 @@ async function repairOnce(c: Case): Promise<{ want: Buffer[][]; got: Buffer[][];
   await writer.close('partial');
   rec = await openRecording(dir);
   const got: Buffer[][] = [];
-  for (const t of rec.tracks) {
-    const pkts: Buffer[] = [];
-    for await (const p of t.readRange(t.firstExt ?? 0, t.lastExt ?? 0))
-      pkts.push(Buffer.from(p.packet));
-    got.push(pkts);
-  }
+  for (const t of rec.tracks) got.push(await storedPackets(t));
   return { want, got, lost: lv.size + la.size };
 }
 
