@@ -11,6 +11,7 @@
  * - stops after the last frame at or before b; a session has its own SSRC, sequence and
  *   timestamp bases, and Speed divides its timestamps.
  */
+import type { NewRecordingMeta } from '../../../src/store/meta.js';
 import { twoTrackSdp } from '../../helpers/fake-origin.js';
 
 export const V_CLOCK = 90000;
@@ -133,6 +134,25 @@ export function canonical(c: Content, k: Canon): Buffer[][] {
 }
 
 export const SDP = twoTrackSdp({ sessionControl: null, name: 'model', range: 'npt=0-' });
+
+/** The meta of a recording of the model's clip; `startRtpTime[t]` is track t's rtptime at npt 0. */
+export function clipMeta(durationSec: number, startRtpTime: readonly number[]): NewRecordingMeta {
+  return {
+    originUrl: 'rtsp://origin.test/clip',
+    path: 'clip',
+    sdp: SDP,
+    sdpIdentity: 'x',
+    live: false,
+    durationSec,
+    tracks: [V_CLOCK, A_CLOCK].map((clockRate, index) => ({
+      index,
+      media: index === 0 ? 'video' : 'audio',
+      clockRate,
+      payloadTypes: [96 + index],
+      startRtpTime: startRtpTime[index],
+    })),
+  };
+}
 
 /** One PLAY of the model origin: per track the packets it sends, in order. */
 export function play(
