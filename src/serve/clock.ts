@@ -14,12 +14,6 @@ export interface Clock {
 /** The real clock; its timers are unref'd (they never keep the process alive). */
 export const REAL_CLOCK: Clock = {
   now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const handle = setTimeout(fn, ms);
-    handle.unref();
-    return handle;
-  },
-  clearTimeout(handle) {
-    clearTimeout(handle as NodeJS.Timeout);
-  },
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };

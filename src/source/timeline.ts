@@ -3,7 +3,7 @@
  * RTP time where the last PLAY started, and the canonical timestamps output since. Used to start
  * an extra leg where the viewers are now and to tell when the stream has reached its end.
  */
-import { parseRange } from '../protocol/rtsp/headers/range.js';
+import { nptBounds } from '../protocol/rtsp/headers/range.js';
 import type { SdpTrack } from '../protocol/sdp/sdp.js';
 import type { PlayResult } from '../upstream/leg.js';
 
@@ -63,16 +63,7 @@ export class Timeline {
       }
       return out;
     });
-    let npt = 0;
-    if (answer.range !== undefined) {
-      try {
-        const r = parseRange(answer.range);
-        if (r.unit === 'npt' && typeof r.start === 'number') npt = r.start;
-      } catch {
-        /* keep 0 */
-      }
-    }
-    this.begin = { npt, rtptime: tracks.map((t) => t.rtptime) };
+    this.begin = { npt: nptBounds(answer.range).start, rtptime: tracks.map((t) => t.rtptime) };
     return { range: answer.range, tracks };
   }
 

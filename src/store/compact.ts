@@ -8,11 +8,8 @@
  * Must not run while a RecordingWriter has the recording open (the writer's descriptor would
  * keep appending to the replaced file). A log already sorted and clean is left untouched.
  */
-import { open, rename } from 'node:fs/promises';
-import { join } from 'node:path';
-import { TEMP_SUFFIX, trackFileName } from './format.js';
-import { ioError } from './errors.js';
-import { fsyncDir, removeTempFiles } from './meta.js';
+import { trackFileName } from './format.js';
+import { removeTempFiles, replaceFileAtomic } from './meta.js';
 import { openRecording } from './reader.js';
 
 export interface CompactTrackResult {
@@ -42,40 +39,28 @@ export async function compact(dir: string): Promise<CompactTrackResult[]> {
     };
     results.push(result);
     if (track.sorted && !track.torn) continue;
-    const file = join(dir, trackFileName(track.index));
-    const tmp = file + TEMP_SUFFIX;
     let written = 0;
-    try {
-      const out = await open(tmp, 'w');
-      try {
-        let batch: Buffer[] = [];
-        let batchBytes = 0;
-        const drain = async (): Promise<void> => {
-          const data = Buffer.concat(batch, batchBytes);
-          let off = 0;
-          while (off < data.length) {
-            const { bytesWritten } = await out.write(data, off, data.length - off, null);
-            off += bytesWritten;
-          }
-          written += data.length;
-          batch = [];
-          batchBytes = 0;
-        };
-        for await (const { record } of track.readRaw(0, Number.MAX_SAFE_INTEGER)) {
-          batch.push(record);
-          batchBytes += record.length;
-          if (batchBytes >= WRITE_BATCH) await drain();
+    await replaceFileAtomic(dir, trackFileName(track.index), 'compaction', async (out) => {
+      let batch: Buffer[] = [];
+      let batchBytes = 0;
+      const drain = async (): Promise<void> => {
+        const data = Buffer.concat(batch, batchBytes);
+        let off = 0;
+        while (off < data.length) {
+          const { bytesWritten } = await out.write(data, off, data.length - off, null);
+          off += bytesWritten;
         }
-        await drain();
-        await out.sync();
-      } finally {
-        await out.close();
+        written += data.length;
+        batch = [];
+        batchBytes = 0;
+      };
+      for await (const { record } of track.readRaw(0, Number.MAX_SAFE_INTEGER)) {
+        batch.push(record);
+        batchBytes += record.length;
+        if (batchBytes >= WRITE_BATCH) await drain();
       }
-      await rename(tmp, file);
-    } catch (err) {
-      throw ioError(file, 'compaction', err);
-    }
-    await fsyncDir(dir);
+      await drain();
+    });
     result.rewritten = true;
     result.bytesAfter = written;
   }

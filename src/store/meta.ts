@@ -3,7 +3,7 @@
  * written atomically: a temp file is written and fsynced, renamed over meta.json and the
  * directory is fsynced, so a crash leaves the old or the new file, never a mix.
  */
-import { open, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { open, readFile, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
@@ -238,23 +238,45 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes `data` to `file` atomically: `<file>.tmp`, fsync, rename, fsync of the directory. */
-export async function writeFileAtomic(dir: string, name: string, data: string | Buffer) {
+/**
+ * Replaces `<dir>/<name>` atomically with what `fill` writes: `<name>.tmp`, fsync, rename, fsync
+ * of the directory. A failure before the rename is a StoreError (STORE_IO) naming `what`.
+ */
+export async function replaceFileAtomic(
+  dir: string,
+  name: string,
+  what: string,
+  fill: (fh: FileHandle) => Promise<void>,
+): Promise<void> {
   const file = join(dir, name);
   const tmp = file + TEMP_SUFFIX;
   try {
     const fh = await open(tmp, 'w');
     try {
-      await fh.writeFile(data);
+      await fill(fh);
       await fh.sync();
     } finally {
       await fh.close();
     }
     await rename(tmp, file);
   } catch (err) {
-    throw ioError(file, 'atomic write', err);
+    throw ioError(file, what, err);
   }
   await fsyncDir(dir);
+}
+
+/** Writes `data` to `file` atomically: `<file>.tmp`, fsync, rename, fsync of the directory. */
+export async function writeFileAtomic(dir: string, name: string, data: string | Buffer) {
+  await replaceFileAtomic(dir, name, 'atomic write', (fh) => fh.writeFile(data));
+}
+
+/** The names in `dir`; a failure is a StoreError (STORE_IO). */
+export async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    throw ioError(dir, 'listing', err);
+  }
 }
 
 export async function writeMeta(dir: string, meta: RecordingMeta): Promise<void> {
@@ -267,14 +289,8 @@ export async function writeMeta(dir: string, meta: RecordingMeta): Promise<void>
  * recording (a writer or compaction); readers just ignore them. Returns the names removed.
  */
 export async function removeTempFiles(dir: string): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (err) {
-    throw ioError(dir, 'listing', err);
-  }
   const removed: string[] = [];
-  for (const name of names) {
+  for (const name of await listDir(dir)) {
     if (!name.endsWith(TEMP_SUFFIX)) continue;
     try {
       await unlink(join(dir, name));

@@ -12,7 +12,7 @@
  *
  * A Recording is a snapshot of the files when opened: re-open after compaction.
  */
-import { open, readdir, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tsDelta } from '../protocol/rtp/seq.js';
 import {
@@ -25,7 +25,7 @@ import {
   type TornTail,
 } from './format.js';
 import { StoreError, ioError } from './errors.js';
-import { readMeta, type RecordingMeta, type TrackMeta } from './meta.js';
+import { listDir, readMeta, type RecordingMeta, type TrackMeta } from './meta.js';
 import { readAt, scanLog, type LogScan } from './scan.js';
 
 /** One stored packet as read back. `packet` is the whole canonical RTP packet. */
@@ -367,12 +367,7 @@ export interface Recording {
  */
 export async function openRecording(dir: string): Promise<Recording> {
   const meta = await readMeta(dir);
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (err) {
-    throw ioError(dir, 'listing', err);
-  }
+  const names = await listDir(dir);
   const tracks: RecordingTrack[] = [];
   for (const t of meta.tracks) {
     tracks.push(new RecordingTrack(t, await scanLog(join(dir, trackFileName(t.index)), t.index)));

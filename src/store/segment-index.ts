@@ -97,14 +97,7 @@ export class SegmentIndex {
   /** The last entry of `track` at or before `wallMs` (keyframes only when asked); binary search. */
   atOrBefore(track: number, wallMs: number, keyframe: boolean): IndexEntry | undefined {
     const list = this.byTrack[track] ?? [];
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((list[mid]?.wallMs ?? 0) <= wallMs) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo - 1; i >= 0; i--) {
+    for (let i = countBefore(list, wallMs, true) - 1; i >= 0; i--) {
       const e = list[i];
       if (e && (!keyframe || e.keyframe)) return e;
     }
@@ -114,17 +107,23 @@ export class SegmentIndex {
   /** The first entry of `track` at or after `wallMs` (keyframes only when asked). */
   atOrAfter(track: number, wallMs: number, keyframe: boolean): IndexEntry | undefined {
     const list = this.byTrack[track] ?? [];
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((list[mid]?.wallMs ?? 0) < wallMs) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < list.length; i++) {
+    for (let i = countBefore(list, wallMs, false); i < list.length; i++) {
       const e = list[i];
       if (e && (!keyframe || e.keyframe)) return e;
     }
     return undefined;
   }
+}
+
+/** How many entries of `list` (by wallMs) lie before `wallMs`, or at it too with `orAt`. */
+function countBefore(list: readonly IndexEntry[], wallMs: number, orAt: boolean): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = list[mid]?.wallMs ?? 0;
+    if (at < wallMs || (orAt && at === wallMs)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

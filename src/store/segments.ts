@@ -8,11 +8,11 @@
  * On open, a segment a crash left unclosed is recovered: its logs' torn tails are cut (as for any
  * recording), its end time comes from its index, and it is marked closed.
  */
-import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { trackFileName } from './format.js';
 import { ioError, StoreError } from './errors.js';
-import { readMeta, type RecordingMeta } from './meta.js';
+import { listDir, readMeta, type RecordingMeta } from './meta.js';
 import { decodeIndex, INDEX_ENTRY_LENGTH, INDEX_FILE, SegmentIndex } from './segment-index.js';
 import {
   SEGMENT_FILE,
@@ -60,12 +60,7 @@ export class ArchiveStore {
       throw ioError(dir, 'creating archive directory', err);
     }
     const store = new ArchiveStore(dir, path);
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch (err) {
-      throw ioError(dir, 'listing', err);
-    }
+    const names = await listDir(dir);
     for (const name of names.filter((n) => /^\d+$/.test(n)).sort()) {
       const seg = await loadSegment(join(dir, name), name).catch(() => undefined);
       if (!seg) continue;

@@ -62,14 +62,8 @@ export interface WriterOptions {
 }
 
 const defaultTimers: WriterTimers = {
-  setInterval(fn, ms) {
-    const h = setInterval(fn, ms);
-    h.unref();
-    return h;
-  },
-  clearInterval(h) {
-    clearInterval(h as NodeJS.Timeout);
-  },
+  setInterval: (fn, ms) => setInterval(fn, ms).unref(),
+  clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
 };
 
 /** Fixed-size set of the most recent exts of one track. */

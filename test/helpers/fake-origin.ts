@@ -127,16 +127,21 @@ export async function startFakeServer(handler: Handler): Promise<FakeServer> {
   };
 }
 
-/** A minimal two-track SDP like gst-rtsp-server's. */
-export function twoTrackSdp(opts: { sessionControl?: string | null } = {}): string {
+/**
+ * A minimal two-track SDP like gst-rtsp-server's (H.264 video, AAC audio). `sessionControl`
+ * null: no session-level control attribute; `name` is the s= line, `range` the a=range value.
+ */
+export function twoTrackSdp(
+  opts: { sessionControl?: string | null; name?: string; range?: string } = {},
+): string {
   const control = opts.sessionControl === undefined ? '*' : opts.sessionControl;
   return [
     'v=0',
     'o=- 1 1 IN IP4 127.0.0.1',
-    's=fake',
+    `s=${opts.name ?? 'fake'}`,
     't=0 0',
     ...(control === null ? [] : [`a=control:${control}`]),
-    'a=range:npt=now-5',
+    `a=range:${opts.range ?? 'npt=now-5'}`,
     'm=video 0 RTP/AVP 96',
     'a=rtpmap:96 H264/90000',
     'a=control:stream=0',

@@ -20,6 +20,24 @@ export function knowsKeyframes(encoding: string | undefined): boolean {
   return e === 'H264' || e === 'H265';
 }
 
+/**
+ * An aggregation packet (H.264 STAP-A, H.265 AP): [size:16][NAL]... from `from`. A keyframe if
+ * any NAL unit is one, else a prefix if any is one; `kindOf` reads a NAL unit's first byte.
+ */
+function aggregated(payload: Buffer, from: number, kindOf: (nal: number) => StartKind): StartKind {
+  let kind: StartKind = 'other';
+  for (let at = from; at + 2 < payload.length;) {
+    const size = payload.readUInt16BE(at);
+    const nal = payload[at + 2];
+    if (nal === undefined || size === 0) break;
+    const k = kindOf(nal);
+    if (k === 'keyframe') return k;
+    if (k === 'prefix') kind = 'prefix';
+    at += 2 + size;
+  }
+  return kind;
+}
+
 function h264Nal(type: number): StartKind {
   if (type === 5) return 'keyframe';
   if (type === 7 || type === 8 || type === 6 || type === 9) return 'prefix';
@@ -31,20 +49,8 @@ function h264(payload: Buffer): StartKind {
   if (first === undefined) return 'other';
   const type = first & 0x1f;
   if (type >= 1 && type <= 23) return h264Nal(type);
-  if (type === 24) {
-    // STAP-A: [size:16][NAL]...
-    let kind: StartKind = 'other';
-    for (let at = 1; at + 2 < payload.length;) {
-      const size = payload.readUInt16BE(at);
-      const nal = payload[at + 2];
-      if (nal === undefined || size === 0) break;
-      const k = h264Nal(nal & 0x1f);
-      if (k === 'keyframe') return k;
-      if (k === 'prefix') kind = 'prefix';
-      at += 2 + size;
-    }
-    return kind;
-  }
+  // STAP-A: [size:16][NAL]...
+  if (type === 24) return aggregated(payload, 1, (nal) => h264Nal(nal & 0x1f));
   if (type === 28 || type === 29) {
     // FU-A/FU-B: the start fragment names the NAL type.
     const header = payload[1];
@@ -65,20 +71,8 @@ function h265(payload: Buffer): StartKind {
   if (first === undefined || payload.length < 2) return 'other';
   const type = (first >> 1) & 0x3f;
   if (type < 48) return h265Nal(type);
-  if (type === 48) {
-    // AP: [2-byte header][size:16][NAL]...
-    let kind: StartKind = 'other';
-    for (let at = 2; at + 2 < payload.length;) {
-      const size = payload.readUInt16BE(at);
-      const nal = payload[at + 2];
-      if (nal === undefined || size === 0) break;
-      const k = h265Nal((nal >> 1) & 0x3f);
-      if (k === 'keyframe') return k;
-      if (k === 'prefix') kind = 'prefix';
-      at += 2 + size;
-    }
-    return kind;
-  }
+  // AP: [2-byte header][size:16][NAL]...
+  if (type === 48) return aggregated(payload, 2, (nal) => h265Nal((nal >> 1) & 0x3f));
   if (type === 49) {
     const fu = payload[2];
     if (fu === undefined || (fu & 0x80) === 0) return 'other';

@@ -13,11 +13,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { longClip, startOrigin, type Origin } from '../../helpers/origin.js';
 import { payloadOf } from '../../helpers/raw-client.js';
+import { storedPackets } from '../../helpers/recording.js';
 import { mulberry32 } from '../../../src/seam/loss-model.js';
 import { SeqExtender } from '../../../src/protocol/rtp/seq.js';
 import { rtpSeq } from '../../../src/protocol/rtp/rtp.js';
 import { openRecording } from '../../../src/store/reader.js';
 import { RecordingWriter, type NewRecordingMeta } from '../../../src/store/index.js';
+import { recordingMetaFromSdp } from '../../../src/store/meta.js';
 import { repairRecording, DEFAULT_REPAIR_OPTIONS } from '../../../src/repair/repairer.js';
 import { quietLog, tcpLeg } from './helpers.js';
 
@@ -122,9 +124,7 @@ async function expectPerfectCopy(dir: string): Promise<number> {
   let ticks = 0;
   for (const t of rec.tracks) {
     const want = clean[t.index] ?? [];
-    const got: Buffer[] = [];
-    for await (const p of t.readRange(t.firstExt ?? 0, t.lastExt ?? 0))
-      got.push(Buffer.from(p.packet));
+    const got = await storedPackets(t);
     expect(t.gaps()).toEqual([]);
     expect(got.length).toBe(want.length);
     for (let i = 0; i < got.length; i++) {
@@ -158,23 +158,13 @@ beforeAll(async () => {
       clean[t]?.push(Buffer.from(p));
     });
     const play = await leg.play({ range: 'npt=0-' });
-    const range = d.info.range;
-    meta = {
+    meta = recordingMetaFromSdp({
       originUrl: url,
       path: 'long',
       sdp: d.sdpText,
-      sdpIdentity: d.info.identity,
-      live: false,
-      ...(range?.end !== undefined ? { durationSec: range.end } : {}),
-      tracks: d.info.tracks.map((t) => ({
-        index: t.index,
-        control: t.control,
-        media: t.mediaType,
-        clockRate: t.clockRate,
-        payloadTypes: [t.payloadType],
-        startRtpTime: play.rtpInfo.find((r) => r.trackIndex === t.index)?.rtptime,
-      })),
-    };
+      info: d.info,
+      startRtpTime: (i) => play.rtpInfo.find((r) => r.trackIndex === i)?.rtptime,
+    });
     const started = Date.now();
     while (last === 0 || Date.now() - last < 2000) {
       if (Date.now() - started > 40000) throw new Error('clean session did not end');

@@ -16,6 +16,7 @@ import { longClip, startOrigin, type Origin } from '../../helpers/origin.js';
 import { ffmpegDecode } from '../../helpers/players.js';
 import { payloadOf, playAll } from '../../helpers/raw-client.js';
 import { rtpPacket } from '../../helpers/rtp.js';
+import { storedPackets } from '../../helpers/recording.js';
 import { parseConfigText } from '../../../src/daemon/config.js';
 import { startSeamd, type LogLine, type Seamd } from '../../helpers/seamd.js';
 import { bernoulli, gilbertElliottForMean } from '../../../src/seam/loss-model.js';
@@ -60,12 +61,7 @@ async function finished(s: Seamd): Promise<void> {
 async function stored(dir: string): Promise<{ packets: Buffer[][]; gaps: number[] }> {
   const rec = await openRecording(dir);
   const packets: Buffer[][] = [];
-  for (const t of rec.tracks) {
-    const got: Buffer[] = [];
-    for await (const p of t.readRange(t.firstExt ?? 0, t.lastExt ?? 0))
-      got.push(Buffer.from(p.packet));
-    packets.push(got);
-  }
+  for (const t of rec.tracks) packets.push(await storedPackets(t));
   return { packets, gaps: rec.tracks.map((t) => t.gaps().length) };
 }
 

@@ -206,13 +206,7 @@ log:
         ],
       },
       recordings: { ...DEFAULTS.recordings, dir: '/var/lib/seamd' },
-      serve: {
-        minCompleteness: 100,
-        fastStart: true,
-        fastStartGops: 2,
-        fastStartMaxBytes: 8 * 1024 * 1024,
-        fastStartMaxPackets: 8192,
-      },
+      serve: DEFAULTS.serve,
       upstream: {
         transport: 'udp',
         udpTimeoutMs: 500,

@@ -11,6 +11,9 @@
  * - stops after the last frame at or before b; a session has its own SSRC, sequence and
  *   timestamp bases, and Speed divides its timestamps.
  */
+import type { NewRecordingMeta } from '../../../src/store/meta.js';
+import { twoTrackSdp } from '../../helpers/fake-origin.js';
+
 export const V_CLOCK = 90000;
 export const A_CLOCK = 44100;
 const FRAME = 3600;
@@ -130,20 +133,26 @@ export function canonical(c: Content, k: Canon): Buffer[][] {
   );
 }
 
-export const SDP = [
-  'v=0',
-  'o=- 1 1 IN IP4 127.0.0.1',
-  's=model',
-  't=0 0',
-  'a=range:npt=0-',
-  'm=video 0 RTP/AVP 96',
-  'a=rtpmap:96 H264/90000',
-  'a=control:stream=0',
-  'm=audio 0 RTP/AVP 97',
-  'a=rtpmap:97 MPEG4-GENERIC/44100/2',
-  'a=control:stream=1',
-  '',
-].join('\r\n');
+export const SDP = twoTrackSdp({ sessionControl: null, name: 'model', range: 'npt=0-' });
+
+/** The meta of a recording of the model's clip; `startRtpTime[t]` is track t's rtptime at npt 0. */
+export function clipMeta(durationSec: number, startRtpTime: readonly number[]): NewRecordingMeta {
+  return {
+    originUrl: 'rtsp://origin.test/clip',
+    path: 'clip',
+    sdp: SDP,
+    sdpIdentity: 'x',
+    live: false,
+    durationSec,
+    tracks: [V_CLOCK, A_CLOCK].map((clockRate, index) => ({
+      index,
+      media: index === 0 ? 'video' : 'audio',
+      clockRate,
+      payloadTypes: [96 + index],
+      startRtpTime: startRtpTime[index],
+    })),
+  };
+}
 
 /** One PLAY of the model origin: per track the packets it sends, in order. */
 export function play(

@@ -15,7 +15,8 @@ import { rtpSeq } from '../../../src/protocol/rtp/rtp.js';
 import { openRecording, RecordingWriter } from '../../../src/store/index.js';
 import { gapsOf, matchersFor, repairRange } from '../../../src/repair/plan.js';
 import { planSpans } from '../../../src/repair/spans.js';
-import { canonical, makeContent, play, SDP, A_CLOCK, V_CLOCK } from './origin-model.js';
+import { canonical, clipMeta, makeContent, play } from './origin-model.js';
+import { storedPackets } from '../../helpers/recording.js';
 
 const root = mkdtempSync(join(tmpdir(), 'seamd-repair-prop-'));
 let runs = 0;
@@ -86,34 +87,9 @@ async function repairOnce(c: Case): Promise<{ want: Buffer[][]; got: Buffer[][];
     (r % 2 ? la : lv).add(Math.floor(r / 2) % (r % 2 ? audio.length : video.length));
 
   const dir = join(root, `r${++runs}`);
-  const w = await RecordingWriter.create(
-    dir,
-    {
-      originUrl: 'rtsp://origin.test/clip',
-      path: 'clip',
-      sdp: SDP,
-      sdpIdentity: 'x',
-      live: false,
-      durationSec: content.durationSec,
-      tracks: [
-        {
-          index: 0,
-          media: 'video',
-          clockRate: V_CLOCK,
-          payloadTypes: [96],
-          startRtpTime: CANON.ts[0],
-        },
-        {
-          index: 1,
-          media: 'audio',
-          clockRate: A_CLOCK,
-          payloadTypes: [97],
-          startRtpTime: CANON.ts[1],
-        },
-      ],
-    },
-    { flushIntervalMs: 0 },
-  );
+  const w = await RecordingWriter.create(dir, clipMeta(content.durationSec, CANON.ts), {
+    flushIntervalMs: 0,
+  });
   want.forEach((pkts, t) => {
     const x = new SeqExtender();
     pkts.forEach((p, i) => {
@@ -148,12 +124,7 @@ async function repairOnce(c: Case): Promise<{ want: Buffer[][]; got: Buffer[][];
   await writer.close('partial');
   rec = await openRecording(dir);
   const got: Buffer[][] = [];
-  for (const t of rec.tracks) {
-    const pkts: Buffer[] = [];
-    for await (const p of t.readRange(t.firstExt ?? 0, t.lastExt ?? 0))
-      pkts.push(Buffer.from(p.packet));
-    got.push(pkts);
-  }
+  for (const t of rec.tracks) got.push(await storedPackets(t));
   return { want, got, lost: lv.size + la.size };
 }
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../../src/errors.js';
 import { rtpSeq, setRtpTimestamp } from '../../../src/protocol/rtp/rtp.js';
 import { DEFAULT_REPAIR_OPTIONS, repairRecording } from '../../../src/repair/repairer.js';
-import { readMeta } from '../../../src/store/meta.js';
+import { readMeta, recordingMetaFromSdp } from '../../../src/store/meta.js';
 import { openRecording } from '../../../src/store/reader.js';
 import { RecordingWriter } from '../../../src/store/writer.js';
 import type { PlayOptions } from '../../../src/upstream/leg.js';
@@ -35,22 +35,13 @@ async function recording(lost: (track: number, i: number) => boolean): Promise<{
   const dir = join(await tempDir('seamd-repairer-'), 'rec');
   const w = await RecordingWriter.create(
     dir,
-    {
+    recordingMetaFromSdp({
       originUrl: FAKE_URL,
       path: 'movie',
       sdp: SDP,
-      sdpIdentity: recorded.info.identity,
-      live: false,
-      durationSec: SECONDS,
-      tracks: recorded.info.tracks.map((t) => ({
-        index: t.index,
-        control: t.control,
-        media: t.mediaType,
-        clockRate: t.clockRate,
-        payloadTypes: [t.payloadType],
-        startRtpTime: recorded.tsOf(t.index, 0),
-      })),
-    },
+      info: recorded.info,
+      startRtpTime: (t) => recorded.tsOf(t, 0),
+    }),
     { flushIntervalMs: 0 },
   );
   for (const t of [0, 1]) {

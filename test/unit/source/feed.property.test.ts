@@ -21,10 +21,10 @@ import { openRecording } from '../../../src/store/reader.js';
 import { SessionFeed, extBaseFor, type SegmentStart } from '../../../src/source/feed-session.js';
 import { sourceKey } from '../../../src/upstream/url.js';
 import {
+  clipMeta,
   makeContent,
   play,
   rtp,
-  SDP,
   A_CLOCK,
   V_CLOCK,
   type Content,
@@ -202,22 +202,12 @@ describe('sessions feeding one recording (property)', () => {
         });
         await catalog.open();
         const { entry, writer } = await catalog.create(
-          {
-            originUrl: 'rtsp://origin.test/clip',
-            path: 'clip',
-            sdp: SDP,
-            sdpIdentity: 'x',
-            live: false,
-            durationSec: content.durationSec,
-            tracks: [0, 1].map((t) => ({
-              index: t,
-              clockRate: CLOCKS[t] ?? 1,
-              payloadTypes: [96 + t],
-              startRtpTime:
-                ((first.start.rtptime[t] ?? 0) - Math.round(first.start.npt * (CLOCKS[t] ?? 1))) >>>
-                0,
-            })),
-          },
+          clipMeta(
+            content.durationSec,
+            CLOCKS.map(
+              (c, t) => ((first.start.rtptime[t] ?? 0) - Math.round(first.start.npt * c)) >>> 0,
+            ),
+          ),
           0,
         );
         const feed = new RecordingFeed(entry, writer, true);

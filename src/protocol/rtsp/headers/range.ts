@@ -141,6 +141,24 @@ export function parseRange(v: string): RangeSpec {
   return out;
 }
 
+/**
+ * Where an npt Range header value starts and ends (seconds): start 0 for `now` or an open start,
+ * end undefined when open; start 0 and no end when the value is absent, not npt or unparseable.
+ */
+export function nptBounds(v: string | undefined): { start: number; end: number | undefined } {
+  if (v === undefined) return { start: 0, end: undefined };
+  try {
+    const r = parseRange(v);
+    if (r.unit !== 'npt') return { start: 0, end: undefined };
+    return {
+      start: typeof r.start === 'number' ? r.start : 0,
+      end: typeof r.end === 'number' ? r.end : undefined,
+    };
+  } catch {
+    return { start: 0, end: undefined };
+  }
+}
+
 /** Seconds with up to 3 decimals and no trailing zeros: 8, 10.5, 0.125. */
 export function formatNptTime(t: number | 'now'): string {
   if (t === 'now') return 'now';

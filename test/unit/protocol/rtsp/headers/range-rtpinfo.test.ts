@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   formatRange,
+  nptBounds,
   parseNptTime,
   parseRange,
   type RangeSpec,
@@ -153,6 +154,20 @@ describe('Range', () => {
     expect(
       errorCode(() => formatRange({ unit: 'smpte', raw: '0:0:0:25-', variant: 'smpte-25' })),
     ).toBe('HDR_BAD_RANGE');
+  });
+});
+
+describe('nptBounds', () => {
+  it.each([
+    [undefined, 0, undefined],
+    ['npt=12.5-', 12.5, undefined],
+    ['npt=3-9', 3, 9],
+    ['npt=now-', 0, undefined],
+    ['npt=-20', 0, 20],
+    ['clock=20240101T000000Z-', 0, undefined],
+    ['garbage', 0, undefined],
+  ])('%s → start %s, end %s', (value, start, end) => {
+    expect(nptBounds(value)).toEqual({ start, end });
   });
 });
 
