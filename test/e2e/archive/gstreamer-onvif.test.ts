@@ -130,9 +130,27 @@ describe('GStreamer rtspsrc onvif-mode', () => {
     expect(ev.asked).toBe('1900-01-01T00:00:00.000Z');
     expect(ev.where).toBe('before-start');
     expect(ev.onvif).toBe(false);
-    expect(Date.parse(String(ev.start))).toBeLessThan(archiveStart + 1500);
+    // The archive's first keyframe.
+    const first = seamd.handle.archives?.opened('live')?.startMs ?? NaN;
+    expect(Date.parse(String(ev.start))).toBeGreaterThanOrEqual(first);
+    expect(Date.parse(String(ev.start))).toBeLessThan(first + 1000 + 300);
     expect(res.packets.length).toBeGreaterThan(50);
     expect(res.packets.filter((p) => p.ext !== null)).toEqual([]);
+  }, 30000);
+
+  it('gst-launch-1.0 rtspsrc on a ?ago= URL (no onvif-mode) plays from that time, not the live edge', async () => {
+    const asked = Date.now() - 6000;
+    const before = seamd.events('timeshift.start').length;
+    // A live player: it plays until stopped (killed after 4 s).
+    await run(
+      'gst-launch-1.0',
+      ['-q', 'rtspsrc', `location=${seamd.url('live')}?ago=6s`, 'protocols=tcp', '!', 'fakesink'],
+      4000,
+    );
+    const ev = seamd.events('timeshift.start').slice(before).at(-1)!;
+    // rtspsrc asks for npt=now- (the SDP of a live path says so): that is the URL's time.
+    expect(Math.abs(Date.parse(String(ev.asked)) - asked)).toBeLessThan(1500);
+    expect(ev.where).toBe('inside');
   }, 30000);
 
   it('onvif-rate-control=false sends Rate-Control: no and gets 6 s of archive in well under 6 s', async () => {
