@@ -44,7 +44,9 @@ import {
   type IndexEntry,
 } from '../src/store/segment-index.js';
 import { SegmentWriter, writeSegmentState } from '../src/store/segment-writer.js';
-import { ARCHIVE_DIR } from '../src/store/segments.js';
+import { ArchiveStore, ARCHIVE_DIR } from '../src/store/segments.js';
+import { readSegmentLog } from '../src/store/segment-reader.js';
+import { planTimeshift } from '../src/serve/timeshift-plan.js';
 import { RawRtspClient } from '../test/helpers/raw-client.js';
 import { Child, type OriginCommand, type OriginEvent } from './lib/ipc.js';
 import { fixed, machineInfo, median, parseArgs, printJson, si, table } from './lib/common.js';
@@ -244,6 +246,39 @@ async function buildArchives(root: string, dayStart: number, oneStart: number) {
   };
 }
 
+/**
+ * The lookup alone, in this process without the daemon or RTSP: a fresh store (its index cache
+ * empty), `planTimeshift` (binary search over the segments, one segment's index read and
+ * searched), then the first read of the log at the found offset. Per asked time: wall ms of
+ * each step and CPU ms of both.
+ */
+async function lookups(
+  root: string,
+  path: string,
+  asked: readonly number[],
+): Promise<{ openMs: number; planMs: number[]; readMs: number[]; cpuMs: number[] }> {
+  const t0 = performance.now();
+  const store = await ArchiveStore.open(root, path);
+  const openMs = performance.now() - t0;
+  const info = parseSdp(SDP, 'rtsp://127.0.0.1/bench/');
+  const out = { openMs, planMs: [] as number[], readMs: [] as number[], cpuMs: [] as number[] };
+  for (const t of asked) {
+    const c0 = process.cpuUsage();
+    const a = performance.now();
+    const plan = await planTimeshift(store, info, `clock=${formatUtcTime(t)}-`, t, Date.now());
+    const b = performance.now();
+    const at = plan.tracks[0]!;
+    const { packets } = await readSegmentLog(at.segment.dir, 0, at.offset);
+    const c = performance.now();
+    const cpu = process.cpuUsage(c0);
+    if (packets.length === 0) throw new Error(`nothing read at ${formatUtcTime(t)}`);
+    out.planMs.push(b - a);
+    out.readMs.push(c - b);
+    out.cpuMs.push((cpu.user + cpu.system) / 1000);
+  }
+  return out;
+}
+
 /** fs.promises open and readFile, counted for paths under `prefix`. */
 function countOpens(prefix: string): { files: string[]; reset(): void } {
   const state = { files: [] as string[], reset: () => (state.files = []) };
@@ -310,6 +345,18 @@ async function main(): Promise<void> {
   try {
     process.stdout.write(`building a ${opts.hours} h archive in ${root} ...\n`);
     const built = await buildArchives(root, dayStart, oneStart);
+    const direct = {
+      day: await lookups(
+        root,
+        'day',
+        built.points.flatMap((p) => p.asked),
+      ),
+      one: await lookups(
+        root,
+        'one',
+        Array.from({ length: opts.runs }, () => built.oneAsked),
+      ),
+    };
     const rtspPort = origin.ready?.rtspPort ?? 0;
     const t0 = performance.now();
     daemon = await startDaemon(
@@ -383,6 +430,20 @@ async function main(): Promise<void> {
         rows,
       ) + '\n',
     );
+    process.stdout.write(
+      `\nthe lookup alone (planTimeshift on a fresh store, then the first log read; ms, medians):\n` +
+        table(
+          ['archive', 'store open', 'plan', 'first read', 'CPU'],
+          (['day', 'one'] as const).map((k) => [
+            k === 'day' ? `day (${built.segments} segments)` : 'one segment',
+            fixed(direct[k].openMs, 1),
+            fixed(median(direct[k].planMs), 2),
+            fixed(median(direct[k].readMs), 2),
+            fixed(median(direct[k].cpuMs), 2),
+          ]),
+        ) +
+        '\n',
+    );
     const dayMed = median(built.points.flatMap((p) => times[`day ${p.name}`]!));
     const oneMed = median(times['one segment']!);
     process.stdout.write(
@@ -400,6 +461,7 @@ async function main(): Promise<void> {
       logOpens: files,
       segmentsTouched: segs,
       ratio: dayMed / oneMed,
+      direct,
     });
   } finally {
     await daemon?.stop();
