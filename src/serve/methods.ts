@@ -179,7 +179,7 @@ async function acquire(
   const at = resolution.pathName === undefined ? undefined : timeQueryOf(uri);
   const source =
     at !== undefined && resolution.pathName !== undefined
-      ? openTimeshift(front, resolution.pathName, resolution.origin, at)
+      ? openTimeshift(front, resolution.pathName, resolution.origin, at, true)
       : await front.registry.acquire({
           origin: resolution.origin,
           mirrors: resolution.mirrors,

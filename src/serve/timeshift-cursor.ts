@@ -18,8 +18,11 @@ const REFILL_BELOW = 256;
 
 export interface QueuedPacket extends ArchivedPacket {
   readonly section: number;
-  /** Part of a keyframe's access unit (every packet of a codec without keyframes). */
-  readonly keyframe: boolean;
+  /**
+   * Part of a keyframe's access unit (every packet of a codec without keyframes), including the
+   * packets of that unit before the one that shows it (an access unit delimiter, SEI).
+   */
+  keyframe: boolean;
   /** The first packet of an access unit (a new timestamp). */
   readonly startsUnit: boolean;
 }
@@ -114,7 +117,14 @@ export class ArchiveCursor {
         this.lastTs = p.ts;
         let keyframe = true;
         if (this.codec) {
-          if (startsKeyframe(p.packet, this.codec)) this.keyTs = p.ts;
+          if (startsKeyframe(p.packet, this.codec) && this.keyTs !== p.ts) {
+            this.keyTs = p.ts;
+            for (let i = this.queue.length - 1; i >= this.head; i--) {
+              const q = this.queue[i]!;
+              if (q.ts !== p.ts || q.section !== seg.state.section) break;
+              q.keyframe = true;
+            }
+          }
           keyframe = p.ts === this.keyTs;
         }
         this.queue.push({ ...p, section: seg.state.section, keyframe, startsUnit });

@@ -38,6 +38,7 @@ export function openTimeshift(
   pathName: string,
   origin: string,
   startMs: number,
+  urlTime = false,
 ): TimeshiftPlayback {
   const store = front.archiveOf?.(pathName);
   const segments = store?.segments() ?? [];
@@ -53,6 +54,7 @@ export function openTimeshift(
     pathName,
     log: front.log,
     defaultStartMs: startMs,
+    urlTime,
   });
 }
 

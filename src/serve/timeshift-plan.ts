@@ -36,11 +36,16 @@ function bad(why: string): ProtocolError {
   return new ProtocolError('HDR_BAD_RANGE', why);
 }
 
-/** The asked start and end (wall-clock ms) of a PLAY's Range. */
+/**
+ * The asked start and end (wall-clock ms) of a PLAY's Range. `npt=now-` is the live edge, or
+ * with `urlTime` (the playback was opened by a `?at=`/`?ago=` URL, whose time is the start of
+ * that stream) the URL's time: players send it for a stream whose SDP says `npt=now-`.
+ */
 export function askedTimes(
   range: string | undefined,
   defaultStartMs: number,
   nowMs: number,
+  urlTime = false,
 ): { startMs: number; endMs: number | undefined } {
   if (range === undefined) return { startMs: defaultStartMs, endMs: undefined };
   const clock = parseClockRange(range);
@@ -50,7 +55,9 @@ export function askedTimes(
     throw bad(`the archive is played by clock or npt ranges, not ${spec.unit}`);
   const start =
     spec.start === 'now'
-      ? nowMs
+      ? urlTime
+        ? defaultStartMs
+        : nowMs
       : defaultStartMs + (typeof spec.start === 'number' ? spec.start * 1000 : 0);
   const end = spec.end === undefined ? undefined : defaultStartMs + spec.end * 1000;
   return { startMs: start, endMs: end };
@@ -62,8 +69,9 @@ export async function planTimeshift(
   range: string | undefined,
   defaultStartMs: number,
   nowMs: number,
+  urlTime = false,
 ): Promise<TimeshiftPlan> {
-  const asked = askedTimes(range, defaultStartMs, nowMs);
+  const asked = askedTimes(range, defaultStartMs, nowMs, urlTime);
   const segments = store.segments();
   const first = segments[0];
   const last = segments[segments.length - 1];

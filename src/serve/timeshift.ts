@@ -49,6 +49,8 @@ export interface TimeshiftOptions {
   readonly log: Logger;
   /** Where a PLAY without a clock range starts (a `?at=` URL), wall-clock ms. */
   readonly defaultStartMs: number;
+  /** Opened by a `?at=`/`?ago=` URL: `npt=now-` is that time, not the live edge. */
+  readonly urlTime?: boolean;
   readonly now?: () => number;
   readonly wallNow?: () => number;
 }
@@ -124,6 +126,7 @@ export class TimeshiftPlayback extends SubscribedSource implements MediaSource {
       range,
       this.opts.defaultStartMs,
       this.wallNow(),
+      this.opts.urlTime === true,
     );
     if (gen !== this.generation || this.closedFlag)
       throw new RuntimeError('INVALID_STATE', 'superseded by another PLAY');
