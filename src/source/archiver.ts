@@ -46,6 +46,8 @@ interface TrackState {
 }
 
 const EXPIRE_EVERY_MS = 2000;
+/** The end reason of the last segment when archiving stops (daemon stop, archive unconfigured). */
+export const STOPPED_REASON = 'archiving stopped';
 /** Packets held while a segment is being created. */
 const MAX_PENDING = 20_000;
 
@@ -109,6 +111,7 @@ export class Archiver implements SourceSubscriber {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.expireTimer) clearInterval(this.expireTimer);
     this.detach();
+    if (this.segment) this.segment.state.endReason = STOPPED_REASON;
     await this.closeSegment();
   }
 
@@ -159,13 +162,8 @@ export class Archiver implements SourceSubscriber {
   private retry(reason: string): void {
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.opts.maxBackoffMs ?? 30_000, this.backoffMs * 2);
-    logEvent(
-      this.opts.log,
-      'debug',
-      'archive.retry',
-      { path: this.opts.path, reason, inMs: delay },
-      'archive session failed; retrying',
-    );
+    const fields = { path: this.opts.path, reason, inMs: delay };
+    logEvent(this.opts.log, 'debug', 'archive.retry', fields, 'archive session failed; retrying');
     this.retryTimer = setTimeout(() => void this.connect(), delay);
     this.retryTimer.unref();
   }
@@ -220,6 +218,7 @@ export class Archiver implements SourceSubscriber {
     if (this.stopped) return;
     const from = this.segment?.state.endMs ?? this.now();
     this.lostAt = from;
+    if (this.segment) this.segment.state.endReason = reason?.message ?? 'source closed';
     logEvent(
       this.opts.log,
       'warn',
@@ -269,16 +268,14 @@ export class Archiver implements SourceSubscriber {
   }
 
   private writeFailed(err: unknown): void {
-    logEvent(
-      this.opts.log,
-      'error',
-      'archive.error',
-      { path: this.opts.path, reason: (err as Error).message },
-      'archive write failed; a new segment is started',
-    );
+    const fields = { path: this.opts.path, reason: (err as Error).message };
+    logEvent(this.opts.log, 'error', 'archive.error', fields, 'archive write failed; new segment');
     const seg = this.segment;
     this.segment = undefined;
-    if (seg) this.chain = this.chain.then(() => this.finish(seg));
+    if (seg) {
+      seg.state.endReason = `write failed: ${(err as Error).message}`;
+      this.chain = this.chain.then(() => this.finish(seg));
+    }
   }
 
   private openSegment(wall: number): void {
