@@ -14,42 +14,9 @@ import {
   archivedPathNames,
   storeFacts,
 } from '../../../src/store/archive-describe.js';
-import type { NewRecordingMeta } from '../../../src/store/meta.js';
 import { ArchiveStore, INTERRUPTED_REASON } from '../../../src/store/segments.js';
-import { rtpPacket, patternPayload } from '../../helpers/rtp.js';
+import { end, segment, T0 } from './archive-kit.js';
 import { tempDir } from '../../helpers/tmp.js';
-
-const META: NewRecordingMeta = {
-  originUrl: 'rtsp://origin/live',
-  path: 'live',
-  sdp: 'v=0\r\n',
-  sdpIdentity: 'x',
-  live: true,
-  tracks: [{ index: 0, clockRate: 90_000, payloadTypes: [96], media: 'video' }],
-};
-const T0 = Date.UTC(2026, 11, 1, 14, 0, 0);
-
-/** `seconds` of 25 fps video, a keyframe every second; closed unless `open`. */
-async function segment(
-  store: ArchiveStore,
-  startMs: number,
-  seconds: number,
-  section: number,
-  opts: { endReason?: string; open?: boolean } = {},
-) {
-  const seg = await store.startSegment(META, startMs, section);
-  const w = seg.writer!;
-  for (let f = 0; f < seconds * 25; f++) {
-    const p = rtpPacket({ seq: f, ts: f * 3600, payload: patternPayload(f, 200) });
-    w.append(0, f, p, startMs + f * 40, f % 25 === 0);
-  }
-  if (opts.endReason) seg.state.endReason = opts.endReason;
-  if (opts.open) await w.flush();
-  else await store.finishSegment(seg);
-  return seg;
-}
-
-const end = (startMs: number, seconds: number) => startMs + (seconds * 25 - 1) * 40;
 
 describe('describeArchive over a real segments directory', () => {
   it('spans between gaps, the outage reason, bytes on disk, oldest and newest', async () => {
