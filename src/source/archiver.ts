@@ -67,6 +67,7 @@ export class Archiver implements SourceSubscriber {
   private expireTimer: NodeJS.Timeout | undefined;
   /** Where the current outage began (wall ms), when there is one. */
   private lostAt: number | undefined;
+  private lostReason = 'source closed';
   private readonly now: () => number;
   packets = 0;
 
@@ -218,16 +219,18 @@ export class Archiver implements SourceSubscriber {
     if (this.stopped) return;
     const from = this.segment?.state.endMs ?? this.now();
     this.lostAt = from;
-    if (this.segment) this.segment.state.endReason = reason?.message ?? 'source closed';
+    this.lostReason = reason?.message ?? 'source closed';
+    if (this.segment) this.segment.state.endReason = this.lostReason;
+    const fields = { path: this.opts.path, from: iso(from), reason: this.lostReason };
     logEvent(
       this.opts.log,
       'warn',
       'archive.gap',
-      { path: this.opts.path, from: iso(from), reason: reason?.message ?? 'source closed' },
+      fields,
       'archive lost its session: a gap begins',
     );
     void this.closeSegment();
-    this.retry(reason?.message ?? 'source closed');
+    this.retry(this.lostReason);
   }
 
   // ---- writing ----
@@ -235,19 +238,10 @@ export class Archiver implements SourceSubscriber {
   private endGap(wall: number): void {
     const from = this.lostAt ?? wall;
     this.lostAt = undefined;
-    logEvent(
-      this.opts.log,
-      'info',
-      'archive.gap',
-      {
-        path: this.opts.path,
-        from: iso(from),
-        to: iso(wall),
-        seconds: Math.round((wall - from) / 100) / 10,
-        section: this.section,
-      },
-      'archive session back: the gap is over',
-    );
+    const seconds = Math.round((wall - from) / 100) / 10;
+    const fields = { path: this.opts.path, from: iso(from), to: iso(wall), seconds };
+    const msg = 'archive session back: the gap is over';
+    logEvent(this.opts.log, 'info', 'archive.gap', { ...fields, section: this.section }, msg);
   }
 
   private write(track: number, packet: Buffer, wall: number, key: boolean): void {
@@ -296,19 +290,21 @@ export class Archiver implements SourceSubscriber {
           this.writeFailed(err),
         );
       } catch (err) {
-        logEvent(
-          this.opts.log,
-          'error',
-          'archive.error',
-          { path: this.opts.path, reason: (err as Error).message },
-          'archive segment could not be created',
-        );
+        const fields = { path: this.opts.path, reason: (err as Error).message };
+        logEvent(this.opts.log, 'error', 'archive.error', fields, 'segment could not be created');
       } finally {
         this.creating = false;
       }
       const held = this.pending;
       this.pending = [];
       for (const [track, packet, w, key] of held) this.write(track, packet, w, key);
+      // The session ended (or archiving stopped) while the segment was being created.
+      const seg = this.segment;
+      if (seg && this.source !== src) {
+        seg.state.endReason = this.stopped ? STOPPED_REASON : this.lostReason;
+        this.segment = undefined;
+        await this.finish(seg);
+      }
     });
   }
 
