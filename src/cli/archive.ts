@@ -88,12 +88,25 @@ function when(ms: number): string {
     .replace('.000Z', 'Z');
 }
 
+/** `7d`, `2h`, `1m2s`, `4d18h52m41s`: from the largest unit to the last non-zero one. */
 function span(seconds: number): string {
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const parts = [h > 0 ? `${h}h` : '', h > 0 || m > 0 ? `${m}m` : '', `${s % 60}s`];
-  return parts.join('');
+  let s = Math.round(seconds);
+  const parts: string[] = [];
+  for (const [unit, size] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
+    const n = Math.floor(s / size);
+    s -= n * size;
+    parts.push(`${n}${unit}`);
+  }
+  const first = parts.findIndex((p) => !p.startsWith('0'));
+  if (first < 0) return '0s';
+  let last = parts.length - 1;
+  while (parts[last]?.startsWith('0')) last--;
+  return parts.slice(first, last + 1).join('');
 }
 
 /** Per path: a header line, then spans, gaps, clips and programmes in time order. */

@@ -83,7 +83,7 @@ describe('seamd archive list', () => {
     const { code, out } = await cli('live');
     expect(code).toBe(0);
     const lines = out.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^live: 2 segments, .* 2 spans, 1 gap, retention 2h0m0s$/);
+    expect(lines[0]).toMatch(/^live: 2 segments, .* 2 spans, 1 gap, retention 2h$/);
     expect(lines[1]).toBe(
       '  kept       2026-12-01 14:00:00Z - 2026-12-01 14:00:02Z  3s  ' +
         lines[1]!.split('  ').pop(),
