@@ -1,5 +1,7 @@
 // The console: polls the documented APIs (status every second, history incrementally, the
-// decisions timeline after the last entry seen, recordings every 5 s) and redraws the panels.
+// decisions timeline after the last entry seen, recordings and the archive every 5 s) and redraws
+// the panels.
+import { ArchivePanel } from './archive.js';
 import { buildCharts, HistoryWindow, WINDOW_SEC } from './charts.js';
 import {
   appendEvents,
@@ -13,6 +15,7 @@ import {
 
 const POLL_MS = 1000;
 const RECORDINGS_EVERY = 5;
+const ARCHIVE_EVERY = 5;
 
 async function getJson(path) {
   const res = await fetch(path, { cache: 'no-store' });
@@ -29,6 +32,7 @@ function start() {
   const state = root.getElementById('state');
   const clock = root.getElementById('clock');
   const input = root.getElementById('lookup-ip');
+  const archive = new ArchivePanel(root.getElementById('archive'));
   let query = new URLSearchParams(location.hash.slice(1)).get('viewer') ?? '';
   input.value = query;
   let afterSeq = 0;
@@ -65,6 +69,7 @@ function start() {
       if (round++ % RECORDINGS_EVERY === 0) {
         recordingsTable(table('recordings'), (await getJson('/api/recordings')).recordings);
       }
+      if (round % ARCHIVE_EVERY === 1) archive.update(await getJson('/api/archive'));
       clock.textContent = new Date(status.at).toLocaleTimeString();
       state.textContent = 'live';
       state.className = 'ok';

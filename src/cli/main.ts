@@ -14,6 +14,7 @@ import { isSeamdError } from '../errors.js';
 import { registerStatus } from './status.js';
 import { registerRecordings } from './recordings.js';
 import { registerHashPassword } from './hash-password.js';
+import { registerArchive } from './archive.js';
 import {
   DEFAULT_CONFIG_YAML,
   defaultConfig,
@@ -53,6 +54,7 @@ Examples:
   seamd config check --config seamd.yaml    validate it: prints ok or every problem
   seamd run --config seamd.yaml             start; SIGHUP reloads the file, SIGTERM stops
   seamd recordings list -c seamd.yaml       recordings: duration, completeness, gaps, size
+  seamd archive list -c seamd.yaml          live archives: spans kept, gaps, clips, size
   seamd status -c seamd.yaml                sources, legs, viewers' loss (needs listen.http)
   seamd recordings export ID -c seamd.yaml -f pcap -o ID.pcap
                                             for Wireshark: tshark -r ID.pcap -d udp.port==5000,rtp
@@ -70,6 +72,12 @@ const COMMANDS: readonly ((program: Command, ctx: CliContext) => void)[] = [
   registerRecordingsGroup,
   registerStatusCommand,
   (program, ctx) => registerHashPassword(program, ctx),
+  (program, { deps }) =>
+    registerArchive(program, {
+      stdout: deps.stdout,
+      readConfig,
+      fail: (code, message) => new CliExit(code, message),
+    }),
 ];
 
 /** Entry point used by bin/seamd.js: `argv` is `process.argv` (node, script, args…). */

@@ -10,6 +10,7 @@ import { sourceKey } from '../upstream/url.js';
 import { Recorder } from '../source/recorder.js';
 import { RecordingFeeds } from '../store/feeds.js';
 import { ArchiveSet, type ArchivedPath } from '../source/archives.js';
+import type { NamedSpanProvider } from '../store/named-span.js';
 import { RecordingCatalog } from '../store/catalog.js';
 import { RepairService } from '../repair/service.js';
 import type { LossModel } from '../seam/loss-model.js';
@@ -87,6 +88,8 @@ export function resolveContextFrom(config: Config): ResolveContext {
   };
 }
 
+const wildcard = (host: string): boolean => host === '' || host === '0.0.0.0' || host === '::';
+
 /** The paths with an `archive` section, as source requests. */
 export function archivedPaths(config: Config): Map<string, ArchivedPath> {
   const out = new Map<string, ArchivedPath>();
@@ -112,6 +115,8 @@ export interface DaemonDeps {
   readonly lossFor?: (req: SourceRequest, legIndex: number) => LossModel | undefined;
   /** Drop viewers' UDP RTP before the socket send, per destination address and port. */
   readonly viewerLossFor?: (address: string, port: number) => LossModel | undefined;
+  /** Clips and programmes for /api/archive (the archive listing shows them). */
+  readonly namedSpans?: NamedSpanProvider;
 }
 
 export async function startDaemon(
@@ -265,6 +270,16 @@ export async function startDaemon(
           recordings: cat
             ? () =>
                 recordingRows(cat.list(), repair?.status() ?? { queued: [], running: undefined })
+            : undefined,
+          archive: archives
+            ? {
+                describe: () => archives.describe(),
+                ...(deps.namedSpans ? { named: deps.namedSpans } : {}),
+                rtsp: {
+                  host: wildcard(bound.rtsp.host) ? null : bound.rtsp.host,
+                  port: bound.rtsp.port,
+                },
+              }
             : undefined,
         },
         log,

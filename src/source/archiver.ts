@@ -46,6 +46,8 @@ interface TrackState {
 }
 
 const EXPIRE_EVERY_MS = 2000;
+/** The end reason of the last segment when archiving stops (daemon stop, archive unconfigured). */
+export const STOPPED_REASON = 'archiving stopped';
 /** Packets held while a segment is being created. */
 const MAX_PENDING = 20_000;
 
@@ -65,6 +67,7 @@ export class Archiver implements SourceSubscriber {
   private expireTimer: NodeJS.Timeout | undefined;
   /** Where the current outage began (wall ms), when there is one. */
   private lostAt: number | undefined;
+  private lostReason = 'source closed';
   private readonly now: () => number;
   packets = 0;
 
@@ -109,6 +112,7 @@ export class Archiver implements SourceSubscriber {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.expireTimer) clearInterval(this.expireTimer);
     this.detach();
+    if (this.segment) this.segment.state.endReason = STOPPED_REASON;
     await this.closeSegment();
   }
 
@@ -159,13 +163,8 @@ export class Archiver implements SourceSubscriber {
   private retry(reason: string): void {
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.opts.maxBackoffMs ?? 30_000, this.backoffMs * 2);
-    logEvent(
-      this.opts.log,
-      'debug',
-      'archive.retry',
-      { path: this.opts.path, reason, inMs: delay },
-      'archive session failed; retrying',
-    );
+    const fields = { path: this.opts.path, reason, inMs: delay };
+    logEvent(this.opts.log, 'debug', 'archive.retry', fields, 'archive session failed; retrying');
     this.retryTimer = setTimeout(() => void this.connect(), delay);
     this.retryTimer.unref();
   }
@@ -220,15 +219,18 @@ export class Archiver implements SourceSubscriber {
     if (this.stopped) return;
     const from = this.segment?.state.endMs ?? this.now();
     this.lostAt = from;
+    this.lostReason = reason?.message ?? 'source closed';
+    if (this.segment) this.segment.state.endReason = this.lostReason;
+    const fields = { path: this.opts.path, from: iso(from), reason: this.lostReason };
     logEvent(
       this.opts.log,
       'warn',
       'archive.gap',
-      { path: this.opts.path, from: iso(from), reason: reason?.message ?? 'source closed' },
+      fields,
       'archive lost its session: a gap begins',
     );
     void this.closeSegment();
-    this.retry(reason?.message ?? 'source closed');
+    this.retry(this.lostReason);
   }
 
   // ---- writing ----
@@ -236,19 +238,10 @@ export class Archiver implements SourceSubscriber {
   private endGap(wall: number): void {
     const from = this.lostAt ?? wall;
     this.lostAt = undefined;
-    logEvent(
-      this.opts.log,
-      'info',
-      'archive.gap',
-      {
-        path: this.opts.path,
-        from: iso(from),
-        to: iso(wall),
-        seconds: Math.round((wall - from) / 100) / 10,
-        section: this.section,
-      },
-      'archive session back: the gap is over',
-    );
+    const seconds = Math.round((wall - from) / 100) / 10;
+    const fields = { path: this.opts.path, from: iso(from), to: iso(wall), seconds };
+    const msg = 'archive session back: the gap is over';
+    logEvent(this.opts.log, 'info', 'archive.gap', { ...fields, section: this.section }, msg);
   }
 
   private write(track: number, packet: Buffer, wall: number, key: boolean): void {
@@ -269,16 +262,14 @@ export class Archiver implements SourceSubscriber {
   }
 
   private writeFailed(err: unknown): void {
-    logEvent(
-      this.opts.log,
-      'error',
-      'archive.error',
-      { path: this.opts.path, reason: (err as Error).message },
-      'archive write failed; a new segment is started',
-    );
+    const fields = { path: this.opts.path, reason: (err as Error).message };
+    logEvent(this.opts.log, 'error', 'archive.error', fields, 'archive write failed; new segment');
     const seg = this.segment;
     this.segment = undefined;
-    if (seg) this.chain = this.chain.then(() => this.finish(seg));
+    if (seg) {
+      seg.state.endReason = `write failed: ${(err as Error).message}`;
+      this.chain = this.chain.then(() => this.finish(seg));
+    }
   }
 
   private openSegment(wall: number): void {
@@ -299,19 +290,21 @@ export class Archiver implements SourceSubscriber {
           this.writeFailed(err),
         );
       } catch (err) {
-        logEvent(
-          this.opts.log,
-          'error',
-          'archive.error',
-          { path: this.opts.path, reason: (err as Error).message },
-          'archive segment could not be created',
-        );
+        const fields = { path: this.opts.path, reason: (err as Error).message };
+        logEvent(this.opts.log, 'error', 'archive.error', fields, 'segment could not be created');
       } finally {
         this.creating = false;
       }
       const held = this.pending;
       this.pending = [];
       for (const [track, packet, w, key] of held) this.write(track, packet, w, key);
+      // The session ended (or archiving stopped) while the segment was being created.
+      const seg = this.segment;
+      if (seg && this.source !== src) {
+        seg.state.endReason = this.stopped ? STOPPED_REASON : this.lostReason;
+        this.segment = undefined;
+        await this.finish(seg);
+      }
     });
   }
 

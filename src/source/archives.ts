@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { logEvent } from '../events.js';
+import { describeArchive, storeFacts, type ArchiveDescription } from '../store/archive-describe.js';
 import { ArchiveStore, type Segment } from '../store/segments.js';
 import type { ArchiveConfig } from './archive-config.js';
 import { Archiver } from './archiver.js';
@@ -59,6 +60,14 @@ export class ArchiveSet {
     let n = 0;
     for (const s of this.stores.values()) n += s.bytes;
     return n;
+  }
+
+  /** Every open archive described from its segment list, with its configured retention. */
+  describe(): Array<{ description: ArchiveDescription; retentionMs: number | undefined }> {
+    return [...this.stores].map(([path, store]) => ({
+      description: describeArchive(path, storeFacts(store)),
+      retentionMs: this.paths.get(path)?.archive.retentionMs,
+    }));
   }
 
   /** Applies the archived paths of a (re)loaded config. */

@@ -28,6 +28,8 @@ export interface SegmentState {
   /** Which continuous upstream session it belongs to: a new section follows every gap. */
   section: number;
   closed: boolean;
+  /** Why the session feeding it ended (an outage, a stop, a crash), when known. */
+  endReason?: string;
 }
 
 export async function writeSegmentState(dir: string, s: SegmentState): Promise<void> {

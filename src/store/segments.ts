@@ -41,6 +41,9 @@ export interface Segment {
 
 const INDEX_CACHE = 64;
 
+/** The end reason of a segment a crash left open. */
+export const INTERRUPTED_REASON = 'interrupted (the daemon ended without closing the segment)';
+
 export class ArchiveStore {
   private readonly list: Segment[] = [];
   private readonly indexes = new Map<string, SegmentIndex>();
@@ -242,6 +245,7 @@ async function loadSegment(dir: string, name: string): Promise<Segment> {
     const index = await readSegmentIndex(dir, meta.tracks.length);
     state.endMs = Math.max(state.startMs, index.lastWallMs ?? state.startMs);
     state.closed = true;
+    state.endReason ??= INTERRUPTED_REASON;
     await writeSegmentState(dir, state);
     // Drop index entries past the cut logs, so later readers need not check.
     await trimIndex(dir);

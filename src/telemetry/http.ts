@@ -1,7 +1,7 @@
 /**
  * The operators' HTTP listener (`listen.http`), read-only: the console (`/`, `/console/*`,
  * `/vendor/*`), `GET /metrics` (Prometheus text) and the JSON APIs `/api/status`,
- * `/api/history`, `/api/events` and `/api/recordings`. Every request is checked against the
+ * `/api/history`, `/api/events`, `/api/recordings` and `/api/archive`. Every request is checked against the
  * access rules first (401 with a Basic challenge). Then: 404 for an unknown path, 405 (with
  * `Allow: GET`) for another method on a known one. Every answer carries a Content-Security-Policy
  * allowing only this origin's scripts and styles (no inline script); APIs are `no-store`, static

@@ -6,6 +6,7 @@
  * at most `maxLabelValues` values per scrape (the heaviest by viewers); the rest fold into `other`.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ArchiveDescription } from '../store/archive-describe.js';
 import type { NetworkSummary, OriginSummary } from './aggregate.js';
 import type { Decision } from './decisions.js';
 import { FoldedRows, labelFold } from './labels.js';
@@ -41,8 +42,17 @@ export class TelemetryMetrics {
   private seen = { reports: 0, badRtcp: 0, failovers: 0 };
   private readonly decisionsSeen = new Map<string, number>();
   private joined = new Set<string>();
+  private readonly archiveBytes: Gauge;
+  private readonly archiveOldest: Gauge;
+  private readonly archiveGaps: Counter;
+  /** Per path, the start of the newest gap counted. */
+  private readonly gapsSeen = new Map<string, number>();
 
-  constructor(private readonly input: MetricsInput) {
+  /** `archives`: each archived path's archive (paths are configured names: bounded). */
+  constructor(
+    private readonly input: MetricsInput,
+    private readonly archives?: () => readonly ArchiveDescription[],
+  ) {
     const g = (name: string, help: string, labelNames: string[], combine: 'sum' | 'max'): void => {
       this.gauges.set(name, {
         gauge: new Gauge({ name, help, labelNames, registers: [this.registry] }),
@@ -85,6 +95,18 @@ export class TelemetryMetrics {
       'rule',
       'action',
     ]);
+    const gauge = (name: string, help: string): Gauge =>
+      new Gauge({ name, help, labelNames: ['path'], registers: [this.registry] });
+    this.archiveBytes = gauge('seamd_archive_bytes', "Bytes of a path's live archive on disk");
+    this.archiveOldest = gauge(
+      'seamd_archive_oldest_seconds',
+      "Unix time of the oldest moment a path's live archive keeps",
+    );
+    this.archiveGaps = c(
+      'seamd_archive_gaps_total',
+      "Gaps (outages, restarts) in a path's live archive: those kept at start, then each new one",
+      ['path'],
+    );
   }
 
   get contentType(): string {
@@ -167,6 +189,24 @@ export class TelemetryMetrics {
       for (const r of rows.get(name)?.entries() ?? []) gauge.set(r.labels, r.value);
     }
     this.counters();
+    this.archiveSeries();
+  }
+
+  private archiveSeries(): void {
+    if (!this.archives) return;
+    this.archiveBytes.reset();
+    this.archiveOldest.reset();
+    for (const a of this.archives()) {
+      const labels = { path: a.path };
+      this.archiveBytes.set(labels, a.bytes);
+      if (a.oldestMs !== undefined) this.archiveOldest.set(labels, a.oldestMs / 1000);
+      const seen = this.gapsSeen.get(a.path);
+      const fresh = a.gaps.filter((g) => seen === undefined || g.fromMs > seen);
+      this.archiveGaps.inc(labels, fresh.length);
+      const newest = a.gaps[a.gaps.length - 1];
+      if (newest) this.gapsSeen.set(a.path, Math.max(seen ?? -Infinity, newest.fromMs));
+      else if (seen === undefined) this.gapsSeen.set(a.path, -Infinity);
+    }
   }
 
   private counters(): void {

@@ -9,6 +9,7 @@ import { HttpAccess, type HttpAccessConfig } from './access.js';
 import { consoleFiles } from './console-files.js';
 import { historyDocument, historyRequest } from './history-api.js';
 import { OperatorHttp } from './http.js';
+import { archiveAnswer, type ArchiveFeed } from './archive-api.js';
 import type { RecordingRow } from './recordings-view.js';
 import { Timeline } from './timeline.js';
 import { TelemetryMetrics } from './metrics.js';
@@ -94,13 +95,15 @@ export interface OperatorHttpOptions {
   readonly access: HttpAccessConfig;
   /** Rows for /api/recordings (none without recordings). */
   readonly recordings?: () => RecordingRow[];
+  /** The live archives for /api/archive and the archive metrics (none without archives). */
+  readonly archive?: ArchiveFeed;
   readonly now?: () => number;
 }
 
 /**
  * Serves the console, /metrics and the APIs on `listen` (listen.http): /api/status,
  * /api/history (telemetry's history store), /api/events (the decisions timeline, following
- * `log`), /api/recordings.
+ * `log`), /api/recordings, /api/archive.
  */
 export async function startOperatorHttp(
   telemetry: Telemetry,
@@ -108,7 +111,11 @@ export async function startOperatorHttp(
   log: Logger,
 ): Promise<OperatorEndpoint> {
   const now = opts.now ?? Date.now;
-  const metrics = new TelemetryMetrics(telemetry);
+  const feed = opts.archive;
+  const metrics = new TelemetryMetrics(
+    telemetry,
+    feed ? () => feed.describe().map((a) => a.description) : undefined,
+  );
   const timeline = new Timeline(500, now);
   const status = new StatusCache(telemetry, now);
   const unfollow = timeline.follow(log);
@@ -134,6 +141,7 @@ export async function startOperatorHttp(
           return { ok: true, body: { events: timeline.after(after) } };
         },
         '/api/recordings': () => ({ ok: true, body: { recordings: opts.recordings?.() ?? [] } }),
+        '/api/archive': (params) => archiveAnswer(feed, params, now()),
       },
       files: consoleFiles(),
     },
