@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { isSeamdError } from '../errors.js';
 import { registerStatus } from './status.js';
 import { registerRecordings } from './recordings.js';
+import { registerClips } from './clips.js';
 import { registerHashPassword } from './hash-password.js';
 import {
   DEFAULT_CONFIG_YAML,
@@ -68,6 +69,12 @@ const COMMANDS: readonly ((program: Command, ctx: CliContext) => void)[] = [
   registerRun,
   registerConfig,
   registerRecordingsGroup,
+  (program, { deps }) =>
+    registerClips(program, {
+      stdout: deps.stdout,
+      readConfig,
+      fail: (code, message) => new CliExit(code, message),
+    }),
   registerStatusCommand,
   (program, ctx) => registerHashPassword(program, ctx),
 ];
