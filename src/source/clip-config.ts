@@ -93,14 +93,12 @@ export function spanProblems(
     ...Object.entries(sections.clips).map(([n, c]) => ['clips', n, c] as const),
     ...Object.entries(sections.schedule).map(([n, c]) => ['schedule', n, c] as const),
   ];
-  {
-    for (const [key, name, s] of named) {
-      const p = Object.hasOwn(paths, s.path) ? paths[s.path] : undefined;
-      if (!p) out.push({ path: [key, name, 'path'], message: `no path named "${s.path}"` });
-      else if (!p.archive) {
-        const message = `path "${s.path}" has no archive section (paths.${s.path}.archive)`;
-        out.push({ path: [key, name, 'path'], message });
-      }
+  for (const [key, name, s] of named) {
+    const p = Object.hasOwn(paths, s.path) ? paths[s.path] : undefined;
+    if (!p) out.push({ path: [key, name, 'path'], message: `no path named "${s.path}"` });
+    else if (!p.archive) {
+      const message = `path "${s.path}" has no archive section (paths.${s.path}.archive)`;
+      out.push({ path: [key, name, 'path'], message });
     }
   }
   return out;
