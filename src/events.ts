@@ -108,6 +108,9 @@ export const LOG_EVENTS = {
   'timeshift.start':
     'a viewer plays a live path from its archive: asked time, actual start, keyframe, gap skipped',
   'timeshift.end': 'a time-shift playback reached the end it was asked for (BYE sent)',
+  'clip.add':
+    'a clip appeared (config or seamd clips add): name, path, from/to, where from; shadowed: the config has one of that name',
+  'clip.rm': 'a clip is gone (config or seamd clips rm): name, path; its segments may expire again',
 } as const satisfies Readonly<Record<string, string>>;
 
 export type LogEvent = keyof typeof LOG_EVENTS;

@@ -16,7 +16,7 @@ import {
   type ArchiveListing,
   type ArchivePathView,
 } from '../store/archive-view.js';
-import type { NamedSpan } from '../store/named-span.js';
+import type { NamedSpan } from '../store/named-spans.js';
 import { EXIT_FAILURE, EXIT_USAGE } from './exit.js';
 import { recordingsDirOf, type RecordingsCommandContext } from './recording-dir.js';
 import { formatBytes, plural } from './recordings-format.js';

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { isSeamdError } from '../errors.js';
 import { registerStatus } from './status.js';
 import { registerRecordings } from './recordings.js';
+import { offlineNamedSpans, registerClips } from './clips.js';
 import { registerHashPassword } from './hash-password.js';
 import { registerArchive } from './archive.js';
 import {
@@ -70,6 +71,12 @@ const COMMANDS: readonly ((program: Command, ctx: CliContext) => void)[] = [
   registerRun,
   registerConfig,
   registerRecordingsGroup,
+  (program, { deps }) =>
+    registerClips(program, {
+      stdout: deps.stdout,
+      readConfig,
+      fail: (code, message) => new CliExit(code, message),
+    }),
   registerStatusCommand,
   (program, ctx) => registerHashPassword(program, ctx),
   (program, { deps }) =>
@@ -77,6 +84,7 @@ const COMMANDS: readonly ((program: Command, ctx: CliContext) => void)[] = [
       stdout: deps.stdout,
       readConfig,
       fail: (code, message) => new CliExit(code, message),
+      namedSpans: offlineNamedSpans,
     }),
 ];
 

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { ARCHIVE_KEYS, pathArchive, type ArchiveConfig } from '../source/archive-config.js';
+import * as spans from '../source/clip-config.js';
 import type { Credentials } from '../upstream/url.js';
 import type { FrontLimits } from '../serve/front.js';
 import { pathSeam, seamFields, seamProblems, seamShape, type SeamConfig } from '../seam/config.js';
@@ -110,6 +111,9 @@ export interface Config {
   /** Re-fetching recordings' missing spans (src/repair/). */
   readonly repair: RepairConfig;
   readonly log: { readonly level: LogLevel; readonly pretty: boolean | 'auto' };
+  /** Named spans of archived paths (source/clip-config.ts). */
+  readonly clips: Readonly<Record<string, spans.ClipConfig>>;
+  readonly schedule: Readonly<Record<string, spans.ScheduleConfig>>;
 }
 
 // ---- value parsers (exported for tests and other callers) ----
@@ -292,6 +296,8 @@ const configShape = {
   rules: section(z.array(ruleSchema), []),
   repair: section(z.strictObject(repairShape)),
   log: section(z.strictObject(logShape)),
+  clips: spans.clipsSection,
+  schedule: spans.scheduleSection,
 };
 
 const SECTION_KEYS: Readonly<Record<string, readonly string[]>> = {
@@ -320,6 +326,8 @@ export function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (first === 'paths' && path.length === 3 && third === 'upstream') return ['transport'];
   if (first === 'paths' && path.length === 3 && third === 'seam') return Object.keys(seamFields);
   if (first === 'rules' && path.length === 2) return RULE_KEYS;
+  if (path.length === 2 && first === 'clips') return spans.CLIP_KEYS;
+  if (path.length === 2 && first === 'schedule') return spans.SCHEDULE_KEYS;
   if (first === 'http' && second === 'users' && path.length === 3) return ['name', 'password'];
   if (first === 'rules' && path.length === 3 && third === 'match') return RULE_MATCH_KEYS;
   if (first === 'upstream' && second === 'credentials' && path.length === 3) {
@@ -354,6 +362,7 @@ export const configSchema = z
     }
     const access = accessProblem(c.listen.http, c.http);
     if (access) ctx.addIssue({ code: 'custom', path: ['http', 'token'], message: access });
+    for (const p of spans.spanProblems(c, c.paths)) ctx.addIssue({ code: 'custom', ...p });
     for (const message of repairProblems(c.repair)) {
       ctx.addIssue({ code: 'custom', path: ['repair'], message });
     }

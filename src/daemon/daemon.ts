@@ -10,7 +10,8 @@ import { sourceKey } from '../upstream/url.js';
 import { Recorder } from '../source/recorder.js';
 import { RecordingFeeds } from '../store/feeds.js';
 import { ArchiveSet, type ArchivedPath } from '../source/archives.js';
-import type { NamedSpanProvider } from '../store/named-span.js';
+import type { NamedSpanProvider } from '../store/named-spans.js';
+import { ClipBook } from '../source/clips.js';
 import { RecordingCatalog } from '../store/catalog.js';
 import { RepairService } from '../repair/service.js';
 import type { LossModel } from '../seam/loss-model.js';
@@ -59,6 +60,8 @@ export interface Daemon extends DaemonHandle {
   readonly repair: RepairService | undefined;
   /** Archived live paths (undefined when recordings.enabled is false). */
   readonly archives: ArchiveSet | undefined;
+  /** Clips and schedules of the archives: `clips.namedSpans(nowMs, path?)` lists them. */
+  readonly clips: ClipBook | undefined;
 }
 
 /** How long a live source with no viewers keeps its upstream session. */
@@ -66,7 +69,10 @@ const LIVE_LINGER_MS = 5000;
 /** How often growing recordings are measured against the quota. */
 const QUOTA_CHECK_MS = 30_000;
 
-export function resolveContextFrom(config: Config): ResolveContext {
+export function resolveContextFrom(
+  config: Config,
+  spanOf?: ResolveContext['spanOf'],
+): ResolveContext {
   const paths = new Map<string, PathTarget>();
   for (const [name, p] of Object.entries(config.paths)) {
     paths.set(name, {
@@ -85,6 +91,7 @@ export function resolveContextFrom(config: Config): ResolveContext {
     defaultTransport: config.upstream.transport,
     defaultSeam: config.seam,
     defaultFastStart: config.serve.fastStart,
+    ...(spanOf ? { spanOf } : {}),
   };
 }
 
@@ -230,8 +237,21 @@ export async function startDaemon(
           const quota = config.recordings.quota;
           return quota > 0 ? Math.max(0, cat.totalBytes() + (archives?.bytes ?? 0) - quota) : 0;
         },
+        keep: (path, seg): boolean => clips?.keep(path, seg) ?? false,
       })
     : undefined;
+  let rtspBase = 'rtsp://seamd';
+  const clips: ClipBook | undefined = archives
+    ? new ClipBook({
+        recordingsDir: archives.recordingsDir,
+        log,
+        storeOf: (path) => archives.opened(path),
+        urlBase: () => rtspBase,
+      })
+    : undefined;
+  await clips?.update(config.clips, config.schedule);
+  await clips?.start();
+  const spanOf = clips && ((parts: readonly string[]) => clips.target(parts));
   const quotaTimer = setInterval(
     () => void cat?.refreshSizes().catch(() => undefined),
     QUOTA_CHECK_MS,
@@ -249,12 +269,13 @@ export async function startDaemon(
     requestTimeoutSec: config.limits.requestTimeoutSec,
     idleTimeoutSec: config.limits.idleTimeoutSec,
     serverHeader: 'seamd/0.1',
-    resolveContext: resolveContextFrom(config),
+    resolveContext: resolveContextFrom(config, spanOf),
     onViewerRtcp: (session, track, payload) => telemetry.onViewerRtcp(session, track, payload),
     viewerLossFor: deps.viewerLossFor,
     archiveOf: (path) => archives?.opened(path),
   });
   const bound = await front.start();
+  rtspBase = `rtsp://${bound.rtsp.host.includes(':') ? `[${bound.rtsp.host}]` : bound.rtsp.host}:${bound.rtsp.port}`;
   telemetry.start({
     sources: () => registry.sources,
     sessions: () => front.viewerSessions.values(),
@@ -274,7 +295,8 @@ export async function startDaemon(
           archive: archives
             ? {
                 describe: () => archives.describe(),
-                ...(deps.namedSpans ? { named: deps.namedSpans } : {}),
+                named:
+                  deps.namedSpans ?? ((path?: string) => clips?.namedSpans(Date.now(), path) ?? []),
                 rtsp: {
                   host: wildcard(bound.rtsp.host) ? null : bound.rtsp.host,
                   port: bound.rtsp.port,
@@ -321,9 +343,11 @@ export async function startDaemon(
     catalog,
     repair,
     archives,
+    clips,
     stop() {
       stopping ??= (async () => {
         clearInterval(quotaTimer);
+        clips?.stop();
         await repair?.stop();
         telemetry.stop();
         await operatorHttp?.stop();
@@ -336,7 +360,8 @@ export async function startDaemon(
     },
     reload(next: Config) {
       config = next;
-      front.setResolveContext(resolveContextFrom(next));
+      front.setResolveContext(resolveContextFrom(next, spanOf));
+      void clips?.update(next.clips, next.schedule);
       telemetry.update(next.telemetry, next.rules);
       void archives?.update(archivedPaths(next));
     },

@@ -43,6 +43,16 @@ paths:
   #   fastStart: false # overrides serve.fastStart
   # cam2: rtsp://10.0.0.7/live # shorthand for { origin: rtsp://10.0.0.7/live }
 
+# Clips: named spans of an archived path (pointers, never copies), played at
+# rtsp://<seamd>/clips/<name>; the archive segments they use are kept past retention and quota.
+# Also made with: seamd clips add|list|rm (kept in recordings.dir/.clips.json; the config wins).
+# clips:
+#   interview: { path: radio1, from: 2026-12-01T14:15:00Z, to: 2026-12-01T14:30:00Z }
+# Schedules: programmes of an archived path (cron in UTC; 6 fields = seconds first), played at
+# rtsp://<seamd>/<path>/<name>/<start as 20261201T141500Z>.
+# schedule:
+#   quarter: { path: radio1, cron: "0,15,30,45 * * * *", duration: 15m }
+
 transparent:
   # Hosts a player's Request-URI may name to be relayed as is: host names
   # (*.example.net = any subdomain), IP addresses and CIDR ranges (10.0.0.0/8, fd00::/8).

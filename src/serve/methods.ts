@@ -20,6 +20,7 @@ import { negotiateTransport } from './negotiate.js';
 import { abandoned, fail, sourceFailure } from './replies.js';
 import { parseRtspUrl, presentationUrl, type Resolution } from './resolve.js';
 import { ViewerSession } from './viewer.js';
+import { openSpanPlayback } from './span-playback.js';
 import {
   openTimeshift,
   prepareTimeshiftPlay,
@@ -177,8 +178,10 @@ async function acquire(
 ): Promise<Described | undefined> {
   // `?at=` / `?ago=` on a path: its archive, from that time.
   const at = resolution.pathName === undefined ? undefined : timeQueryOf(uri);
-  const source =
-    at !== undefined && resolution.pathName !== undefined
+  const span = resolution.span;
+  const source = span
+    ? openSpanPlayback(front, span, resolution.origin)
+    : at !== undefined && resolution.pathName !== undefined
       ? openTimeshift(front, resolution.pathName, resolution.origin, at, true)
       : await front.registry.acquire({
           origin: resolution.origin,
@@ -188,7 +191,7 @@ async function acquire(
           seam: resolution.seam,
           fastStart: resolution.fastStart,
         });
-  if (at !== undefined) source.retain();
+  if (at !== undefined || span) source.retain();
   if (conn.isClosed) {
     source.release();
     return undefined;

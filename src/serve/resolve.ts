@@ -36,6 +36,15 @@ export interface ResolveContext {
   readonly defaultSeam: SeamConfig;
   /** `serve.fastStart` (unset: on). */
   readonly defaultFastStart?: boolean;
+  /** A named span of an archive (`clips/<name>`, `<path>/<schedule>/<start>`): its segments. */
+  readonly spanOf?: (segments: readonly string[]) => ArchiveSpan | undefined;
+}
+
+/** A stretch of a path's archive a Request-URI names (wall-clock ms). */
+export interface ArchiveSpan {
+  readonly path: string;
+  readonly fromMs: number;
+  readonly toMs: number;
 }
 
 export type Resolution =
@@ -51,6 +60,8 @@ export type Resolution =
       readonly pathName: string | undefined;
       /** Viewers start at the last keyframe (live) or ahead of the clock (from disk). */
       readonly fastStart: boolean;
+      /** A clip or programme: played from the path's archive, bounded. */
+      readonly span?: ArchiveSpan;
     }
   | { readonly ok: false; readonly status: 400 | 403 | 404; readonly reason: string };
 
@@ -96,6 +107,14 @@ export function resolveTarget(
     ctx.selfHosts.has(host, port) ||
     (resolvedAddress !== undefined && ctx.selfHosts.has(resolvedAddress, port));
   if (self) {
+    const span = spanOfUrl(url, ctx);
+    const spanPath = span && ctx.paths.get(span.path);
+    if (span && spanPath) {
+      const { name, origin, mirrors, transport, seam } = spanPath;
+      const fastStart = spanPath.fastStart ?? ctx.defaultFastStart ?? true;
+      const base = { viewerBase, origin, mirrors, transport, seam, fastStart };
+      return { ok: true, kind: 'path', ...base, pathName: name, span };
+    }
     const segment = url.pathname.split('/')[1] ?? '';
     const first = decodeSegment(segment);
     const mapped = first === undefined ? undefined : ctx.paths.get(first);
@@ -132,6 +151,14 @@ export function resolveTarget(
     pathName: undefined,
     fastStart: ctx.defaultFastStart ?? true,
   };
+}
+
+function spanOfUrl(url: URL, ctx: ResolveContext): ArchiveSpan | undefined {
+  if (!ctx.spanOf) return undefined;
+  const raw = url.pathname.replace(TRACK_SUFFIX, '').split('/').slice(1);
+  if (raw.length < 2 || raw.length > 3) return undefined;
+  const parts = raw.map(decodeSegment);
+  return parts.every((p): p is string => p !== undefined) ? ctx.spanOf(parts) : undefined;
 }
 
 function decodeSegment(segment: string): string | undefined {

@@ -12,7 +12,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { RuntimeError } from '../errors.js';
+import { ProtocolError, RuntimeError } from '../errors.js';
 import { logEvent } from '../events.js';
 import { keyframeCodec } from '../protocol/rtp/keyframe.js';
 import { ntpFromMs, serializeRtcp } from '../protocol/rtp/rtcp.js';
@@ -51,6 +51,11 @@ export interface TimeshiftOptions {
   readonly defaultStartMs: number;
   /** Opened by a `?at=`/`?ago=` URL: `npt=now-` is that time, not the live edge. */
   readonly urlTime?: boolean;
+  /**
+   * A clip or programme: `npt=x-` is x seconds after `fromMs` (= defaultStartMs), playback ends
+   * at `toMs` whatever the PLAY asks, and Range answers are npt within the span.
+   */
+  readonly bounds?: { readonly fromMs: number; readonly toMs: number };
   readonly now?: () => number;
   readonly wallNow?: () => number;
 }
@@ -130,6 +135,10 @@ export class TimeshiftPlayback extends SubscribedSource implements MediaSource {
     );
     if (gen !== this.generation || this.closedFlag)
       throw new RuntimeError('INVALID_STATE', 'superseded by another PLAY');
+    const bounds = this.opts.bounds;
+    if (bounds && plan.askedMs >= bounds.toMs) {
+      throw new ProtocolError('HDR_BAD_RANGE', 'the asked time is past the end of the span');
+    }
     this.cursors = plan.tracks.map(
       (t, i) =>
         new ArchiveCursor(
@@ -143,7 +152,7 @@ export class TimeshiftPlayback extends SubscribedSource implements MediaSource {
         ),
     );
     await Promise.all(this.cursors.map((c) => c.fill()));
-    this.endMs = plan.endMs;
+    this.endMs = bounds ? Math.min(plan.endMs ?? bounds.toMs, bounds.toMs) : plan.endMs;
     this.skipped = 0;
     this.discontinuity = false;
     logEvent(
@@ -168,12 +177,20 @@ export class TimeshiftPlayback extends SubscribedSource implements MediaSource {
 
   private answer(plan: TimeshiftPlan): PlayStart {
     return {
-      range: formatClockRange(plan.startMs, plan.endMs),
+      range: this.rangeOf(plan.startMs, this.endMs),
       tracks: this.cursors.map((c) => {
         const p = c.peek();
         return p ? { seq: p.packet.readUInt16BE(2), rtptime: p.ts } : {};
       }),
     };
+  }
+
+  /** The Range answered: a clock range, or npt seconds into a clip or programme. */
+  private rangeOf(startMs: number, endMs: number | undefined): string {
+    const b = this.opts.bounds;
+    if (!b) return formatClockRange(startMs, endMs);
+    const sec = (ms: number): string => (Math.max(0, ms - b.fromMs) / 1000).toFixed(3);
+    return `npt=${sec(startMs)}-${sec(endMs ?? b.toMs)}`;
   }
 
   pause(): Promise<void> {
@@ -194,7 +211,7 @@ export class TimeshiftPlayback extends SubscribedSource implements MediaSource {
     const wall = this.mode === 'playing' ? this.clockWall() : this.pausedWall;
     const media = wall - this.skipped;
     return {
-      range: formatClockRange(wall, this.endMs),
+      range: this.rangeOf(wall, this.endMs),
       tracks: this.cursors.map((c) => {
         const rtptime = c.rtpTimeAt(media);
         return c.lastOutSeq === undefined || rtptime === undefined

@@ -12,7 +12,7 @@ export const DEFAULT_RETENTION_MS = 7 * 86_400_000;
 export const DEFAULT_SEGMENT_MS = 600_000;
 
 /** `7d`, `2h`, `15m`, `90s` or a number of seconds → ms. */
-const duration = z.unknown().transform((v, ctx): number => {
+export const duration = z.unknown().transform((v, ctx): number => {
   const ms =
     typeof v === 'number' ? v * 1000 : typeof v === 'string' ? parseDurationMs(v) : undefined;
   if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {

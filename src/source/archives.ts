@@ -46,6 +46,10 @@ export class ArchiveSet {
     return store;
   }
 
+  get recordingsDir(): string {
+    return this.opts.recordingsDir;
+  }
+
   /** The store of a path when one is open (no disk access). */
   opened(path: string): ArchiveStore | undefined {
     return this.stores.get(path);

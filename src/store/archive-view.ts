@@ -4,7 +4,7 @@
  * (ISO 8601 and ms), plus the clips and programmes named in it. Pure.
  */
 import type { ArchiveDescription } from './archive-describe.js';
-import type { NamedSpan } from './named-span.js';
+import type { NamedSpan } from './named-spans.js';
 
 export interface ArchiveSpanView {
   from: string;

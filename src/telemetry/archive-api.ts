@@ -6,7 +6,7 @@
  */
 import type { ArchiveDescription } from '../store/archive-describe.js';
 import { archiveListing, archivePathView, type ArchiveListing } from '../store/archive-view.js';
-import type { NamedSpanProvider } from '../store/named-span.js';
+import type { NamedSpanProvider } from '../store/named-spans.js';
 import type { ApiAnswer } from './http.js';
 
 /** One archived path as the daemon holds it. */

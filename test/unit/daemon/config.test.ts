@@ -91,6 +91,8 @@ const DEFAULTS: Config = {
     prefetch: [],
   },
   log: { level: 'info', pretty: 'auto' },
+  clips: {},
+  schedule: {},
 };
 
 function problems(text: string): string[] {
@@ -227,6 +229,8 @@ log:
       rules: [],
       repair: DEFAULTS.repair,
       log: { level: 'debug', pretty: false },
+      clips: {},
+      schedule: {},
     };
     expect(parseConfigText(text, 'x.yaml')).toEqual(expected);
   });

@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeArchive, storeFacts } from '../../../src/store/archive-describe.js';
-import type { NamedSpan } from '../../../src/store/named-span.js';
+import type { NamedSpan } from '../../../src/store/named-spans.js';
 import { ArchiveStore } from '../../../src/store/segments.js';
 import { HTTP_ACCESS_DEFAULTS } from '../../../src/telemetry/access.js';
 import type { ArchiveDocument, ArchiveFeed } from '../../../src/telemetry/archive-api.js';

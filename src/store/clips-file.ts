@@ -1,0 +1,127 @@
+/**
+ * Clips made with `seamd clips add`, kept in `<recordings.dir>/.clips.json` (a dot-name: the
+ * catalog skips it) so they survive restarts and reloads. Written atomically (a temporary file
+ * synced, then renamed over the old one): a reader sees the old list or the new one, never half.
+ * Also a read-only look at the segments of a path's archive, for `seamd clips list` (the daemon
+ * may be writing them: nothing here recovers, cuts or writes a segment).
+ */
+import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { dirBytes } from './catalog-dir.js';
+import { ioError, StoreError } from './errors.js';
+import { CLIP_NAME, segmentInSpan, type ClipSpan } from './named-spans.js';
+import { ARCHIVE_DIR } from './segments.js';
+import { SEGMENT_FILE, type SegmentState } from './segment-writer.js';
+
+export const CLIPS_FILE = '.clips.json';
+
+interface ClipsFileJson {
+  version: 1;
+  clips: Record<string, { path: string; from: string; to: string }>;
+}
+
+/** The clips in `recordingsDir` (none when the file is missing); STORE_CORRUPT when unreadable. */
+export async function readClipsFile(recordingsDir: string): Promise<ClipSpan[]> {
+  const file = join(recordingsDir, CLIPS_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw ioError(file, 'reading', err);
+  }
+  let json: Partial<ClipsFileJson>;
+  try {
+    json = JSON.parse(text) as Partial<ClipsFileJson>;
+  } catch (err) {
+    throw new StoreError('STORE_CORRUPT', file, 'not JSON', { cause: err });
+  }
+  if (json.version !== 1 || typeof json.clips !== 'object' || json.clips === null) {
+    throw new StoreError('STORE_CORRUPT', file, 'not a clips file of version 1');
+  }
+  const out: ClipSpan[] = [];
+  for (const [name, c] of Object.entries(json.clips)) {
+    const fromMs = Date.parse(String(c.from));
+    const toMs = Date.parse(String(c.to));
+    const ok = CLIP_NAME.test(name) && typeof c.path === 'string' && fromMs < toMs;
+    if (!ok) throw new StoreError('STORE_CORRUPT', file, `bad clip ${JSON.stringify(name)}`);
+    out.push({ name, path: c.path, fromMs, toMs });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Replaces the clips file with `clips` (tmp + fsync + rename). */
+export async function writeClipsFile(
+  recordingsDir: string,
+  clips: readonly ClipSpan[],
+): Promise<void> {
+  const file = join(recordingsDir, CLIPS_FILE);
+  const tmp = `${file}.${process.pid}.tmp`;
+  const json: ClipsFileJson = { version: 1, clips: {} };
+  for (const c of [...clips].sort((a, b) => a.name.localeCompare(b.name))) {
+    json.clips[c.name] = {
+      path: c.path,
+      from: new Date(c.fromMs).toISOString(),
+      to: new Date(c.toMs).toISOString(),
+    };
+  }
+  try {
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(`${JSON.stringify(json, null, 2)}\n`);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw ioError(file, 'writing', err);
+  }
+}
+
+/** One archive segment as `seamd clips list` sees it. */
+export interface SegmentFacts {
+  readonly name: string;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly bytes: number;
+}
+
+/** The segments of `path`'s archive in time order, read only (unreadable ones left out). */
+export async function archiveSegmentFacts(
+  recordingsDir: string,
+  path: string,
+): Promise<SegmentFacts[]> {
+  const dir = join(recordingsDir, ARCHIVE_DIR, path);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const out: SegmentFacts[] = [];
+  for (const name of names.filter((n) => /^\d+$/.test(n)).sort()) {
+    try {
+      const text = await readFile(join(dir, name, SEGMENT_FILE), 'utf8');
+      const s = JSON.parse(text) as SegmentState;
+      out.push({
+        name,
+        startMs: s.startMs,
+        endMs: s.endMs,
+        bytes: await dirBytes(join(dir, name)),
+      });
+    } catch {
+      /* a segment being created or removed */
+    }
+  }
+  return out.sort((a, b) => a.startMs - b.startMs);
+}
+
+/** The segments a clip reads from (see segmentInSpan). */
+export function pinnedBy<T extends { startMs: number; endMs: number }>(
+  segments: readonly T[],
+  clip: { fromMs: number; toMs: number },
+): T[] {
+  return segments.filter((s) => segmentInSpan(s, clip.fromMs, clip.toMs));
+}
