@@ -40,7 +40,6 @@ import {
 } from './meta.js';
 import { scanLog } from './scan.js';
 import { RecordBuffer } from './record-buffer.js';
-import { RecentExts } from './recent-exts.js';
 
 export interface WriterTimers {
   setInterval(fn: () => void, ms: number): unknown;
@@ -72,6 +71,27 @@ const defaultTimers: WriterTimers = {
     clearInterval(h as NodeJS.Timeout);
   },
 };
+
+/** Fixed-size set of the most recent exts of one track. */
+class RecentExts {
+  private readonly set = new Set<number>();
+  private readonly ring: Float64Array;
+  private pos = 0;
+  private filled = 0;
+  constructor(size: number) {
+    this.ring = new Float64Array(Math.max(1, size));
+  }
+  has(ext: number): boolean {
+    return this.set.has(ext);
+  }
+  add(ext: number): void {
+    if (this.filled === this.ring.length) this.set.delete(this.ring[this.pos] ?? -1);
+    else this.filled++;
+    this.ring[this.pos] = ext;
+    this.pos = (this.pos + 1) % this.ring.length;
+    this.set.add(ext);
+  }
+}
 
 export class RecordingWriter {
   readonly dir: string;
