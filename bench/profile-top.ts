@@ -3,7 +3,11 @@
  * what a flame graph shows at its leaves, as a table. Also the total time under every frame
  * whose function name matches `--under` (inclusive time), e.g. `--under send,onRtp`.
  *
+ * `--within name`: the self time of the functions under frames of that name (one subtree as a
+ * table).
+ *
  * Run: node --import tsx bench/profile-top.ts FILE.cpuprofile [--top 30] [--under name,name]
+ *        [--within name]
  */
 import { readFileSync } from 'node:fs';
 import { fixed, table } from './lib/common.js';
@@ -97,4 +101,31 @@ if (under.length > 0) {
     `${fixed(((incl.get(name) ?? 0) / busy) * 100, 1)}%`,
   ]);
   process.stdout.write(`\n${table(['inclusive (name)', 'ms', '% busy'], irows)}\n`);
+}
+
+const within = opt('within', '');
+if (within) {
+  // Self time of every function whose stack has a frame named `within` (what that call costs,
+  // by leaf), so a subtree of the flame graph can be read as a table.
+  const sub = new Map<string, number>();
+  let subTotal = 0;
+  prof.samples.forEach((id, i) => {
+    const dt = prof.timeDeltas[i] ?? 0;
+    let inside = false;
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      if (byId.get(cur)?.callFrame.functionName === within) inside = true;
+    }
+    const n = byId.get(id);
+    if (!inside || !n) return;
+    sub.set(label(n), (sub.get(label(n)) ?? 0) + dt);
+    subTotal += dt;
+  });
+  const srows = [...sub.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([k, us]) => [k, fixed(us / 1000, 0), `${fixed((us / subTotal) * 100, 1)}%`]);
+  process.stdout.write(
+    `\nunder ${within}: ${fixed(subTotal / 1000, 0)} ms\n` +
+      `${table(['self time (function, file:line)', 'ms', `% of ${within}`], srows)}\n`,
+  );
 }

@@ -159,7 +159,7 @@ export class RecordingFeed {
     const t = this.tracks[track];
     if (!t || t.has(ext) || ext < 0) return false;
     if (!this.writer.append(track, ext, packet, arrivalMs)) return false;
-    t.add(ext, Buffer.from(packet));
+    t.add(ext, this.writer.recordedPacket(track) ?? Buffer.from(packet));
     this.filled++;
     return true;
   }

@@ -95,12 +95,11 @@ export function encodeRecordInto(
   target[o + 17] = 0;
   target.writeUInt16BE(0, o + 18);
   target.writeDoubleBE(arrivalMs, o + 20);
-  const body = o + RECORD_HEADER_LENGTH;
-  packet.copy(target, body);
-  const end = body + packet.length;
-  const crc = crc32(target.subarray(body, end), crc32(target.subarray(o, o + CRC_OFFSET)));
+  packet.copy(target, o + RECORD_HEADER_LENGTH);
+  // The packet's bytes are summed from the caller's buffer: no view of the copy to make.
+  const crc = crc32(packet, crc32(target.subarray(o, o + CRC_OFFSET)));
   target.writeUInt32BE(crc, o + CRC_OFFSET);
-  return end - o;
+  return RECORD_HEADER_LENGTH + packet.length;
 }
 
 /**

@@ -17,10 +17,23 @@ export class RecordBuffer {
   /** Filled slabs (their untaken part) waiting for the next take. */
   private full: Buffer[] = [];
   private size = 0;
+  /** Where the last record appended starts in `slab`. */
+  private lastStart = 0;
 
   /** Bytes appended and not yet taken. */
   get bytes(): number {
     return this.size;
+  }
+
+  /**
+   * The packet of the last record appended, as a view of the slab (no copy). Slabs are never
+   * written again once a record is in them, so the view stays valid as long as it is held.
+   */
+  lastPacket(): Buffer | undefined {
+    const slab = this.slab;
+    return slab && this.end > this.lastStart
+      ? slab.subarray(this.lastStart + RECORD_HEADER_LENGTH, this.end)
+      : undefined;
   }
 
   /** Encodes one record (see format.ts); returns its length. */
@@ -34,6 +47,7 @@ export class RecordBuffer {
       this.start = 0;
       this.end = 0;
     }
+    this.lastStart = this.end;
     const n = encodeRecordInto(slab, this.end, ext, packet, arrivalMs);
     this.end += n;
     this.size += n;

@@ -279,6 +279,15 @@ export class RecordingWriter {
     return true;
   }
 
+  /**
+   * The packet bytes of the record append() last buffered for `track`, as a view of the buffer
+   * it was encoded into (no copy; those bytes are never written again): what a caller that keeps
+   * the packet in memory holds instead of a copy of its own.
+   */
+  recordedPacket(track: number): Buffer | undefined {
+    return this.pending[track]?.lastPacket();
+  }
+
   /** Writes and fdatasyncs everything buffered so far. Flushes run one at a time, in order. */
   flush(): Promise<void> {
     const run = this.queue.then(() => this.flushNow());

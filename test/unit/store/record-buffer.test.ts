@@ -37,4 +37,21 @@ describe('RecordBuffer', () => {
     );
     expect(rest.equals(want)).toBe(true);
   });
+
+  it('lastPacket is a view of the record just appended that later appends and takes leave alone', () => {
+    const buf = new RecordBuffer();
+    expect(buf.lastPacket()).toBeUndefined();
+    const views: Array<[Buffer, Buffer]> = [];
+    for (let ext = 0; ext < 150; ext++) {
+      const pkt = rtp(ext, ext * 3000, { size: 1200 });
+      buf.append(ext, pkt, ext);
+      const view = buf.lastPacket();
+      expect(view?.equals(pkt)).toBe(true);
+      views.push([view ?? Buffer.alloc(0), Buffer.from(pkt)]);
+      pkt.fill(0);
+      if (ext % 40 === 0) buf.take();
+    }
+    buf.take();
+    for (const [view, want] of views) expect(view.equals(want)).toBe(true);
+  });
 });
