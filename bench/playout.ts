@@ -36,6 +36,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
+import { Session } from 'node:inspector/promises';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { pino, type Logger } from 'pino';
@@ -75,6 +77,8 @@ const opts = parseArgs(
     runs: 5,
     pin: 'auto',
     log: 'silent',
+    profile: '',
+    'perf-ctl': '',
   },
   'playout: seamd serving viewers from a recording (no upstream) vs a bare paced sender; ' +
     'PLAY→first packet from the cache vs through the origin (same run)',
@@ -92,6 +96,12 @@ const opts = parseArgs(
     runs: 'join part: PLAY→first packet measurements per case (median reported)',
     pin: 'auto (seamd on CPU 0, receiver and origin on CPU 1 when possible) | none',
     log: "seamd's log level echoed to stderr (events are always collected), e.g. info",
+    profile:
+      'directory: a CPU profile of each measurement window (node:inspector), one ' +
+      '.cpuprofile per scenario, for bench/profile-top.ts',
+    'perf-ctl':
+      "a FIFO of `perf record -D -1 --control fifo:FIFO`: 'enable' at each window's start, " +
+      "'disable' at its end (the kernel's and the native side's share, with --perf-basic-prof)",
   },
 );
 
@@ -330,7 +340,7 @@ interface Sample {
   rssPerViewer: number;
   heapPerViewer: number;
   externalPerViewer: number;
-  /** Seconds to join all viewers one after the other (DESCRIBE, 2 SETUPs, PLAY each). */
+  /** Seconds to join all viewers (DESCRIBE and 2 SETUPs each, one after the other; then every PLAY at once). */
   joinSec: number;
   /** Opening the recording's index (what the first DESCRIBE after a start waits for), ms. */
   indexMs: number;
@@ -356,7 +366,36 @@ interface Window {
   hostBusy: number;
 }
 
-async function measureWindow(sent: () => number): Promise<Window> {
+/** Profiles the measurement windows into `--profile` (nothing without it). */
+class WindowProfiler {
+  private session: Session | undefined;
+  async start(): Promise<void> {
+    if (opts['perf-ctl']) appendFileSync(opts['perf-ctl'], 'enable\n');
+    if (!opts.profile) return;
+    this.session = new Session();
+    this.session.connect();
+    await this.session.post('Profiler.enable');
+    await this.session.post('Profiler.setSamplingInterval', { interval: 500 });
+    await this.session.post('Profiler.start');
+  }
+  async stop(name: string): Promise<void> {
+    if (opts['perf-ctl']) appendFileSync(opts['perf-ctl'], 'disable\n');
+    const s = this.session;
+    if (!s) return;
+    this.session = undefined;
+    const { profile } = await s.post('Profiler.stop');
+    s.disconnect();
+    mkdirSync(opts.profile, { recursive: true });
+    const file = join(opts.profile, `${name}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    process.stdout.write(`  profile of the window: ${file}\n`);
+  }
+}
+let profiled = 0;
+
+async function measureWindow(sent: () => number, name: string): Promise<Window> {
+  const prof = new WindowProfiler();
+  await prof.start();
   const r0 = await snap();
   const h0 = cpuTimes(seamdCpu);
   const s0 = sent();
@@ -368,6 +407,7 @@ async function measureWindow(sent: () => number): Promise<Window> {
   const t1 = performance.now();
   const h1 = cpuTimes(seamdCpu);
   const r1 = await snap();
+  await prof.stop(`${name}-${++profiled}`);
   return {
     sent: s1 - s0,
     delivered: r1.counts.reduce((n, c, i) => n + c - (r0.counts[i] ?? 0), 0),
@@ -411,8 +451,8 @@ function trackUrl(base: string, control: string): string {
   return /^rtsp:/.test(control) ? control : `${base.replace(/\/?$/, '/')}${control}`;
 }
 
-/** DESCRIBE, SETUP both tracks over UDP to the receiver's ports, PLAY. */
-async function joinUdp(
+/** DESCRIBE, SETUP both tracks over UDP to the receiver's ports (PLAY: `playAll`). */
+async function setupUdp(
   port: number,
   videoPort: number,
   audioPort: number,
@@ -431,9 +471,23 @@ async function joinUdp(
     });
     if (s.status !== 200) throw new Error(`SETUP answered ${s.status}`);
   }
-  const p = await client.request('PLAY', base);
-  if (p.status !== 200) throw new Error(`PLAY answered ${p.status}`);
   return { client, base };
+}
+
+/**
+ * PLAY for every set-up viewer at once. Joining one viewer after the other while the others
+ * play does not work at 100 viewers: once the playing ones need more than the core seamd gets
+ * (100 × 2050 packets/s is more than any sender here reaches), every turn of the event loop
+ * carries a catch-up burst of every playout, a join needs several turns, joins took seconds to
+ * half a minute each and the first sessions expired (60 s, the bench's clients send no
+ * keep-alive) before the last viewer had joined.
+ */
+async function playAllViewers(
+  clients: ReadonlyArray<{ client: RawRtspClient; base: string }>,
+): Promise<void> {
+  const answers = await Promise.all(clients.map((c) => c.client.request('PLAY', c.base)));
+  const bad = answers.find((a) => a.status !== 200);
+  if (bad) throw new Error(`PLAY answered ${bad.status}`);
 }
 
 function playoutConfig(dir: string): ReturnType<typeof parseConfigText> {
@@ -464,9 +518,10 @@ async function runSeamd(viewers: number, dir: string, c: Content, warmup: number
     const tj = performance.now();
     for (let v = 0; v < viewers; v++) {
       clients.push(
-        await joinUdp(daemon.addresses.rtsp.port, ports[2 * v] ?? 0, ports[2 * v + 1] ?? 0),
+        await setupUdp(daemon.addresses.rtsp.port, ports[2 * v] ?? 0, ports[2 * v + 1] ?? 0),
       );
     }
+    await playAllViewers(clients);
     const joinSec = (performance.now() - tj) / 1000;
     const hits = log.events('cache.hit').length;
     if (hits !== viewers) {
@@ -475,7 +530,7 @@ async function runSeamd(viewers: number, dir: string, c: Content, warmup: number
     await sleep(warmup * 1000);
     const sessions = [...daemon.front.viewerSessions.values()];
     const sent = (): number => sessions.reduce((n, s) => n + s.packetsSent, 0);
-    const w = await measureWindow(sent);
+    const w = await measureWindow(sent, `seamd-${viewers}`);
     const sample = sampleOf('seamd', viewers, c, w);
     sample.joinSec = joinSec;
     sample.indexMs = indexMs;
@@ -561,7 +616,7 @@ async function runBare(viewers: number, c: Content, warmup: number): Promise<Sam
   tick();
   try {
     await sleep(warmup * 1000);
-    const w = await measureWindow(() => sent);
+    const w = await measureWindow(() => sent, `bare-${viewers}`);
     return sampleOf('bare', viewers, c, w);
   } finally {
     running = false;

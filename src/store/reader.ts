@@ -45,27 +45,20 @@ export type GapRange = [from: number, to: number];
 
 const READ_GROUP = 1 << 20;
 
-function upperBound(a: Float64Array, v: number): number {
+/** The first index whose value is > v (`upper`) or >= v, in an ascending array. */
+function bound(a: Float64Array, v: number, upper: boolean): number {
   let lo = 0;
   let hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((a[mid] ?? 0) <= v) lo = mid + 1;
+    const x = a[mid] ?? 0;
+    if (x < v || (upper && x === v)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
-
-function lowerBound(a: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((a[mid] ?? 0) < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+const upperBound = (a: Float64Array, v: number): number => bound(a, v, true);
+const lowerBound = (a: Float64Array, v: number): number => bound(a, v, false);
 
 /** A raw record read back through the index. */
 export interface RawRecord {
@@ -225,17 +218,28 @@ export class RecordingTrack {
     for await (const group of this.readGroups(fromExt, toExt, groupBytes)) yield* group;
   }
 
-  /** What `readRange` yields, as one array, without an asynchronous step per packet. */
+  /**
+   * What `readRange` yields, as one array, without an asynchronous step per packet. With `fh`
+   * (from `open()`, left open) the read skips opening and closing the log.
+   */
   async readPackets(
     fromExt: number,
     toExt: number,
     groupBytes = READ_GROUP,
+    fh?: FileHandle,
   ): Promise<StoredPacket[]> {
     const out: StoredPacket[] = [];
-    for await (const group of this.readGroups(fromExt, toExt, groupBytes)) {
+    for await (const group of this.readGroups(fromExt, toExt, groupBytes, fh)) {
       for (const p of group) out.push(p);
     }
     return out;
+  }
+
+  /** The track's log opened for reading (the caller closes it). Throws StoreError STORE_IO. */
+  open(): Promise<FileHandle> {
+    return open(this.file, 'r').catch((err: unknown) => {
+      throw ioError(this.file, 'opening', err);
+    });
   }
 
   /** Packets a read of adjacent records (at most `groupBytes`) at a time. */
@@ -243,8 +247,9 @@ export class RecordingTrack {
     fromExt: number,
     toExt: number,
     groupBytes: number,
+    fh?: FileHandle,
   ): AsyncGenerator<StoredPacket[]> {
-    for await (const { i, j, chunk } of this.readChunks(fromExt, toExt, groupBytes)) {
+    for await (const { i, j, chunk } of this.readChunks(fromExt, toExt, groupBytes, fh)) {
       const group: StoredPacket[] = [];
       for (let k = i, at = 0; k < j; k++) {
         const len = this.lengths[k] ?? 0;
@@ -289,16 +294,12 @@ export class RecordingTrack {
     fromExt: number,
     toExt: number,
     groupBytes: number,
+    given?: FileHandle,
   ): AsyncGenerator<{ i: number; j: number; chunk: Buffer }> {
     const lo = lowerBound(this.exts, fromExt);
     const hi = upperBound(this.exts, toExt);
     if (lo >= hi) return;
-    let fh: FileHandle;
-    try {
-      fh = await open(this.file, 'r');
-    } catch (err) {
-      throw ioError(this.file, 'opening', err);
-    }
+    const fh = given ?? (await this.open());
     try {
       let i = lo;
       while (i < hi) {
@@ -327,7 +328,7 @@ export class RecordingTrack {
         i = j;
       }
     } finally {
-      await fh.close();
+      if (!given) await fh.close();
     }
   }
 

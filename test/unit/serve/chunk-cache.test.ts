@@ -60,4 +60,25 @@ describe('ChunkCache / ChunkReader', () => {
     await cache.get(track, 0);
     expect(cache.misses).toBe(misses + 1);
   });
+
+  it('opens a track log once for many chunk reads and closes it when idle', async () => {
+    const track = await recording(4 * CHUNK_PACKETS);
+    const cache = new ChunkCache(64 * 1024 * 1024, 50);
+    const exts = await readAll(new ChunkReader(cache, track, 100, track.lastExt ?? 0));
+    expect(exts).toHaveLength(4 * CHUNK_PACKETS);
+    expect(cache.misses).toBe(5);
+    expect(cache.opens).toBe(1);
+    expect(cache.openHandles).toBe(1);
+    for (let i = 0; i < 50 && cache.openHandles > 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(cache.openHandles).toBe(0);
+    // Read again after the close: opened again, same packets.
+    await cache.get(track, 9);
+    expect(cache.opens).toBe(2);
+    const again = new ChunkCache(0, 50);
+    expect((await again.get(track, 0)).map((p) => p.ext)).toEqual(
+      exts.slice(0, CHUNK_PACKETS - 100),
+    );
+    expect(again.opens).toBe(1);
+  });
 });
