@@ -15,9 +15,21 @@ import type { SessionMeta } from './meta.js';
 import { openRecording } from './reader.js';
 import type { RecordingWriter } from './writer.js';
 
-/** What a recording holds of one track, in memory. */
+/**
+ * Packets a live recording's track keeps in memory (the newest): a live recording grows as long
+ * as its source lives, and sessions of live content are mapped onto what came last.
+ */
+export const LIVE_KEEP_PACKETS = 16_384;
+
+/**
+ * What a recording holds of one track, in memory. With `keep` (live content) only the newest
+ * `keep` packets are held; older ones count as stored (they are on disk) and are not filled again.
+ */
 export class FeedTrack implements CountedTrack {
   private readonly packets = new Map<number, RefPacket>();
+  private stored = 0;
+  /** Exts below this were let go from memory (live). */
+  private forgotBelow = -Infinity;
   private first = Infinity;
   private last = -Infinity;
   private maxNpt = -Infinity;
@@ -26,30 +38,36 @@ export class FeedTrack implements CountedTrack {
     readonly clockRate: number,
     /** Canonical RTP time of npt 0 (meta startRtpTime); else the first packet's. */
     private origin: number | undefined,
+    private readonly keep?: number,
   ) {}
 
   get count(): number {
+    return this.stored;
+  }
+
+  /** Packets held in memory (at most `keep`). */
+  get held(): number {
     return this.packets.size;
   }
 
   get firstExt(): number | undefined {
-    return this.packets.size > 0 ? this.first : undefined;
+    return this.stored > 0 ? this.first : undefined;
   }
 
   get lastExt(): number | undefined {
-    return this.packets.size > 0 ? this.last : undefined;
+    return this.stored > 0 ? this.last : undefined;
   }
 
   get durationSec(): number {
-    return this.packets.size > 0 ? Math.max(0, this.maxNpt) : 0;
+    return this.stored > 0 ? Math.max(0, this.maxNpt) : 0;
   }
 
   missing(): number {
-    return this.packets.size > 0 ? this.last - this.first + 1 - this.packets.size : 0;
+    return this.stored > 0 ? this.last - this.first + 1 - this.stored : 0;
   }
 
   has(ext: number): boolean {
-    return this.packets.has(ext);
+    return ext < this.forgotBelow || this.packets.has(ext);
   }
 
   get(ext: number): RefPacket | undefined {
@@ -68,8 +86,15 @@ export class FeedTrack implements CountedTrack {
   }
 
   add(ext: number, packet: Buffer): void {
+    if (this.has(ext)) return;
     const ts = rtpTimestamp(packet);
     this.packets.set(ext, { ext, ts, packet });
+    this.stored++;
+    if (this.keep !== undefined && this.packets.size > this.keep) {
+      const oldest = this.packets.keys().next().value as number;
+      this.packets.delete(oldest);
+      this.forgotBelow = Math.max(this.forgotBelow, oldest + 1);
+    }
     if (ext < this.first) this.first = ext;
     if (ext > this.last) this.last = ext;
     this.maxNpt = Math.max(this.maxNpt, this.npt(ts));
@@ -128,7 +153,9 @@ export class RecordingFeed {
     const meta = writer.metaSnapshot;
     this.live = meta.live === true;
     this.durationSec = this.live ? undefined : meta.durationSec;
-    this.tracks = meta.tracks.map((t) => new FeedTrack(t.clockRate, t.startRtpTime));
+    this.tracks = meta.tracks.map(
+      (t) => new FeedTrack(t.clockRate, t.startRtpTime, this.live ? LIVE_KEEP_PACKETS : undefined),
+    );
     this.sessions = [...(meta.sessions ?? [])];
   }
 
