@@ -9,14 +9,9 @@ import { mkdir } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import type { Config } from '../daemon/config.js';
 import { parseIsoTime } from '../source/clip-config.js';
-import {
-  archiveSegmentFacts,
-  pinnedBy,
-  readClipsFile,
-  writeClipsFile,
-} from '../store/clips-file.js';
+import { pinnedBy, readClipsFile, writeClipsFile } from '../store/clips-file.js';
 import { CLIP_NAME, type ClipSpan, type NamedSpan } from '../store/named-spans.js';
-import { archivedPathNames } from '../store/archive-describe.js';
+import { archivedPathNames, readArchiveFacts } from '../store/archive-describe.js';
 import { ArchiveStore } from '../store/segments.js';
 import { ClipBook } from '../source/clips.js';
 import { pino } from 'pino';
@@ -64,7 +59,7 @@ export async function clipRows(config: Config, dir: string, nowMs: number): Prom
   ];
   const rows: ClipRow[] = [];
   for (const c of all) {
-    const pinned = pinnedBy(await archiveSegmentFacts(dir, c.path), c);
+    const pinned = pinnedBy(await readArchiveFacts(dir, c.path), c);
     const retention = config.paths[c.path]?.archive?.retentionMs ?? Infinity;
     rows.push({
       name: c.name,

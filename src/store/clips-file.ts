@@ -2,16 +2,11 @@
  * Clips made with `seamd clips add`, kept in `<recordings.dir>/.clips.json` (a dot-name: the
  * catalog skips it) so they survive restarts and reloads. Written atomically (a temporary file
  * synced, then renamed over the old one): a reader sees the old list or the new one, never half.
- * Also a read-only look at the segments of a path's archive, for `seamd clips list` (the daemon
- * may be writing them: nothing here recovers, cuts or writes a segment).
  */
-import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dirBytes } from './catalog-dir.js';
 import { ioError, StoreError } from './errors.js';
 import { CLIP_NAME, segmentInSpan, type ClipSpan } from './named-spans.js';
-import { ARCHIVE_DIR } from './segments.js';
-import { SEGMENT_FILE, type SegmentState } from './segment-writer.js';
 
 export const CLIPS_FILE = '.clips.json';
 
@@ -78,44 +73,6 @@ export async function writeClipsFile(
     await rm(tmp, { force: true }).catch(() => undefined);
     throw ioError(file, 'writing', err);
   }
-}
-
-/** One archive segment as `seamd clips list` sees it. */
-export interface SegmentFacts {
-  readonly name: string;
-  readonly startMs: number;
-  readonly endMs: number;
-  readonly bytes: number;
-}
-
-/** The segments of `path`'s archive in time order, read only (unreadable ones left out). */
-export async function archiveSegmentFacts(
-  recordingsDir: string,
-  path: string,
-): Promise<SegmentFacts[]> {
-  const dir = join(recordingsDir, ARCHIVE_DIR, path);
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return [];
-  }
-  const out: SegmentFacts[] = [];
-  for (const name of names.filter((n) => /^\d+$/.test(n)).sort()) {
-    try {
-      const text = await readFile(join(dir, name, SEGMENT_FILE), 'utf8');
-      const s = JSON.parse(text) as SegmentState;
-      out.push({
-        name,
-        startMs: s.startMs,
-        endMs: s.endMs,
-        bytes: await dirBytes(join(dir, name)),
-      });
-    } catch {
-      /* a segment being created or removed */
-    }
-  }
-  return out.sort((a, b) => a.startMs - b.startMs);
 }
 
 /** The segments a clip reads from (see segmentInSpan). */

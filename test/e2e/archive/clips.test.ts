@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { formatUtcTime } from '../../../src/protocol/rtsp/headers/clock-range.js';
-import { archiveSegmentFacts } from '../../../src/store/clips-file.js';
+import { readArchiveFacts } from '../../../src/store/archive-describe.js';
 import { ARCHIVE_DIR } from '../../../src/store/segments.js';
 import { readSegmentLog } from '../../../src/store/segment-reader.js';
 import { startOrigin, type Origin } from '../../helpers/origin.js';
@@ -61,7 +61,7 @@ async function cli(...args: string[]): Promise<{ code: number; out: string }> {
 /** Every archived packet of `track`, in order, over all segments. */
 async function archived(track: number): Promise<Array<{ wallMs: number; packet: Buffer }>> {
   const out: Array<{ wallMs: number; packet: Buffer }> = [];
-  for (const s of await archiveSegmentFacts(join(dir, 'rec'), 'live')) {
+  for (const s of await readArchiveFacts(join(dir, 'rec'), 'live')) {
     const segDir = join(dir, 'rec', ARCHIVE_DIR, 'live', s.name);
     let offset = 0;
     for (;;) {
@@ -79,10 +79,10 @@ const to = () => ({ host: '127.0.0.1', port: seamd.port });
 describe('clips', () => {
   it('seamd clips add over archived seconds: plays as on-demand content, ending at to', async () => {
     // Inside one closed segment (a time-shift across a segment cut is another matter).
-    let segs = await archiveSegmentFacts(join(dir, 'rec'), 'live');
+    let segs = await readArchiveFacts(join(dir, 'rec'), 'live');
     for (let i = 0; i < 50 && segs.length < 3; i++) {
       await sleep(500);
-      segs = await archiveSegmentFacts(join(dir, 'rec'), 'live');
+      segs = await readArchiveFacts(join(dir, 'rec'), 'live');
     }
     expect(segs.length).toBeGreaterThanOrEqual(3);
     const seg = segs.at(-2)!;
@@ -185,7 +185,7 @@ describe('clips', () => {
     }
     const expired = seamd.events('archive.expire');
     expect(expired.length).toBeGreaterThanOrEqual(1);
-    const segs = await archiveSegmentFacts(join(dir, 'rec'), 'live');
+    const segs = await readArchiveFacts(join(dir, 'rec'), 'live');
     const pinned = segs.filter((s) => s.startMs <= clipTo && s.endMs >= clipFrom);
     expect(pinned.length).toBeGreaterThanOrEqual(1);
     expect(Math.min(...pinned.map((s) => s.endMs))).toBeLessThan(Date.now() - 12_000);
