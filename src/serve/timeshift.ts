@@ -30,10 +30,14 @@ const SR_INTERVAL_MS = 1000;
 const MAX_SLEEP_MS = 50;
 /** Nothing due for this long while data is queued: a gap, skipped. */
 const GAP_SKIP_MS = 1000;
-/** `Rate-Control: no`: this × real time to UDP viewers; over TCP as fast as it takes. */
+/**
+ * How much faster than real time `Rate-Control: no` plays when a viewer's media is not
+ * flow-controlled (UDP); over TCP it goes as fast as the connection takes (FLOW_HIGH_BYTES).
+ */
 export const UNCONTROLLED_RATE = 8;
-/** `Rate-Control: no` over TCP: run ahead while every viewer has less queued (re-check: ms). */
+/** `Rate-Control: no` over TCP: run ahead of the clock while every viewer has less queued. */
 export const FLOW_HIGH_BYTES = 512 * 1024;
+/** Re-check a full connection this often (ms). */
 const FLOW_RETRY_MS = 2;
 
 export interface TimeshiftOptions {
