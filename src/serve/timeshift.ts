@@ -5,8 +5,7 @@
  * binary search over the segments and one segment index read: no scanning. Packets are paced by
  * their wall-clock times (gaps skipped, not waited out), rewritten into one continuous RTP space
  * per track (timeshift-cursor.ts), with sender reports whose NTP time is the archive's time and a
- * BYE per track at an asked end. `Rate-Control: no` (ONVIF replay) sends as fast as the viewers'
- * TCP connections take it (8× real time to UDP viewers);
+ * BYE per track at an asked end. `Rate-Control: no` (ONVIF replay) sends faster than real time;
  * with ONVIF replay each access unit's first packet carries the 0xABAC header extension
  * (protocol/rtp/onvif-ext.ts).
  */
@@ -30,15 +29,8 @@ const SR_INTERVAL_MS = 1000;
 const MAX_SLEEP_MS = 50;
 /** Nothing due for this long while data is queued: a gap, skipped. */
 const GAP_SKIP_MS = 1000;
-/**
- * How much faster than real time `Rate-Control: no` plays when a viewer's media is not
- * flow-controlled (UDP); over TCP it goes as fast as the connection takes (FLOW_HIGH_BYTES).
- */
+/** How much faster than real time `Rate-Control: no` plays. */
 export const UNCONTROLLED_RATE = 8;
-/** `Rate-Control: no` over TCP: run ahead of the clock while every viewer has less queued. */
-export const FLOW_HIGH_BYTES = 512 * 1024;
-/** Re-check a full connection this often (ms). */
-const FLOW_RETRY_MS = 2;
 
 export interface TimeshiftOptions {
   readonly id: string;
@@ -268,57 +260,24 @@ export class TimeshiftPlayback extends SubscribedSource implements MediaSource {
       this.discontinuity = true;
       clock = this.clockWall();
     }
-    let horizon = clock + LEAD_MS * this.rate;
-    const flowing = this.flowing();
-    while (cursor) {
+    const horizon = clock + LEAD_MS * this.rate;
+    while (cursor && due <= horizon) {
       if (this.endMs !== undefined && due > this.endMs) break;
-      if (due > horizon) {
-        // Rate-Control: no over TCP: run the clock ahead to this packet while the viewers'
-        // connections take more and no track waits for its next read (order across tracks);
-        // a gap is skipped as when paced.
-        if (!flowing || !this.hasRoom() || this.cursors.some((c) => c.available === 0 && !c.done))
-          break;
-        if (due - horizon > GAP_SKIP_MS) {
-          this.skipped += due - horizon;
-          this.discontinuity = true;
-        } else {
-          this.startWall += due - horizon;
-        }
-        horizon = due;
-      }
       const p = cursor.shift();
       if (p) this.send(cursor, p);
       ({ cursor, due } = this.nextCursor());
     }
-    if (flowing) clock = this.clockWall();
     for (const c of this.cursors) if (c.low) void this.refill(c);
     if (this.now() - this.lastSr >= SR_INTERVAL_MS) this.sendReports(clock);
-    const pastEnd = flowing && cursor !== undefined && due > (this.endMs ?? Infinity);
-    if (this.endMs !== undefined && (clock > this.endMs || pastEnd)) {
+    if (this.endMs !== undefined && clock > this.endMs) {
       this.end();
       return;
     }
-    const reading = this.cursors.some((c) => c.available === 0 && !c.done && !c.waiting);
     const wait =
-      flowing && (cursor !== undefined || reading)
-        ? FLOW_RETRY_MS
-        : cursor === undefined
-          ? MAX_SLEEP_MS
-          : Math.min(MAX_SLEEP_MS, Math.max(1, (due - clock) / this.rate - LEAD_MS));
+      cursor === undefined
+        ? MAX_SLEEP_MS
+        : Math.min(MAX_SLEEP_MS, Math.max(1, (due - clock) / this.rate - LEAD_MS));
     this.timer = setTimeout(() => this.pump(), wait);
-  }
-
-  /** `Rate-Control: no` and every viewer's media on TCP: send as fast as they take it. */
-  private flowing(): boolean {
-    if (this.replay.rateControl || this.subscribers.size === 0) return false;
-    for (const sub of this.subscribers) if (sub.backlogBytes?.() === undefined) return false;
-    return true;
-  }
-
-  private hasRoom(): boolean {
-    for (const sub of this.subscribers)
-      if ((sub.backlogBytes?.() ?? 0) >= FLOW_HIGH_BYTES) return false;
-    return true;
   }
 
   private refill(c: ArchiveCursor): Promise<void> {

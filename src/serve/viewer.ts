@@ -16,8 +16,6 @@ export interface ViewerOutput {
   sendFrame(channel: number, payload: Buffer): boolean;
   sendUdpRtp(payload: Buffer, port: number, address: string): void;
   sendUdpRtcp(payload: Buffer, port: number, address: string): void;
-  /** Bytes written to the TCP connection and not yet taken by the kernel. */
-  tcpBacklog?(): number;
 }
 
 /**
@@ -210,12 +208,6 @@ export class ViewerSession implements SourceSubscriber {
 
   onSourceClosed(reason: Error | undefined): void {
     this.onClosed?.(reason ? `source closed: ${reason.message}` : 'source closed');
-  }
-
-  backlogBytes(): number | undefined {
-    if (this.tracks.size === 0 || !this.out.tcpBacklog) return undefined;
-    for (const t of this.tracks.values()) if (t.kind !== 'tcp') return undefined;
-    return this.out.tcpBacklog();
   }
 
   private deliver(track: number, packet: Buffer, rtcp: boolean): void {
