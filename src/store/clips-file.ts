@@ -3,10 +3,11 @@
  * catalog skips it) so they survive restarts and reloads. Written atomically (a temporary file
  * synced, then renamed over the old one): a reader sees the old list or the new one, never half.
  */
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ioError, StoreError } from './errors.js';
 import { CLIP_NAME, segmentInSpan, type ClipSpan } from './named-spans.js';
+import { writeFileAtomic } from './meta.js';
 
 export const CLIPS_FILE = '.clips.json';
 
@@ -45,13 +46,11 @@ export async function readClipsFile(recordingsDir: string): Promise<ClipSpan[]> 
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Replaces the clips file with `clips` (tmp + fsync + rename). */
+/** Replaces the clips file with `clips` (store/meta.ts writeFileAtomic). */
 export async function writeClipsFile(
   recordingsDir: string,
   clips: readonly ClipSpan[],
 ): Promise<void> {
-  const file = join(recordingsDir, CLIPS_FILE);
-  const tmp = `${file}.${process.pid}.tmp`;
   const json: ClipsFileJson = { version: 1, clips: {} };
   for (const c of [...clips].sort((a, b) => a.name.localeCompare(b.name))) {
     json.clips[c.name] = {
@@ -60,19 +59,7 @@ export async function writeClipsFile(
       to: new Date(c.toMs).toISOString(),
     };
   }
-  try {
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(`${JSON.stringify(json, null, 2)}\n`);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw ioError(file, 'writing', err);
-  }
+  await writeFileAtomic(recordingsDir, CLIPS_FILE, `${JSON.stringify(json, null, 2)}\n`);
 }
 
 /** The segments a clip reads from (see segmentInSpan). */
