@@ -11,7 +11,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/main.js';
 import { parseConfigText } from '../../../src/daemon/config.js';
-import { ConfigError } from '../../../src/errors.js';
 import { ClipBook } from '../../../src/source/clips.js';
 import { CLIPS_FILE, readClipsFile, writeClipsFile } from '../../../src/store/clips-file.js';
 import type { NewRecordingMeta } from '../../../src/store/meta.js';
@@ -20,19 +19,10 @@ import { ArchiveStore } from '../../../src/store/segments.js';
 import { memoryLogger } from '../../helpers/log.js';
 import { rtpPacket } from '../../helpers/rtp.js';
 import { fileTempDir, tempDir } from '../../helpers/tmp.js';
+import { configProblems } from '../../helpers/config.js';
 
 const T0 = Date.UTC(2026, 11, 1, 14, 0, 0);
 const BASE = `paths:\n  radio1: { origin: rtsp://o/live, archive: { retention: 1h } }\n  plain: rtsp://o/x\n`;
-
-function problems(text: string): string[] {
-  try {
-    parseConfigText(text, 'seamd.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).message.split('\n');
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('config: clips and schedule', () => {
   it('parses clips (ISO with a zone, or the RFC 2326 form) and schedules', () => {
@@ -84,7 +74,7 @@ describe('config: clips and schedule', () => {
       /^seamd\.yaml: clips\.a: unknown key "x"/,
     ],
   ])('%s', (text, message) => {
-    const got = problems(BASE + text);
+    const got = configProblems(BASE + text);
     expect(got).toHaveLength(1);
     expect(got[0]).toMatch(message);
   });

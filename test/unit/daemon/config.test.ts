@@ -13,6 +13,7 @@ import {
   type Config,
 } from '../../../src/daemon/config.js';
 import { fileTempDir } from '../../helpers/tmp.js';
+import { configProblems } from '../../helpers/config.js';
 
 const SEAM_DEFAULTS = {
   minLegs: 1,
@@ -94,17 +95,6 @@ const DEFAULTS: Config = {
   clips: {},
   schedule: {},
 };
-
-function problems(text: string): string[] {
-  try {
-    parseConfigText(text, 'seamd.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).code).toBe('CONFIG_INVALID');
-    return (err as ConfigError).message.split('\n');
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('default config', () => {
   it('config/default.yaml is the embedded DEFAULT_CONFIG_YAML, byte for byte', () => {
@@ -275,7 +265,7 @@ log:
 
   it('YAML anchors and merge keys work', () => {
     const text = 'base: &b\n  origin: rtsp://h/a\n';
-    expect(problems(text)[0]).toContain('unknown key "base" at top level');
+    expect(configProblems(text)[0]).toContain('unknown key "base" at top level');
     const merged = parseConfigText(
       'paths:\n  a: &a { origin: "rtsp://h/a", mirrors: [] }\n  b: { <<: *a, origin: "rtsp://h/b" }\n',
       'x',
@@ -441,7 +431,7 @@ describe('bad files name the key and the reason', () => {
     ['- 1', 'seamd.yaml: expected a mapping of keys at top level (got a list)'],
     ['just text', 'seamd.yaml: expected a mapping of keys at top level (got "just text")'],
   ])('%s', (text, message) => {
-    expect(problems(text)).toEqual([message]);
+    expect(configProblems(text)).toEqual([message]);
   });
 
   it('lists every problem, one per line, in file order', () => {
@@ -454,7 +444,7 @@ describe('bad files name the key and the reason', () => {
       '  cam1: { origin: "http://x" }', // 6
       'log: { level: loud }', // 7
     ].join('\n');
-    expect(problems(text)).toEqual([
+    expect(configProblems(text)).toEqual([
       'seamd.yaml: unknown key "lisen" at top level (did you mean "listen"?) (line 1)',
       'seamd.yaml: listen.rtsp: expected host:port (got "8554x") (line 3)',
       'seamd.yaml: listen.rtp: port must be even: RTP uses it, RTCP the next one (got ":8001") (line 4)',
@@ -464,19 +454,19 @@ describe('bad files name the key and the reason', () => {
   });
 
   it('YAML syntax errors carry line and column', () => {
-    expect(problems('listen:\n  rtsp: ":1"\n rtp: x\n')).toEqual([
+    expect(configProblems('listen:\n  rtsp: ":1"\n rtp: x\n')).toEqual([
       expect.stringMatching(/^seamd\.yaml: YAML syntax error: .+ \(line 3, column \d+\)$/),
     ]);
-    expect(problems('listen:\n  rtsp: [::]:8554\n')).toEqual([
+    expect(configProblems('listen:\n  rtsp: [::]:8554\n')).toEqual([
       'seamd.yaml: YAML syntax error: Unexpected scalar at node end (line 2, column 13); quote IPv6 addresses: "[::]:8554"',
     ]);
-    expect(problems('a: 1\na: 2\n')).toEqual([
+    expect(configProblems('a: 1\na: 2\n')).toEqual([
       'seamd.yaml: YAML syntax error: Map keys must be unique (line 2, column 1)',
     ]);
   });
 
   it('__proto__ cannot sneak in as a path name', () => {
-    expect(problems('paths:\n  __proto__: rtsp://h/a')).toEqual([
+    expect(configProblems('paths:\n  __proto__: rtsp://h/a')).toEqual([
       'seamd.yaml: paths: key "__proto__" is not allowed (line 2)',
     ]);
   });

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../src/errors.js';
 import { knownKeysAt, parseConfigText } from '../../../src/daemon/config.js';
-
-function problems(text: string): string[] {
-  try {
-    parseConfigText(text, 'seamd.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).message.split('\n');
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configProblems } from '../../helpers/config.js';
 
 describe('telemetry and rules config', () => {
   it('parses a rule list in order with every match key', () => {
@@ -52,7 +42,7 @@ rules:
 
   it('names every problem with key path and line', () => {
     expect(
-      problems(`rules:
+      configProblems(`rules:
   - name: a
     match: { network: 10.0.0.0/33, trouble: everywhere, pth: x }
     action: mirror
@@ -69,13 +59,13 @@ telemetry: { viewerPrefixV4: 33, cleanPct: 3, windw: 1 }
       'seamd.yaml: telemetry: unknown key "windw" (line 7)',
     ]);
     // (a rule's own cross-key check runs once its keys are valid)
-    expect(problems('rules:\n  - { name: a, action: mirror, legs: 2 }\n')).toEqual([
+    expect(configProblems('rules:\n  - { name: a, action: mirror, legs: 2 }\n')).toEqual([
       'seamd.yaml: rules[0].legs: legs is only for action open-legs (line 2)',
     ]);
     expect(
-      problems('rules:\n  - { name: a, action: log }\n  - { name: a, action: log }\n'),
+      configProblems('rules:\n  - { name: a, action: log }\n  - { name: a, action: log }\n'),
     ).toEqual(['seamd.yaml: rules[1].name: duplicate rule name "a" (also rules[0]) (line 3)']);
-    expect(problems('telemetry: { cleanPct: 3 }\n')).toEqual([
+    expect(configProblems('telemetry: { cleanPct: 3 }\n')).toEqual([
       'seamd.yaml: telemetry: cleanPct (3) must be < lossyPct (2) (line 1)',
     ]);
   });
