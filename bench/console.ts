@@ -9,15 +9,14 @@
  * Run: node --import tsx bench/console.ts [--viewers 1000] [--sources 200] [--seconds 30] [--reps 20]
  */
 import { spawn } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
-import type { LegSnapshot } from '../src/source/legs.js';
 import { TELEMETRY_DEFAULTS } from '../src/telemetry/config.js';
-import { Telemetry, type TelemetrySource, type TelemetryViewer } from '../src/telemetry/engine.js';
+import { Telemetry } from '../src/telemetry/engine.js';
 import { startOperatorHttp } from '../src/telemetry/runtime.js';
 import type { RecordingRow } from '../src/telemetry/recordings-view.js';
 import { fixed, machineInfo, median, parseArgs, printJson, table } from './lib/common.js';
+import { fakeLeg, fakeSources, fakeViewers } from './lib/telemetry-world.js';
 
 const opts = parseArgs(
   process.argv.slice(2),
@@ -31,69 +30,8 @@ const opts = parseArgs(
   },
 );
 
-class FakeLegs extends EventEmitter {
-  openingCount = 0;
-  constructor(private readonly legs: LegSnapshot[]) {
-    super();
-  }
-  legSnapshots(): LegSnapshot[] {
-    return this.legs.map((l) => ({ ...l, bytes: l.bytes + Date.now() * 50 }));
-  }
-  mergedLossPct(): number {
-    return 0.1;
-  }
-  canonicalSsrc(): number {
-    return 1;
-  }
-  express(): [] {
-    return [];
-  }
-}
-
-function leg(i: number, n: number, lossPct: number): LegSnapshot {
-  return {
-    id: `src-${i}-leg${n}`,
-    url: `rtsp://origin-${i % 10}:554/x`,
-    transport: 'udp',
-    lossPct,
-    jitterMs: 2,
-    packets: 1000,
-    bytes: 1e6,
-    aligned: true,
-    playing: true,
-    clock: n === 1,
-  };
-}
-
-const sources: TelemetrySource[] = Array.from({ length: opts.sources }, (_, i) => ({
-  id: `src-${i}`,
-  pathName: `cam${i}`,
-  origin: `rtsp://origin-${i % 10}:554/x`,
-  mirrors: [],
-  shared: true,
-  closed: false,
-  packetsOut: 0,
-  bytesOut: 0,
-  info: { tracks: [{ clockRate: 90000 }, { clockRate: 48000 }] },
-  legs: new FakeLegs([leg(i, 1, i % 3), leg(i, 2, 0.5)]),
-}));
-const viewers: TelemetryViewer[] = Array.from({ length: opts.viewers }, (_, j) => {
-  const src = sources[j % sources.length] as TelemetrySource;
-  return {
-    id: `viewer-${j}`,
-    remoteAddress: `10.${(j >> 16) & 255}.${(j >> 8) & 255}.${j & 255}`,
-    source: { ...src, kind: 'upstream', pathName: src.pathName, shared: true },
-    state: 'playing',
-    usesTcp: j % 2 === 0,
-    packetsSent: j,
-    get bytesSent() {
-      return j * 1200 + Date.now() * 60;
-    },
-    packetsDropped: 0,
-    playAt: 0,
-    firstPacketAt: 20,
-  } as unknown as TelemetryViewer;
-});
+const sources = fakeSources(opts.sources, (i) => [fakeLeg(i, 1, i % 3), fakeLeg(i, 2, 0.5)], true);
+const viewers = fakeViewers(opts.viewers, sources, true);
 const recordings: RecordingRow[] = Array.from({ length: 50 }, (_, i) => ({
   id: `cam${i}-0123456789ab`,
   path: `cam${i}`,

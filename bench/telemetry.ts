@@ -7,15 +7,14 @@
  *
  * Run: node --import tsx bench/telemetry.ts [--viewers 100,1000,10000] [--sources 50] [--reps 20]
  */
-import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
-import type { LegSnapshot } from '../src/source/legs.js';
 import { TELEMETRY_DEFAULTS } from '../src/telemetry/config.js';
 import { Telemetry, type TelemetrySource, type TelemetryViewer } from '../src/telemetry/engine.js';
 import { TelemetryMetrics } from '../src/telemetry/metrics.js';
 import { buildStatus } from '../src/telemetry/status.js';
 import { fixed, machineInfo, median, parseArgs, printJson, table } from './lib/common.js';
+import { fakeLeg, fakeSources, fakeViewers } from './lib/telemetry-world.js';
 
 const opts = parseArgs(
   process.argv.slice(2),
@@ -28,75 +27,9 @@ const opts = parseArgs(
   },
 );
 
-class FakeLegs extends EventEmitter {
-  openingCount = 0;
-  constructor(private readonly legs: LegSnapshot[]) {
-    super();
-  }
-  legSnapshots(): LegSnapshot[] {
-    return this.legs;
-  }
-  mergedLossPct(): number {
-    return 0.1;
-  }
-  canonicalSsrc(): number {
-    return 1;
-  }
-  express(): [] {
-    return [];
-  }
-}
-
 function world(viewers: number, sources: number): { s: TelemetrySource[]; v: TelemetryViewer[] } {
-  const s: TelemetrySource[] = Array.from({ length: sources }, (_, i) => ({
-    id: `src-${i}`,
-    pathName: `cam${i}`,
-    origin: `rtsp://origin-${i % 10}:554/x`,
-    mirrors: [],
-    shared: true,
-    closed: false,
-    packetsOut: 0,
-    bytesOut: 0,
-    info: { tracks: [{ clockRate: 90000 }, { clockRate: 48000 }] },
-    legs: new FakeLegs([
-      {
-        id: `src-${i}-leg1`,
-        url: `rtsp://origin-${i % 10}:554/x`,
-        transport: 'udp',
-        lossPct: i % 3,
-        jitterMs: 2,
-        packets: 1000,
-        bytes: 1e6,
-        aligned: true,
-        playing: true,
-        clock: true,
-      },
-    ]),
-  }));
-  const v: TelemetryViewer[] = Array.from({ length: viewers }, (_, j) => {
-    const src = s[j % sources] as TelemetrySource;
-    return {
-      id: `viewer-${j}`,
-      remoteAddress: `10.${(j >> 16) & 255}.${(j >> 8) & 255}.${j & 255}`,
-      source: {
-        id: src.id,
-        kind: 'upstream',
-        origin: src.origin,
-        pathName: src.pathName,
-        shared: true,
-        info: src.info,
-        legs: src.legs,
-      },
-      state: 'playing',
-      usesTcp: j % 2 === 0,
-      packetsSent: j,
-      bytesSent: j * 1200,
-      packetsDropped: 0,
-      playAt: 0,
-      firstPacketAt: 20,
-    };
-  });
-  return { s, v };
+  const s = fakeSources(sources, (i) => [fakeLeg(i, 1, i % 3)]);
+  return { s, v: fakeViewers(viewers, s) };
 }
 
 function timeMs(fn: () => void): number {

@@ -48,6 +48,7 @@ import { ArchiveStore, ARCHIVE_DIR } from '../src/store/segments.js';
 import { readSegmentLog } from '../src/store/segment-reader.js';
 import { planTimeshift } from '../src/serve/timeshift-plan.js';
 import { RawRtspClient } from '../test/helpers/raw-client.js';
+import { liveH264Sdp } from './lib/bench-rtsp.js';
 import { Child, type OriginCommand, type OriginEvent } from './lib/ipc.js';
 import { fixed, machineInfo, median, parseArgs, printJson, si, table } from './lib/common.js';
 
@@ -71,20 +72,7 @@ const SEGMENT_MS = 600_000;
 const RECORD = RECORD_HEADER_LENGTH + PACKET;
 const SPS = Buffer.from('6742c01fda0140169b0110000003001000000303c8f1831a80', 'hex');
 const PPS = Buffer.from('68ce3c80', 'hex');
-const SDP = [
-  'v=0',
-  'o=- 1 1 IN IP4 127.0.0.1',
-  's=seamd bench',
-  'c=IN IP4 0.0.0.0',
-  't=0 0',
-  'a=range:npt=now-',
-  'a=control:*',
-  'm=video 0 RTP/AVP 96',
-  'a=rtpmap:96 H264/90000',
-  'a=fmtp:96 packetization-mode=1',
-  'a=control:trackID=0',
-  '',
-].join('\r\n');
+const SDP = liveH264Sdp('seamd bench');
 
 /** Packet `i` of a segment whose first packet has extended sequence number `ext0`. */
 function packetAt(i: number, ext0: number): Buffer {

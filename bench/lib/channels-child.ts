@@ -6,10 +6,8 @@
  * real origin). `blast` sends the same to given ports without RTSP (the bare-receive baseline).
  * One 5 ms timer paces every channel.
  */
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, type Socket } from 'node:net';
-import { RtspParser } from '../../src/protocol/rtsp/parser.js';
-import type { RtspRequest } from '../../src/protocol/rtsp/message.js';
+import type { Socket as UdpSocket } from 'node:dgram';
+import { bindPair, liveH264Sdp, respond, serveRtsp } from './bench-rtsp.js';
 
 export type ChannelsCommand =
   { cmd: 'blast'; ports: number[] } | { cmd: 'stop' } | { cmd: 'snap'; id: number };
@@ -92,62 +90,6 @@ class Channel {
   }
 }
 
-function bind(port: number): Promise<UdpSocket> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket('udp4');
-    s.once('error', reject);
-    s.bind(port, '127.0.0.1', () => {
-      s.off('error', reject);
-      s.on('error', () => undefined);
-      s.on('message', () => undefined);
-      resolve(s);
-    });
-  });
-}
-
-async function bindPair(): Promise<[UdpSocket, UdpSocket]> {
-  for (;;) {
-    const rtp = await bind(0);
-    const port = rtp.address().port;
-    if (port % 2 === 0) {
-      try {
-        return [rtp, await bind(port + 1)];
-      } catch {
-        // odd neighbour taken
-      }
-    }
-    rtp.close();
-  }
-}
-
-function respond(
-  sock: Socket,
-  req: RtspRequest,
-  status: number,
-  headers: string[],
-  body = '',
-): void {
-  const lines = [`RTSP/1.0 ${status} ${status === 200 ? 'OK' : 'Error'}`];
-  lines.push(`CSeq: ${req.headers.get('CSeq') ?? '0'}`, ...headers);
-  if (body) lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
-  sock.write(`${lines.join('\r\n')}\r\n\r\n${body}`);
-}
-
-const SDP = [
-  'v=0',
-  'o=- 1 1 IN IP4 127.0.0.1',
-  's=seamd bench channel',
-  'c=IN IP4 0.0.0.0',
-  't=0 0',
-  'a=range:npt=now-',
-  'a=control:*',
-  'm=video 0 RTP/AVP 96',
-  'a=rtpmap:96 H264/90000',
-  'a=fmtp:96 packetization-mode=1',
-  'a=control:trackID=0',
-  '',
-].join('\r\n');
-
 async function main(): Promise<void> {
   const [rtp, rtcp] = await bindPair();
   const serverPort = rtp.address().port;
@@ -158,57 +100,45 @@ async function main(): Promise<void> {
     const now = performance.now();
     for (const c of channels) c.pump(now, counts);
   }, 5);
-  const sockets = new Set<Socket>();
-  const server = createServer((sock) => {
-    sockets.add(sock);
-    sock.on('close', () => sockets.delete(sock));
-    sock.on('error', () => undefined);
-    const parser = new RtspParser();
+  const rtsp = await serveRtsp(() => {
     const session = `5eed${(++sessions).toString(16)}`;
     let port = 0;
-    sock.on('data', (chunk: Buffer) => {
-      let msgs;
-      try {
-        msgs = parser.push(chunk);
-      } catch {
-        sock.destroy();
-        return;
-      }
-      for (const m of msgs) {
-        if (m.kind !== 'request') continue;
-        const base = m.uri.replace(/\/trackID=\d+$/, '').replace(/\/$/, '');
-        if (m.method === 'DESCRIBE') {
-          respond(sock, m, 200, ['Content-Type: application/sdp', `Content-Base: ${base}/`], SDP);
-        } else if (m.method === 'SETUP') {
-          const cp = /client_port=(\d+)/.exec(m.headers.get('Transport') ?? '');
-          if (!cp?.[1]) {
-            respond(sock, m, 461, []);
-            continue;
-          }
-          port = Number(cp[1]);
-          respond(sock, m, 200, [
-            `Transport: RTP/AVP;unicast;client_port=${port}-${port + 1};server_port=${serverPort}-${serverPort + 1}`,
-            `Session: ${session};timeout=60`,
-          ]);
-        } else if (m.method === 'PLAY') {
-          respond(sock, m, 200, [`Session: ${session}`, 'Range: npt=now-']);
-          channels.push(new Channel(rtp, rtcp, port, channels.length));
-          process.send?.({ ev: 'play', channels: channels.length } satisfies ChannelsEvent);
-        } else {
-          respond(sock, m, 200, [`Session: ${session}`, 'Public: OPTIONS, DESCRIBE, SETUP, PLAY']);
+    return (sock, m, base) => {
+      if (m.method === 'DESCRIBE') {
+        respond(
+          sock,
+          m,
+          200,
+          ['Content-Type: application/sdp', `Content-Base: ${base}/`],
+          liveH264Sdp('seamd bench channel'),
+        );
+      } else if (m.method === 'SETUP') {
+        const cp = /client_port=(\d+)/.exec(m.headers.get('Transport') ?? '');
+        if (!cp?.[1]) {
+          respond(sock, m, 461, []);
+          return;
         }
+        port = Number(cp[1]);
+        respond(sock, m, 200, [
+          `Transport: RTP/AVP;unicast;client_port=${port}-${port + 1};server_port=${serverPort}-${serverPort + 1}`,
+          `Session: ${session};timeout=60`,
+        ]);
+      } else if (m.method === 'PLAY') {
+        respond(sock, m, 200, [`Session: ${session}`, 'Range: npt=now-']);
+        channels.push(new Channel(rtp, rtcp, port, channels.length));
+        process.send?.({ ev: 'play', channels: channels.length } satisfies ChannelsEvent);
+      } else {
+        respond(sock, m, 200, [`Session: ${session}`, 'Public: OPTIONS, DESCRIBE, SETUP, PLAY']);
       }
-    });
+    };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const addr = server.address();
   process.on('message', (raw) => {
     const cmd = raw as ChannelsCommand;
     if (cmd.cmd === 'blast') {
       channels = cmd.ports.map((p, n) => new Channel(rtp, rtcp, p, n));
     } else if (cmd.cmd === 'stop') {
       channels = [];
-      for (const s of sockets) s.destroy();
+      rtsp.dropAll();
       process.send?.({ ev: 'stopped' } satisfies ChannelsEvent);
     } else {
       process.send?.({ ev: 'snap', id: cmd.id, ...counts } satisfies ChannelsEvent);
@@ -216,14 +146,14 @@ async function main(): Promise<void> {
   });
   process.on('disconnect', () => {
     clearInterval(timer);
-    server.close();
+    rtsp.server.close();
     rtp.close();
     rtcp.close();
     setTimeout(() => process.exit(0), 200).unref();
   });
   process.send?.({
     ev: 'ready',
-    rtspPort: typeof addr === 'object' && addr ? addr.port : 0,
+    rtspPort: rtsp.port,
   } satisfies ChannelsEvent);
 }
 

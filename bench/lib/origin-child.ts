@@ -5,11 +5,9 @@
  * decides when and where to send (IPC, see ipc.ts); the RTSP side only answers and reports the
  * client_port each SETUP named.
  */
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, type Socket } from 'node:net';
+import type { Socket as UdpSocket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
-import { RtspParser } from '../../src/protocol/rtsp/parser.js';
-import type { RtspRequest } from '../../src/protocol/rtsp/message.js';
+import { bindPair, liveH264Sdp, respond, serveRtsp } from './bench-rtsp.js';
 import type { OriginCommand, OriginEvent } from './ipc.js';
 
 const SSRC = 0x5eed0001;
@@ -21,52 +19,6 @@ const MAX_CATCH_UP = 512;
 
 function emit(e: OriginEvent): void {
   process.send?.(e);
-}
-
-function sdp(): string {
-  return [
-    'v=0',
-    'o=- 1 1 IN IP4 127.0.0.1',
-    's=seamd bench',
-    'c=IN IP4 0.0.0.0',
-    't=0 0',
-    'a=range:npt=now-',
-    'a=control:*',
-    'm=video 0 RTP/AVP 96',
-    'a=rtpmap:96 H264/90000',
-    'a=fmtp:96 packetization-mode=1',
-    'a=control:trackID=0',
-    '',
-  ].join('\r\n');
-}
-
-function bindUdp(port: number): Promise<UdpSocket> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket('udp4');
-    s.once('error', reject);
-    s.bind(port, '127.0.0.1', () => {
-      s.off('error', reject);
-      s.on('error', () => undefined);
-      resolve(s);
-    });
-  });
-}
-
-/** An even port and its odd neighbour (server_port), the OS choosing. */
-async function bindPair(): Promise<[UdpSocket, UdpSocket]> {
-  for (let i = 0; i < 64; i++) {
-    const rtp = await bindUdp(0);
-    const port = rtp.address().port;
-    if (port % 2 === 0) {
-      try {
-        return [rtp, await bindUdp(port + 1)];
-      } catch {
-        // odd neighbour taken
-      }
-    }
-    rtp.close();
-  }
-  throw new Error('no even/odd UDP pair');
 }
 
 /**
@@ -186,97 +138,62 @@ class Blaster {
   };
 }
 
-function respond(
-  sock: Socket,
-  req: RtspRequest,
-  status: number,
-  headers: string[],
-  body = '',
-): void {
-  const cseq = req.headers.get('CSeq') ?? '0';
-  const lines = [`RTSP/1.0 ${status} ${status === 200 ? 'OK' : 'Error'}`, `CSeq: ${cseq}`];
-  lines.push(...headers);
-  if (body) lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
-  sock.write(`${lines.join('\r\n')}\r\n\r\n${body}`);
-}
-
 async function main(): Promise<void> {
   const [rtp, rtcp] = await bindPair();
-  rtcp.on('message', () => undefined); // receiver reports from the leg
-  rtp.on('message', () => undefined);
   const serverPort = rtp.address().port;
   const blaster = new Blaster(rtp);
-  const sockets = new Set<Socket>();
-
-  const server = createServer((sock) => {
-    sockets.add(sock);
-    sock.on('close', () => sockets.delete(sock));
-    sock.on('error', () => undefined);
-    const parser = new RtspParser();
+  const rtsp = await serveRtsp(() => {
     const session = '5eed0001';
-    sock.on('data', (chunk: Buffer) => {
-      let msgs;
-      try {
-        msgs = parser.push(chunk);
-      } catch {
-        sock.destroy();
-        return;
-      }
-      for (const m of msgs) {
-        if (m.kind !== 'request') continue;
-        const base = m.uri.replace(/\/trackID=\d+$/, '').replace(/\/$/, '');
-        switch (m.method) {
-          case 'OPTIONS':
-            respond(sock, m, 200, [
-              'Public: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN, GET_PARAMETER',
-            ]);
-            break;
-          case 'DESCRIBE':
-            respond(
-              sock,
-              m,
-              200,
-              ['Content-Type: application/sdp', `Content-Base: ${base}/`],
-              sdp(),
-            );
-            break;
-          case 'SETUP': {
-            const t = m.headers.get('Transport') ?? '';
-            const cp = /client_port=(\d+)(?:-(\d+))?/.exec(t);
-            if (!cp?.[1]) {
-              respond(sock, m, 461, []);
-              break;
-            }
-            const a = Number(cp[1]);
-            const b = cp[2] === undefined ? a + 1 : Number(cp[2]);
-            respond(sock, m, 200, [
-              `Transport: RTP/AVP;unicast;client_port=${a}-${b};server_port=${serverPort}-${serverPort + 1};ssrc=${SSRC.toString(16).toUpperCase()}`,
-              `Session: ${session};timeout=60`,
-            ]);
-            emit({ ev: 'setup', clientPort: a });
+    return (sock, m, base) => {
+      switch (m.method) {
+        case 'OPTIONS':
+          respond(sock, m, 200, [
+            'Public: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN, GET_PARAMETER',
+          ]);
+          break;
+        case 'DESCRIBE':
+          respond(
+            sock,
+            m,
+            200,
+            ['Content-Type: application/sdp', `Content-Base: ${base}/`],
+            liveH264Sdp('seamd bench'),
+          );
+          break;
+        case 'SETUP': {
+          const t = m.headers.get('Transport') ?? '';
+          const cp = /client_port=(\d+)(?:-(\d+))?/.exec(t);
+          if (!cp?.[1]) {
+            respond(sock, m, 461, []);
             break;
           }
-          case 'PLAY':
-            respond(sock, m, 200, [
-              `Session: ${session}`,
-              'Range: npt=now-',
-              `RTP-Info: url=${base}/trackID=0;seq=0;rtptime=0`,
-            ]);
-            emit({ ev: 'play' });
-            break;
-          case 'TEARDOWN':
-            respond(sock, m, 200, [`Session: ${session}`]);
-            emit({ ev: 'teardown' });
-            break;
-          default:
-            respond(sock, m, 200, [`Session: ${session}`]);
+          const a = Number(cp[1]);
+          const b = cp[2] === undefined ? a + 1 : Number(cp[2]);
+          respond(sock, m, 200, [
+            `Transport: RTP/AVP;unicast;client_port=${a}-${b};server_port=${serverPort}-${serverPort + 1};ssrc=${SSRC.toString(16).toUpperCase()}`,
+            `Session: ${session};timeout=60`,
+          ]);
+          emit({ ev: 'setup', clientPort: a });
+          break;
         }
+        case 'PLAY':
+          respond(sock, m, 200, [
+            `Session: ${session}`,
+            'Range: npt=now-',
+            `RTP-Info: url=${base}/trackID=0;seq=0;rtptime=0`,
+          ]);
+          emit({ ev: 'play' });
+          break;
+        case 'TEARDOWN':
+          respond(sock, m, 200, [`Session: ${session}`]);
+          emit({ ev: 'teardown' });
+          break;
+        default:
+          respond(sock, m, 200, [`Session: ${session}`]);
       }
-    });
+    };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const addr = server.address();
-  const rtspPort = typeof addr === 'object' && addr ? addr.port : 0;
+  const rtspPort = rtsp.port;
 
   process.on('message', (raw) => {
     const cmd = raw as OriginCommand;
@@ -304,8 +221,8 @@ async function main(): Promise<void> {
   // The parent going away (or disconnecting on purpose) ends this process.
   process.on('disconnect', () => {
     blaster.stop();
-    for (const s of sockets) s.destroy();
-    server.close();
+    rtsp.dropAll();
+    rtsp.server.close();
     rtp.close();
     rtcp.close();
     setTimeout(() => process.exit(0), 200).unref();
