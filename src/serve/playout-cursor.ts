@@ -101,14 +101,40 @@ export class TrackCursor {
 /** Packets go out this much before their time (players buffer; timers are coarse). */
 export const LEAD_MS = 20;
 /**
- * Fast start for a TCP viewer: a PLAY's first second of media goes out at once (TCP's flow
- * control paces it), and the playout then stays that far ahead of the clock (players buffer
- * it). A UDP viewer gets no lead: a second of media at once can overflow its receive buffer, and
- * nothing tells seamd what the path to it can take.
+ * Fast start: a PLAY's first second of media goes out ahead of the clock, and the playout then
+ * stays that far ahead of it (players buffer it).
  */
 export const FAST_START_LEAD_MS = 1000;
+/**
+ * A UDP viewer's fast start is paced: nothing tells seamd what the path to it can take, and a
+ * second of media at once can overflow its receive buffer (a 16 Mbit/s stream's second is ~2 MB;
+ * Linux's default buffer is 208 KiB). The lead grows while the playout sends at this multiple of
+ * real time, so the first second is ahead after a third of a second.
+ */
+export const UDP_FAST_START_SPEED = 4;
+/**
+ * The lead grows by at most this much wall time's worth per wake-up: a wake-up that comes late
+ * (a busy core) sends the media that fell due meanwhile, not a bigger burst on top of it.
+ */
+export const RAMP_STEP_MAX_MS = 10;
 
-/** How far ahead of the clock a playout sends. */
-export function leadFor(fastStart: boolean, reliable: boolean): number {
-  return fastStart && reliable ? FAST_START_LEAD_MS : LEAD_MS;
+/** How far ahead of the clock a playout sends: `maxMs`, reached at `speed` times real time. */
+export interface LeadPlan {
+  readonly maxMs: number;
+  /** Infinity: the whole lead at once (TCP's flow control paces it). */
+  readonly speed: number;
+}
+
+/** TCP: a second at once; UDP: a second at UDP_FAST_START_SPEED; without fast start: LEAD_MS. */
+export function leadFor(fastStart: boolean, reliable: boolean): LeadPlan {
+  if (!fastStart) return { maxMs: LEAD_MS, speed: Infinity };
+  return { maxMs: FAST_START_LEAD_MS, speed: reliable ? Infinity : UDP_FAST_START_SPEED };
+}
+
+/** The lead after `elapsedMs` more of wall time at `leadMs` (the clock runs at 1, sending at `speed`). */
+export function grownLead(plan: LeadPlan, leadMs: number, elapsedMs: number): number {
+  if (leadMs >= plan.maxMs) return plan.maxMs;
+  if (plan.speed === Infinity) return plan.maxMs;
+  const step = Math.min(Math.max(0, elapsedMs), RAMP_STEP_MAX_MS) * (plan.speed - 1);
+  return Math.min(plan.maxMs, leadMs + step);
 }

@@ -2,8 +2,9 @@
  * Playout: one viewer's playback of a recording, with no upstream session. Packets are
  * sent as stored (canonical SSRC/seq/timestamps), paced by their media time so every track stays
  * on one clock; a Range seeks (playout-seek.ts), PAUSE stops the clock and a PLAY without Range
- * resumes where it stopped. With fast start a TCP viewer's first second of media goes out at once
- * and the playout stays that far ahead of the clock (playout-cursor.ts). Sender reports go out every second
+ * resumes where it stopped. With fast start the first second of media goes ahead of the clock, at
+ * once to a TCP viewer and at a few times real time to a UDP one, and the playout stays that far
+ * ahead (playout-cursor.ts). Sender reports go out every second
  * (players sync tracks with them), and a compound RTCP BYE per track when the recording (or the
  * asked range) ends. Gaps in the recording stay gaps: a viewer gets no more loss than the
  * recording holds.
@@ -24,11 +25,12 @@ import {
   type MediaSource,
   type PlayOptions,
   type PlayStart,
+  type SourceSubscriber,
 } from '../source/media-source.js';
 import { byePacket, CNAME } from '../source/rtcp-relay.js';
-import type { Recording } from '../store/reader.js';
+import type { Recording, StoredPacket } from '../store/reader.js';
 import { ChunkReader, type ChunkCache } from './chunk-cache.js';
-import { leadFor, LEAD_MS, TrackCursor } from './playout-cursor.js';
+import { grownLead, leadFor, LEAD_MS, TrackCursor, type LeadPlan } from './playout-cursor.js';
 import { planSeek, type SeekPlan } from './playout-seek.js';
 import { SHARED_PACER, type Pacer } from './pacer.js';
 
@@ -81,8 +83,13 @@ export class RecordingPlayback extends SubscribedSource implements MediaSource {
   private pausedAt = 0;
   private lastSr = -Infinity;
   private generation = 0;
-  /** How far ahead of the clock packets go out at most (ms). */
+  /** How far ahead of the clock packets go out (ms): grows to the plan's lead after a start. */
   private leadMs = LEAD_MS;
+  private leadPlan: LeadPlan = leadFor(false, false);
+  /** When the pump last ran (ms): the lead grows by the wall time between runs. */
+  private lastPumpAt = 0;
+  /** The subscribers as an array: the per-packet loop iterates it without a Set iterator. */
+  private subs: readonly SourceSubscriber[] = [];
   packetsSent = 0;
 
   constructor(private readonly opts: PlaybackOptions) {
@@ -96,6 +103,16 @@ export class RecordingPlayback extends SubscribedSource implements MediaSource {
     this.log = opts.log;
     this.now = opts.now ?? (() => performance.now());
     this.pacer = opts.pacer ?? SHARED_PACER;
+  }
+
+  override subscribe(sub: SourceSubscriber): void {
+    super.subscribe(sub);
+    this.subs = [...this.subscribers];
+  }
+
+  override unsubscribe(sub: SourceSubscriber): void {
+    super.unsubscribe(sub);
+    this.subs = [...this.subscribers];
   }
 
   protected unreferenced(): void {
@@ -112,7 +129,7 @@ export class RecordingPlayback extends SubscribedSource implements MediaSource {
 
   async play(range: string | undefined, opts: PlayOptions = {}): Promise<PlayStart> {
     if (this.closedFlag) throw new RuntimeError('INVALID_STATE', 'playback closed');
-    this.leadMs = leadFor(opts.fastStart ?? false, opts.reliable ?? false);
+    this.leadPlan = leadFor(opts.fastStart ?? false, opts.reliable ?? false);
     if (range === undefined && this.mode === 'paused') return this.resume();
     if (range === undefined && this.mode === 'playing') return this.position();
     const { start, end } = parseNptRange(range);
@@ -220,6 +237,9 @@ export class RecordingPlayback extends SubscribedSource implements MediaSource {
   private startClock(npt: number): void {
     this.startNpt = npt;
     this.wallStart = this.now();
+    this.lastPumpAt = this.wallStart;
+    const plan = this.leadPlan;
+    this.leadMs = plan.speed === Infinity ? plan.maxMs : Math.min(LEAD_MS, plan.maxMs);
     this.mode = 'playing';
     this.lastSr = -Infinity;
     this.pump();
@@ -235,26 +255,32 @@ export class RecordingPlayback extends SubscribedSource implements MediaSource {
     if (this.waiting) this.pacer.cancel(this.wake);
     this.waiting = false;
     if (this.mode !== 'playing' || this.closedFlag) return;
-    const horizon = this.clockNpt() + this.leadMs / 1000;
+    const now = this.now();
+    this.leadMs = grownLead(this.leadPlan, this.leadMs, now - this.lastPumpAt);
+    this.lastPumpAt = now;
+    const horizon = this.startNpt + (now - this.wallStart + this.leadMs) / 1000;
+    const cursors = this.cursors;
     for (;;) {
+      // The track whose next packet is due first (a running maximum per track: B-frames go out
+      // right after their predecessor).
       let best: TrackCursor | undefined;
       let bestDue = Infinity;
-      for (const c of this.cursors) {
-        const due = c.nextDue();
-        if (due !== undefined && due < bestDue) {
+      for (const c of cursors) {
+        const p = c.queue[c.head];
+        if (p === undefined) continue;
+        const due = p.npt > c.maxNpt ? p.npt : c.maxNpt;
+        if (due < bestDue) {
           best = c;
           bestDue = due;
         }
       }
-      if (!best || bestDue > horizon) break;
-      const p = best.peek();
-      if (!p) break;
-      best.head++;
+      if (best === undefined || bestDue > horizon) break;
+      const p = best.queue[best.head++] as StoredPacket;
       best.maxNpt = bestDue;
       this.send(best, p.packet);
     }
-    for (const c of this.cursors) if (c.low) void this.refill(c);
-    if (this.now() - this.lastSr >= SR_INTERVAL_MS) this.sendReports();
+    for (const c of cursors) if (c.low) void this.refill(c);
+    if (now - this.lastSr >= SR_INTERVAL_MS) this.sendReports();
     this.endTracks();
     if (this.cursors.every((c) => c.byeSent)) {
       this.mode = 'ended';
@@ -272,11 +298,13 @@ export class RecordingPlayback extends SubscribedSource implements MediaSource {
       return;
     }
     let next = Infinity;
-    for (const c of this.cursors) next = Math.min(next, c.nextDue() ?? Infinity);
+    for (const c of cursors) next = Math.min(next, c.nextDue() ?? Infinity);
+    // Media time until the next packet is inside the horizon; while the lead grows the horizon
+    // moves at the plan's speed, after that at the clock's.
+    const gapMs = (next - horizon) * 1000;
+    const speed = this.leadMs < this.leadPlan.maxMs ? this.leadPlan.speed : 1;
     const wait =
-      next === Infinity
-        ? MAX_SLEEP_MS
-        : Math.min(MAX_SLEEP_MS, Math.max(1, (next - this.clockNpt()) * 1000 - this.leadMs));
+      next === Infinity ? MAX_SLEEP_MS : Math.min(MAX_SLEEP_MS, Math.max(1, gapMs / speed));
     this.waiting = true;
     this.pacer.wakeIn(this.wake, wait);
   }
@@ -295,7 +323,7 @@ export class RecordingPlayback extends SubscribedSource implements MediaSource {
     c.packets++;
     c.octets += packet.length - 12;
     this.packetsSent++;
-    for (const sub of this.subscribers) sub.onRtp(c.index, packet);
+    for (const sub of this.subs) sub.onRtp(c.index, packet);
   }
 
   /** RTCP BYE for each track that has nothing left to send. */
@@ -347,6 +375,7 @@ export class RecordingPlayback extends SubscribedSource implements MediaSource {
     this.closeReaders();
     for (const sub of [...this.subscribers]) sub.onSourceClosed(undefined);
     this.subscribers.clear();
+    this.subs = [];
     this.opts.onClose();
     this.emit('closed');
   }

@@ -39,6 +39,14 @@ export function newSessionId(): string {
 }
 
 const MAX_STARTING_BACKLOG = 4096;
+/**
+ * A UDP viewer's held packets (a fast start's GOP, hundreds to thousands of packets) go out in
+ * slices of at most this many bytes, one slice per UDP_SLICE_MS: all at once they overflow a
+ * receive buffer of Linux's default size (208 KiB holds ~90 full-size packets on loopback, with
+ * the kernel's per-packet overhead) before the player gets to read. ~190 Mbit/s at most.
+ */
+export const UDP_SLICE_BYTES = 48 * 1024;
+export const UDP_SLICE_MS = 2;
 
 export class ViewerSession implements SourceSubscriber {
   readonly id = newSessionId();
@@ -60,6 +68,10 @@ export class ViewerSession implements SourceSubscriber {
   private beforePlay: ViewerState = 'ready';
   /** Packets that arrived between the upstream PLAY and our PLAY answer: sent right after it. */
   private backlog: Array<[number, Buffer, boolean]> = [];
+  /** Held packets before this index are sent (a UDP viewer's burst goes out in slices). */
+  private backlogHead = 0;
+  /** The next slice of held packets is due: live packets queue behind them meanwhile. */
+  private sliceTimer: NodeJS.Timeout | undefined;
   private onClosed: ((reason: string) => void) | undefined;
 
   constructor(
@@ -128,7 +140,7 @@ export class ViewerSession implements SourceSubscriber {
     this.moveTo('starting', 'PLAY');
     this.beforePlay = from;
     this.playAt ??= this.clock.now();
-    this.backlog = [];
+    this.dropHeld();
     this.burstPackets = 0;
   }
 
@@ -162,16 +174,43 @@ export class ViewerSession implements SourceSubscriber {
   playFailed(): void {
     if (this.current === 'closed') return;
     this.moveTo(this.beforePlay, 'end a failed PLAY');
-    this.backlog = [];
+    this.dropHeld();
   }
 
-  /** Our PLAY answer is written: media flows, the held packets first. */
+  /** Our PLAY answer is written: media flows, the held packets first (paced for UDP). */
   started(): void {
     if (this.current === 'closed') return;
     this.moveTo('playing', 'start media');
+    this.sendHeld();
+  }
+
+  /** Sends held packets: all of them over TCP, a slice at a time over UDP. */
+  private readonly sendHeld = (): void => {
+    this.sliceTimer = undefined;
+    if (this.current === 'closed') return;
     const backlog = this.backlog;
+    const sliced = !this.usesTcp;
+    let bytes = 0;
+    let i = this.backlogHead;
+    while (i < backlog.length && !(sliced && bytes >= UDP_SLICE_BYTES)) {
+      const [track, packet, rtcp] = backlog[i++] as [number, Buffer, boolean];
+      this.send(track, packet, rtcp);
+      bytes += packet.length;
+    }
+    if (i < backlog.length) {
+      this.backlogHead = i;
+      this.sliceTimer = setTimeout(this.sendHeld, UDP_SLICE_MS);
+    } else {
+      this.backlog = [];
+      this.backlogHead = 0;
+    }
+  };
+
+  private dropHeld(): void {
+    if (this.sliceTimer) clearTimeout(this.sliceTimer);
+    this.sliceTimer = undefined;
     this.backlog = [];
-    for (const [track, packet, rtcp] of backlog) this.send(track, packet, rtcp);
+    this.backlogHead = 0;
   }
 
   /** The source answered the PAUSE. */
@@ -182,7 +221,7 @@ export class ViewerSession implements SourceSubscriber {
   /** Ends the session for good (idempotent). */
   close(): void {
     this.current = 'closed';
-    this.backlog = [];
+    this.dropHeld();
   }
 
   private expect(op: string, allowed: readonly ViewerState[]): void {
@@ -211,10 +250,11 @@ export class ViewerSession implements SourceSubscriber {
   }
 
   private deliver(track: number, packet: Buffer, rtcp: boolean): void {
-    if (this.current === 'playing') {
+    if (this.current === 'playing' && this.sliceTimer === undefined) {
       this.send(track, packet, rtcp);
-    } else if (this.current === 'starting') {
-      if (this.backlog.length < MAX_STARTING_BACKLOG + this.burstPackets)
+    } else if (this.current === 'starting' || this.sliceTimer !== undefined) {
+      // Held until our PLAY answer is out, or behind the rest of a burst going out in slices.
+      if (this.backlog.length - this.backlogHead < MAX_STARTING_BACKLOG + this.burstPackets)
         this.backlog.push([track, packet, rtcp]);
       else this.packetsDropped++;
     }

@@ -109,15 +109,12 @@ export function encodeRecordInto(
  * are at hand.
  */
 export function decodeRecordHeader(buf: Buffer, offset: number): RecordHeader | string {
-  if (buf.readUInt32BE(offset) !== RECORD_MAGIC) return 'bad record magic';
+  const problem = recordHeaderProblem(buf, offset);
+  if (problem !== undefined) return problem;
   const packetLength = buf.readUInt16BE(offset + 4);
-  if (packetLength < MIN_PACKET_LENGTH) return `packet length ${packetLength} too small`;
-  if (buf[offset + 17] !== 0 || buf.readUInt16BE(offset + 18) !== 0) {
-    return 'reserved header bytes not zero';
-  }
   const flags = buf[offset + 16] ?? 0;
   return {
-    ext: buf.readUInt16BE(offset + 6) * TWO_32 + buf.readUInt32BE(offset + 8),
+    ext: recordExt(buf, offset),
     packetLength,
     timestamp: buf.readUInt32BE(offset + 12),
     marker: (flags & 0x80) !== 0,
@@ -127,13 +124,35 @@ export function decodeRecordHeader(buf: Buffer, offset: number): RecordHeader | 
   };
 }
 
-/** Whether the complete record at `offset` of `buf` (header + packet) matches its CRC. */
+/**
+ * Why the record header at `offset` of `buf` is impossible (bad magic, length, reserved bits),
+ * or undefined when it is not: `decodeRecordHeader`'s checks without building the header.
+ */
+export function recordHeaderProblem(buf: Buffer, offset: number): string | undefined {
+  if (buf.readUInt32BE(offset) !== RECORD_MAGIC) return 'bad record magic';
+  const packetLength = buf.readUInt16BE(offset + 4);
+  if (packetLength < MIN_PACKET_LENGTH) return `packet length ${packetLength} too small`;
+  if (buf[offset + 17] !== 0 || buf.readUInt16BE(offset + 18) !== 0) {
+    return 'reserved header bytes not zero';
+  }
+  return undefined;
+}
+
+/** The extended sequence number of the record at `offset`. */
+export function recordExt(buf: Buffer, offset: number): number {
+  return buf.readUInt16BE(offset + 6) * TWO_32 + buf.readUInt32BE(offset + 8);
+}
+
+/**
+ * Whether the complete record at `offset` of `buf` (header + packet) matches its CRC. The sums
+ * run over plain Uint8Array views: a Buffer's subarray goes through its species constructor,
+ * and playout checks every record it reads (a benchmark finding).
+ */
 export function recordCrcOk(buf: Buffer, offset: number, packetLength: number): boolean {
-  const head = buf.subarray(offset, offset + CRC_OFFSET);
-  const body = buf.subarray(
-    offset + RECORD_HEADER_LENGTH,
-    offset + RECORD_HEADER_LENGTH + packetLength,
-  );
+  if (offset < 0 || offset + RECORD_HEADER_LENGTH + packetLength > buf.length) return false;
+  const at = buf.byteOffset + offset;
+  const head = new Uint8Array(buf.buffer, at, CRC_OFFSET);
+  const body = new Uint8Array(buf.buffer, at + RECORD_HEADER_LENGTH, packetLength);
   return crc32(body, crc32(head)) === buf.readUInt32BE(offset + CRC_OFFSET);
 }
 

@@ -19,8 +19,9 @@ import {
   META_FILE,
   RECORD_HEADER_LENGTH,
   TEMP_SUFFIX,
-  decodeRecordHeader,
   recordCrcOk,
+  recordExt,
+  recordHeaderProblem,
   trackFileName,
   type TornTail,
 } from './format.js';
@@ -253,15 +254,17 @@ export class RecordingTrack {
       const group: StoredPacket[] = [];
       for (let k = i, at = 0; k < j; k++) {
         const len = this.lengths[k] ?? 0;
-        const h = decodeRecordHeader(chunk, at);
-        if (typeof h === 'string') throw new StoreError('STORE_CORRUPT', this.file, h);
+        // The header's fields read in place: one object per packet, not two.
+        const problem = recordHeaderProblem(chunk, at);
+        if (problem !== undefined) throw new StoreError('STORE_CORRUPT', this.file, problem);
         const body = at + RECORD_HEADER_LENGTH;
+        const flags = chunk[at + 16] ?? 0;
         group.push({
-          ext: h.ext,
-          ts: h.timestamp,
-          marker: h.marker,
-          payloadType: h.payloadType,
-          arrivalMs: h.arrivalMs,
+          ext: recordExt(chunk, at),
+          ts: chunk.readUInt32BE(at + 12),
+          marker: (flags & 0x80) !== 0,
+          payloadType: flags & 0x7f,
+          arrivalMs: chunk.readDoubleBE(at + 20),
           npt: (this.rel[k] ?? 0) / this.clockRate,
           packet: chunk.subarray(body, body + len),
         });

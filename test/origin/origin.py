@@ -9,6 +9,8 @@ Server on --port (no auth):
           report non-monotonic DTS, so it is left off); a keyframe every second
   /live2s the same with a keyframe every 2 s (start-time measurements: a player joining
           mid-GOP waits for the next keyframe)
+  /livebig video only, noise at ~4 Mbit/s with a keyframe every 2 s: GOPs of hundreds of
+          full-size packets (a fast start's burst that can overflow a receive buffer)
 Server on --auth-port (optional; Digest auth, user "seamd", password "secret"):
   /file   the fixture clip
 
@@ -37,6 +39,11 @@ LIVE_PIPELINE = (
     "! h264parse ! rtph264pay name=pay0 pt=96 "
     "audiotestsrc is-live=true wave=sine freq=440 ! audio/x-raw,rate=44100,channels=2 "
     "! audioconvert ! avenc_aac ! aacparse ! rtpmp4gpay name=pay1 pt=97 )"
+)
+BIG_PIPELINE = (
+    "( videotestsrc is-live=true pattern=snow ! video/x-raw,width=640,height=360,framerate=25/1 "
+    "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=50 bitrate=4000 "
+    "! h264parse ! rtph264pay name=pay0 pt=96 )"
 )
 
 
@@ -74,6 +81,7 @@ def main():
     mounts.add_factory("/file", factory(FILE_PIPELINE.format(clip=args.clip), False))
     mounts.add_factory("/live", factory(LIVE_PIPELINE.format(gop=25), True))
     mounts.add_factory("/live2s", factory(LIVE_PIPELINE.format(gop=50), True))
+    mounts.add_factory("/livebig", factory(BIG_PIPELINE, True))
     if args.long_clip:
         mounts.add_factory("/long", factory(FILE_PIPELINE.format(clip=args.long_clip), False))
     servers = [open_server]

@@ -119,6 +119,39 @@ describe('later viewers are served from disk (origin stopped)', () => {
     expect(span).toBeLessThan(21500);
   }, 60000);
 
+  it('fast start over UDP: the first second goes ahead of the clock, paced, every packet there', async () => {
+    const via = await playAll({ host: '127.0.0.1', port: seamd.port }, seamd.url('long'), 'udp', {
+      maxMs: 1500,
+    });
+    const at = via.rtpAt[0] ?? [];
+    const video = via.rtp[0] ?? [];
+    expect(video.length).toBeGreaterThan(100);
+    const t0 = at[0] ?? 0;
+    const ts0 = video[0]?.readUInt32BE(4) ?? 0;
+    /** Media seconds of video received within `ms` of the first packet. */
+    const mediaBy = (ms: number): number => {
+      let m = 0;
+      for (let i = 0; i < video.length && (at[i] ?? Infinity) <= t0 + ms; i++) {
+        m = Math.max(m, (((video[i]?.readUInt32BE(4) ?? 0) - ts0) >>> 0) / 90000);
+      }
+      return m;
+    };
+    // Ahead of the clock: by 600 ms about 1.6 s of media (the clock's 0.6 s and the lead's 1 s);
+    // a UDP viewer without fast start would have 0.6 s.
+    expect(mediaBy(600)).toBeGreaterThan(1.2);
+    // Bounded: never more than the clock and a second (plus a frame and the wake-up slack).
+    const span = ((at.at(-1) ?? 0) - t0) / 1000;
+    const media = (((video.at(-1)?.readUInt32BE(4) ?? 0) - ts0) >>> 0) / 90000;
+    expect(media).toBeLessThan(span + 1.15);
+    // Paced, not at once: the media 0.9 s in comes a few hundred ms after the first packet
+    // (4x real time: ~220 ms; at once it would be the same millisecond).
+    const late = video.findIndex((p) => ((p.readUInt32BE(4) - ts0) >>> 0) / 90000 >= 0.9);
+    expect((at[late] ?? 0) - t0).toBeGreaterThan(100);
+    // Nothing lost to the burst: every sequence number from the first on.
+    const seqs = video.map((p) => p.readUInt16BE(2));
+    for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBe(((seqs[i - 1] ?? 0) + 1) & 0xffff);
+  }, 30000);
+
   it('Range: npt=6- starts at a keyframe within a second before 6 s; ffmpeg -ss decodes clean', async () => {
     const via = await playAll({ host: '127.0.0.1', port: seamd.port }, seamd.url('long'), 'tcp', {
       range: 'npt=6-',

@@ -1,15 +1,49 @@
 import { describe, expect, it } from 'vitest';
-import { FAST_START_LEAD_MS, LEAD_MS, leadFor } from '../../../src/serve/playout-cursor.js';
+import {
+  FAST_START_LEAD_MS,
+  grownLead,
+  LEAD_MS,
+  leadFor,
+  RAMP_STEP_MAX_MS,
+  UDP_FAST_START_SPEED,
+} from '../../../src/serve/playout-cursor.js';
 
 describe('playout lead', () => {
-  it('a TCP viewer with fast start gets a second of media ahead of the clock', () => {
-    expect(leadFor(true, true)).toBe(FAST_START_LEAD_MS);
+  it('a TCP viewer with fast start gets a second of media ahead of the clock at once', () => {
+    const plan = leadFor(true, true);
+    expect(plan).toEqual({ maxMs: FAST_START_LEAD_MS, speed: Infinity });
     expect(FAST_START_LEAD_MS).toBe(1000);
+    expect(grownLead(plan, LEAD_MS, 0)).toBe(1000);
   });
 
-  it('without fast start, or over UDP, packets lead the clock by LEAD_MS only', () => {
-    expect(leadFor(false, true)).toBe(LEAD_MS);
-    expect(leadFor(true, false)).toBe(LEAD_MS);
-    expect(leadFor(false, false)).toBe(LEAD_MS);
+  it('a UDP viewer with fast start gets the same lead, reached at a few times real time', () => {
+    const plan = leadFor(true, false);
+    expect(plan).toEqual({ maxMs: FAST_START_LEAD_MS, speed: UDP_FAST_START_SPEED });
+    // Waking every 5 ms: the horizon runs at 4x real time until the lead is a second.
+    let lead = LEAD_MS;
+    let wall = 0;
+    while (lead < plan.maxMs) {
+      lead = grownLead(plan, lead, 5);
+      wall += 5;
+    }
+    expect(lead).toBe(1000);
+    expect(wall).toBeGreaterThanOrEqual(((1000 - LEAD_MS) / (UDP_FAST_START_SPEED - 1)) | 0);
+    expect(wall).toBeLessThan(400);
+  });
+
+  it('a late wake-up does not make a bigger burst: the lead grows by a bounded step', () => {
+    const plan = leadFor(true, false);
+    expect(grownLead(plan, LEAD_MS, 500)).toBe(
+      LEAD_MS + RAMP_STEP_MAX_MS * (UDP_FAST_START_SPEED - 1),
+    );
+    expect(grownLead(plan, LEAD_MS, -5)).toBe(LEAD_MS);
+  });
+
+  it('without fast start packets lead the clock by LEAD_MS only', () => {
+    for (const reliable of [true, false]) {
+      const plan = leadFor(false, reliable);
+      expect(plan.maxMs).toBe(LEAD_MS);
+      expect(grownLead(plan, LEAD_MS, 1000)).toBe(LEAD_MS);
+    }
   });
 });

@@ -1,91 +1,99 @@
 /**
- * A fast start as the viewer session applies it: the burst goes out first, then the live
- * packets that came after the burst was taken; packets held while the PLAY was in flight that
- * the burst already covers (or left out) are not sent twice.
+ * A fast start's burst to a UDP viewer goes out in slices (a GOP of hundreds of packets at once
+ * overflows a default-sized receive buffer before the player reads), with the live packets that
+ * arrive meanwhile queued behind it; a TCP viewer gets it at once (TCP paces itself).
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { GopBurst } from '../../../src/source/gop-cache.js';
 import type { MediaSource } from '../../../src/source/media-source.js';
-import { ViewerSession } from '../../../src/serve/viewer.js';
-import { rtpPacket, srPacket } from '../../helpers/rtp.js';
+import {
+  UDP_SLICE_BYTES,
+  UDP_SLICE_MS,
+  ViewerSession,
+  type ViewerOutput,
+} from '../../../src/serve/viewer.js';
 
-function session(): { s: ViewerSession; sent: number[]; order: string[] } {
-  const sent: number[] = [];
-  const order: string[] = [];
-  const out = {
-    sendFrame: () => true,
-    sendUdpRtp: (p: Buffer) => {
-      sent.push(p.readUInt16BE(2));
-      order.push(`rtp ${p.readUInt16BE(2)}`);
-    },
-    sendUdpRtcp: (p: Buffer) => void order.push(`rtcp ${p[1]}`),
-  };
-  const s = new ViewerSession('c1', '127.0.0.1', {} as MediaSource, 'rtsp://x/cam', out);
-  s.tracks.set(0, { kind: 'udp', address: '127.0.0.1', rtpPort: 5000, rtcpPort: 5001 });
-  return { s, sent, order };
+function packet(seq: number, size = 1200): Buffer {
+  const b = Buffer.alloc(12 + size);
+  b[0] = 0x80;
+  b[1] = 96;
+  b.writeUInt16BE(seq & 0xffff, 2);
+  return b;
 }
 
-const pkt = (seq: number): Buffer => rtpPacket({ seq, ts: seq * 100 });
+function session(kind: 'udp' | 'tcp'): { s: ViewerSession; sent: number[] } {
+  const sent: number[] = [];
+  const out: ViewerOutput = {
+    sendFrame: (channel, p) => {
+      if (channel % 2 === 0) sent.push(p.readUInt16BE(2));
+      return true;
+    },
+    sendUdpRtp: (p) => void sent.push(p.readUInt16BE(2)),
+    sendUdpRtcp: () => undefined,
+  };
+  const s = new ViewerSession('c1', '127.0.0.1', {} as MediaSource, 'rtsp://x/live', out);
+  s.tracks.set(
+    0,
+    kind === 'udp'
+      ? { kind: 'udp', address: '127.0.0.1', rtpPort: 5000, rtcpPort: 5001 }
+      : { kind: 'tcp', rtpChannel: 0, rtcpChannel: 1 },
+  );
+  return { s, sent };
+}
 
-describe('fast start in the viewer session', () => {
-  it('sends the burst, then only the packets after its last one', () => {
-    const { s, sent } = session();
+function burst(n: number): GopBurst {
+  const packets = Array.from({ length: n }, (_, i) => ({ track: 0, packet: packet(i) }));
+  return {
+    packets,
+    tracks: [{ seq: 0, rtptime: 0 }],
+    last: packets[n - 1]?.packet ?? packet(0),
+    reports: [],
+  };
+}
+
+describe('fast-start burst', () => {
+  beforeEach(() => void vi.useFakeTimers());
+  afterEach(() => void vi.useRealTimers());
+
+  it('UDP: a slice at a time, live packets behind the burst, every packet in order', () => {
+    const { s, sent } = session('udp');
     s.beginPlay();
-    const live = [10, 11, 12, 13].map(pkt);
-    // 10 and 11 arrive while the PLAY is in flight, before the burst is taken.
-    s.onRtp(0, live[0] as Buffer);
-    s.onRtp(0, live[1] as Buffer);
-    const burst: GopBurst = {
-      packets: [7, 8, 9]
-        .map((n) => ({ track: 0, packet: pkt(n) }))
-        .concat([
-          { track: 0, packet: live[0] as Buffer },
-          { track: 0, packet: live[1] as Buffer },
-        ]),
-      tracks: [{ seq: 7, rtptime: 700 }],
-      last: live[1] as Buffer,
-      reports: [],
-    };
-    s.prime(burst);
-    s.onRtp(0, live[2] as Buffer);
-    expect(sent).toEqual([]);
+    s.prime(burst(500));
     s.started();
-    s.onRtp(0, live[3] as Buffer);
-    expect(sent).toEqual([7, 8, 9, 10, 11, 12, 13]);
-    expect(s.burstPackets).toBe(5);
+    const perSlice = Math.ceil(UDP_SLICE_BYTES / 1212);
+    expect(sent.length).toBe(perSlice);
+    // Live packets arriving while the burst goes out wait for it.
+    s.onRtp(0, packet(500));
+    s.onRtp(0, packet(501));
+    expect(sent.length).toBe(perSlice);
+    vi.advanceTimersByTime(UDP_SLICE_MS);
+    expect(sent.length).toBe(2 * perSlice);
+    vi.advanceTimersByTime(UDP_SLICE_MS * 20);
+    expect(sent).toEqual(Array.from({ length: 502 }, (_, i) => i));
+    // Once the burst is out, live packets go straight through.
+    s.onRtp(0, packet(502));
+    expect(sent.at(-1)).toBe(502);
+    expect(s.packetsSent).toBe(503);
   });
 
-  it('keeps every held packet when the burst was taken before any arrived', () => {
-    const { s, sent } = session();
+  it('UDP: a new PLAY or a close drops what was still to go', () => {
+    const { s, sent } = session('udp');
     s.beginPlay();
-    const last = pkt(9);
-    s.prime({ packets: [{ track: 0, packet: last }], tracks: [{ seq: 9 }], last, reports: [] });
-    s.onRtp(0, pkt(10));
+    s.prime(burst(500));
     s.started();
-    expect(sent).toEqual([9, 10]);
+    const first = sent.length;
+    s.close();
+    vi.advanceTimersByTime(1000);
+    expect(sent.length).toBe(first);
   });
 
-  it('a session that is not starting a PLAY ignores a burst', () => {
-    const { s, sent } = session();
-    const last = pkt(9);
-    s.prime({ packets: [{ track: 0, packet: last }], tracks: [{ seq: 9 }], last, reports: [] });
-    expect(s.burstPackets).toBe(0);
-    expect(sent).toEqual([]);
-  });
-
-  it("sends each track's newest sender report before the burst's packets", () => {
-    const { s, order } = session();
+  it('TCP: the whole burst at once', () => {
+    const { s, sent } = session('tcp');
     s.beginPlay();
-    const last = pkt(9);
-    const sr = srPacket({ ssrc: 1, rtpTimestamp: 900, ntpSec: 1000, ntpFrac: 0 });
-    s.prime({
-      packets: [8, 9].map((n) => ({ track: 0, packet: n === 9 ? last : pkt(n) })),
-      tracks: [{ seq: 8 }],
-      last,
-      reports: [{ track: 0, packet: sr }],
-    });
+    s.prime(burst(500));
     s.started();
-    expect(order).toEqual(['rtcp 200', 'rtp 8', 'rtp 9']);
-    expect(s.burstPackets).toBe(3);
+    expect(sent.length).toBe(500);
+    s.onRtp(0, packet(500));
+    expect(sent.length).toBe(501);
   });
 });
