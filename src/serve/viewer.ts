@@ -16,6 +16,8 @@ export interface ViewerOutput {
   sendFrame(channel: number, payload: Buffer): boolean;
   sendUdpRtp(payload: Buffer, port: number, address: string): void;
   sendUdpRtcp(payload: Buffer, port: number, address: string): void;
+  /** Bytes written to the TCP connection and not yet taken by the kernel. */
+  tcpBacklog?(): number;
 }
 
 /**
@@ -60,6 +62,7 @@ export class ViewerSession implements SourceSubscriber {
   private beforePlay: ViewerState = 'ready';
   /** Packets that arrived between the upstream PLAY and our PLAY answer: sent right after it. */
   private backlog: Array<[number, Buffer, boolean]> = [];
+  private backlogHeldBytes = 0;
   private onClosed: ((reason: string) => void) | undefined;
 
   constructor(
@@ -129,6 +132,7 @@ export class ViewerSession implements SourceSubscriber {
     this.beforePlay = from;
     this.playAt ??= this.clock.now();
     this.backlog = [];
+    this.backlogHeldBytes = 0;
     this.burstPackets = 0;
   }
 
@@ -156,6 +160,7 @@ export class ViewerSession implements SourceSubscriber {
     for (const p of burst.packets) held.push([p.track, p.packet, false]);
     this.burstPackets = held.length;
     this.backlog = held.concat(this.backlog.slice(cut + 1));
+    this.backlogHeldBytes = this.backlog.reduce((n, e) => n + e[1].length, 0);
   }
 
   /** The source refused the PLAY: the session is where it was before it. */
@@ -163,6 +168,7 @@ export class ViewerSession implements SourceSubscriber {
     if (this.current === 'closed') return;
     this.moveTo(this.beforePlay, 'end a failed PLAY');
     this.backlog = [];
+    this.backlogHeldBytes = 0;
   }
 
   /** Our PLAY answer is written: media flows, the held packets first. */
@@ -171,6 +177,7 @@ export class ViewerSession implements SourceSubscriber {
     this.moveTo('playing', 'start media');
     const backlog = this.backlog;
     this.backlog = [];
+    this.backlogHeldBytes = 0;
     for (const [track, packet, rtcp] of backlog) this.send(track, packet, rtcp);
   }
 
@@ -210,13 +217,21 @@ export class ViewerSession implements SourceSubscriber {
     this.onClosed?.(reason ? `source closed: ${reason.message}` : 'source closed');
   }
 
+  /** Queued for the viewer: on its TCP connection, and held until our PLAY answer is out. */
+  backlogBytes(): number | undefined {
+    if (this.tracks.size === 0 || !this.out.tcpBacklog) return undefined;
+    for (const t of this.tracks.values()) if (t.kind !== 'tcp') return undefined;
+    return this.out.tcpBacklog() + this.backlogHeldBytes;
+  }
+
   private deliver(track: number, packet: Buffer, rtcp: boolean): void {
     if (this.current === 'playing') {
       this.send(track, packet, rtcp);
     } else if (this.current === 'starting') {
-      if (this.backlog.length < MAX_STARTING_BACKLOG + this.burstPackets)
+      if (this.backlog.length < MAX_STARTING_BACKLOG + this.burstPackets) {
         this.backlog.push([track, packet, rtcp]);
-      else this.packetsDropped++;
+        this.backlogHeldBytes += packet.length;
+      } else this.packetsDropped++;
     }
   }
 
