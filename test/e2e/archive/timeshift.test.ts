@@ -182,6 +182,24 @@ describe('time-shift', () => {
     expect(first.flags.cleanPoint).toBe(true);
     const ms = msFromNtp(first.ntpSec, first.ntpFrac);
     expect(Math.abs(ms - parseClockRange(res.play.headers.get('Range')!)!.startMs)).toBeLessThan(2);
+    // RTP-Info names the first packet the viewer got (not one after what went out at once).
+    expect(res.play.headers.get('RTP-Info')).toContain(`seq=${video[0]!.readUInt16BE(2)};`);
+  }, 30000);
+
+  it('Rate-Control: no to a UDP viewer (no flow control): 8x real time, not faster', async () => {
+    const T = direct.rtpAt[0]![0]! + 1000;
+    const res = await playAll(to(), seamd.url('live'), 'udp', {
+      range: `clock=${formatUtcTime(T)}-${formatUtcTime(T + 6000)}`,
+      playHeaders: { Require: 'onvif-replay', 'Rate-Control': 'no' },
+      maxMs: 6000,
+    });
+    expect(res.play.status).toBe(200);
+    expect(res.rtp[0]!.length).toBeGreaterThan(100);
+    expect(hasBye(Buffer.concat(res.rtcp[0]!))).toBe(true);
+    // 6 s at 8x: 750 ms less the first lead (160 ms of media sent at once).
+    const span = res.rtpAt[0]!.at(-1)! - res.rtpAt[0]![0]!;
+    expect(span).toBeGreaterThan(600);
+    expect(span).toBeLessThan(3000);
   }, 30000);
 
   it('ffmpeg decodes ?ago=8s clean', async () => {
