@@ -57,16 +57,17 @@ describe('retention: 40s', () => {
     expect(expired[0]).toMatchObject({ path: 'live', reason: 'retention', segment: first.name });
     const droppedAt = Date.parse(String(expired[0]!.time));
     expect(droppedAt - Date.parse(String(expired[0]!.to))).toBeGreaterThanOrEqual(RETENTION_MS);
-    expect(droppedAt - due).toBeLessThan(2000 + 1500);
+    // Soon after (the 2 s tick; slack for a loaded machine).
+    expect(droppedAt - due).toBeLessThan(2000 + 4000);
 
     const store = await ArchiveStore.open(dir, 'live');
     const kept = store.segments();
     expect(kept.some((s) => s.name === first.name)).toBe(false);
-    expect(kept.length).toBeGreaterThanOrEqual(8);
+    expect(kept.length).toBeGreaterThanOrEqual(5);
     // Whole segments: what is kept begins where a later segment began.
     expect(kept[0]!.state.startMs).toBeGreaterThan(firstStart);
-    expect(Date.now() - kept[0]!.state.endMs).toBeLessThan(RETENTION_MS + 2000 + 1500);
-    expect(Date.now() - kept[0]!.state.startMs).toBeLessThan(RETENTION_MS + SEGMENT_MS + 4000);
+    expect(droppedAt - kept[0]!.state.endMs).toBeLessThan(RETENTION_MS + 1000);
+    expect(droppedAt - kept[0]!.state.startMs).toBeLessThan(RETENTION_MS + SEGMENT_MS + 3000);
 
     // The dropped time is before the archive now: play from its start, said in Range.
     const res = await playAll({ host: '127.0.0.1', port: seamd.port }, seamd.url('live'), 'tcp', {
@@ -75,7 +76,7 @@ describe('retention: 40s', () => {
     });
     expect(res.play.status).toBe(200);
     const started = parseClockRange(res.play.headers.get('Range') ?? '')!.startMs;
-    expect(started).toBeGreaterThanOrEqual(kept[0]!.state.startMs);
+    expect(started).toBeGreaterThanOrEqual(Math.floor(kept[0]!.state.startMs));
     expect(seamd.events('timeshift.start').at(-1)).toMatchObject({ where: 'before-start' });
   }, 90_000);
 });
