@@ -276,6 +276,10 @@ export class ViewerConnection implements ViewerOutput {
     if (!this.socket.destroyed) this.socket.write(bytes);
   }
 
+  tcpBacklog(): number {
+    return this.socket.writableLength;
+  }
+
   sendFrame(channel: number, payload: Buffer): boolean {
     if (this.closed || this.socket.writableLength > MAX_TCP_BACKLOG_BYTES) {
       this.framesDropped++;

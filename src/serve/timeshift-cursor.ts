@@ -5,10 +5,17 @@
  * within a section sequence numbers and timestamps keep their stored distances; after a gap they
  * go on from where they were (timestamps advanced by the media time that passed for the viewer,
  * the gap itself skipped), so a player sees one stream.
+ *
+ * Sender reports pair the archive's time with an RTP time on one fixed line per track (set by
+ * the first packet played): a player that times packets by the reports (ffmpeg) then sees the
+ * packets' own timestamps, however the stored wall-clock times jump. They do jump: a section's
+ * first packets are timed by arrival until the origin's first sender report, then by the report.
+ * Extrapolating from the last packet's wall-clock time instead put the reports off the line by
+ * that jump, and a player's timestamps went back by it.
  */
 import { startsKeyframe, type KeyframeCodec } from '../protocol/rtp/keyframe.js';
 import { rtpSeq, rtpSsrc, setRtpSeq, setRtpSsrc, setRtpTimestamp } from '../protocol/rtp/rtp.js';
-import { tsAdd } from '../protocol/rtp/seq.js';
+import { tsAdd, tsDelta } from '../protocol/rtp/seq.js';
 import { readSegmentLog, type ArchivedPacket } from '../store/segment-reader.js';
 import type { ArchiveStore, Segment } from '../store/segments.js';
 
@@ -43,9 +50,11 @@ export class ArchiveCursor {
   private tsOffset = 0;
   lastOutSeq: number | undefined;
   lastOutTs: number | undefined;
-  /** Media time (viewer's ms) of the last packet sent, and its wall-clock time. */
+  /** Media time (viewer's ms) of the last packet sent. */
   lastMediaMs: number | undefined;
-  lastWallMs: number | undefined;
+  /** The line sender reports are on: the viewer's RTP time at media time `lineMediaMs`. */
+  private lineTs: number | undefined;
+  private lineMediaMs = 0;
   packets = 0;
   octets = 0;
   byeSent = false;
@@ -144,8 +153,10 @@ export class ArchiveCursor {
         this.seqOffset = 0;
         this.tsOffset = 0;
       } else {
-        const elapsed = Math.max(1, mediaMs - (this.lastMediaMs ?? mediaMs));
-        const ts = tsAdd(this.lastOutTs, Math.round((elapsed * this.clockRate) / 1000));
+        // Where the line is at this packet's media time, never before the last packet + 1 ms.
+        const onLine = this.rtpTimeAt(mediaMs) ?? this.lastOutTs;
+        const least = tsAdd(this.lastOutTs, Math.ceil(this.clockRate / 1000));
+        const ts = tsDelta(least, onLine) > 0 ? onLine : least;
         this.tsOffset = ts - p.ts;
         this.seqOffset = this.lastOutSeq + 1 - rtpSeq(p.packet);
       }
@@ -159,18 +170,18 @@ export class ArchiveCursor {
     this.lastOutSeq = seq;
     this.lastOutTs = ts;
     this.lastMediaMs = mediaMs;
-    this.lastWallMs = p.wallMs;
+    if (this.lineTs === undefined) {
+      this.lineTs = ts;
+      this.lineMediaMs = mediaMs;
+    }
     this.packets++;
     this.octets += out.length - 12;
     return out;
   }
 
-  /** The viewer's RTP time at media time `mediaMs` (for sender reports and RTP-Info). */
+  /** The viewer's RTP time at media time `mediaMs`, on the line (sender reports, RTP-Info). */
   rtpTimeAt(mediaMs: number): number | undefined {
-    if (this.lastOutTs === undefined || this.lastMediaMs === undefined) return undefined;
-    return tsAdd(
-      this.lastOutTs,
-      Math.round(((mediaMs - this.lastMediaMs) * this.clockRate) / 1000),
-    );
+    if (this.lineTs === undefined) return undefined;
+    return tsAdd(this.lineTs, Math.round(((mediaMs - this.lineMediaMs) * this.clockRate) / 1000));
   }
 }

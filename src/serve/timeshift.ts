@@ -5,22 +5,28 @@
  * binary search over the segments and one segment index read: no scanning. Packets are paced by
  * their wall-clock times (gaps skipped, not waited out), rewritten into one continuous RTP space
  * per track (timeshift-cursor.ts), with sender reports whose NTP time is the archive's time and a
- * BYE per track at an asked end. `Rate-Control: no` (ONVIF replay) sends faster than real time;
- * with ONVIF replay each access unit's first packet carries the 0xABAC header extension
- * (protocol/rtp/onvif-ext.ts).
+ * BYE per track at an asked end. `Rate-Control: no` (ONVIF replay) sends as fast as the viewers'
+ * TCP connections take it, 8× real time when one takes UDP (timeshift-out.ts); with ONVIF replay
+ * each access unit's first packet carries the 0xABAC header extension (protocol/rtp/onvif-ext.ts).
+ * A PLAY's RTP-Info names the first packet the viewer gets (taken before the clock sends any).
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { ProtocolError, RuntimeError } from '../errors.js';
 import { logEvent } from '../events.js';
 import { keyframeCodec } from '../protocol/rtp/keyframe.js';
-import { ntpFromMs, serializeRtcp } from '../protocol/rtp/rtcp.js';
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
 import { SubscribedSource, type MediaSource, type PlayStart } from '../source/media-source.js';
-import { byePacket, CNAME } from '../source/rtcp-relay.js';
+import { byePacket } from '../source/rtcp-relay.js';
 import type { ArchiveStore } from '../store/segments.js';
 import { ArchiveCursor } from './timeshift-cursor.js';
 import { planTimeshift, type TimeshiftPlan } from './timeshift-plan.js';
+import {
+  allFlowControlled,
+  roomForMore,
+  senderReport,
+  UNCONTROLLED_RATE,
+} from './timeshift-out.js';
 import { formatClockRange } from '../protocol/rtsp/headers/clock-range.js';
 import { withOnvifExtension, type OnvifFlags } from '../protocol/rtp/onvif-ext.js';
 
@@ -29,8 +35,8 @@ const SR_INTERVAL_MS = 1000;
 const MAX_SLEEP_MS = 50;
 /** Nothing due for this long while data is queued: a gap, skipped. */
 const GAP_SKIP_MS = 1000;
-/** How much faster than real time `Rate-Control: no` plays. */
-export const UNCONTROLLED_RATE = 8;
+/** `Rate-Control: no` over TCP with a full connection or a read in flight: look again (ms). */
+const FLOW_RETRY_MS = 2;
 
 export interface TimeshiftOptions {
   readonly id: string;
@@ -163,8 +169,10 @@ export class TimeshiftPlayback extends SubscribedSource implements MediaSource {
       },
       'playing from the archive',
     );
+    // RTP-Info names the first packet the viewer gets: taken before the clock sends any.
+    const answer = this.answer(plan);
     this.startClock(plan.startMs);
-    return this.answer(plan);
+    return answer;
   }
 
   private answer(plan: TimeshiftPlan): PlayStart {
@@ -195,8 +203,9 @@ export class TimeshiftPlayback extends SubscribedSource implements MediaSource {
   }
 
   private resume(): PlayStart {
+    const at = this.position();
     this.startClock(this.pausedWall);
-    return this.position();
+    return at;
   }
 
   private position(): PlayStart {
@@ -260,23 +269,43 @@ export class TimeshiftPlayback extends SubscribedSource implements MediaSource {
       this.discontinuity = true;
       clock = this.clockWall();
     }
-    const horizon = clock + LEAD_MS * this.rate;
-    while (cursor && due <= horizon) {
+    let horizon = clock + LEAD_MS * this.rate;
+    const flowing = !this.replay.rateControl && allFlowControlled(this.subscribers);
+    while (cursor) {
       if (this.endMs !== undefined && due > this.endMs) break;
+      if (due > horizon) {
+        // Rate-Control: no over TCP: run the clock ahead to this packet while the viewers'
+        // connections take more and no track waits for its next read (order across tracks);
+        // a gap is skipped as when paced.
+        if (!flowing || !roomForMore(this.subscribers) || this.cursors.some(hungry)) break;
+        if (due - horizon > GAP_SKIP_MS) {
+          this.skipped += due - horizon;
+          this.discontinuity = true;
+        } else {
+          this.startWall += due - horizon;
+        }
+        horizon = due;
+      }
       const p = cursor.shift();
       if (p) this.send(cursor, p);
       ({ cursor, due } = this.nextCursor());
     }
+    if (flowing) clock = this.clockWall();
     for (const c of this.cursors) if (c.low) void this.refill(c);
     if (this.now() - this.lastSr >= SR_INTERVAL_MS) this.sendReports(clock);
-    if (this.endMs !== undefined && clock > this.endMs) {
+    const pastEnd = flowing && cursor !== undefined && due > (this.endMs ?? Infinity);
+    if (this.endMs !== undefined && (clock > this.endMs || pastEnd)) {
       this.end();
       return;
     }
+    // Flowing: look again soon, unless a track is at the live edge (then paced, as there).
+    const atEdge = this.cursors.some((c) => hungry(c) && c.waiting);
     const wait =
-      cursor === undefined
-        ? MAX_SLEEP_MS
-        : Math.min(MAX_SLEEP_MS, Math.max(1, (due - clock) / this.rate - LEAD_MS));
+      flowing && !atEdge && (cursor !== undefined || this.cursors.some(hungry))
+        ? FLOW_RETRY_MS
+        : cursor === undefined
+          ? MAX_SLEEP_MS
+          : Math.min(MAX_SLEEP_MS, Math.max(1, (due - clock) / this.rate - LEAD_MS));
     this.timer = setTimeout(() => this.pump(), wait);
   }
 
@@ -314,25 +343,9 @@ export class TimeshiftPlayback extends SubscribedSource implements MediaSource {
   /** Sender reports: the archive's time of the position now, in each track's RTP time. */
   private sendReports(clockWall: number): void {
     this.lastSr = this.now();
-    const ntp = ntpFromMs(clockWall);
-    const media = clockWall - this.skipped;
     for (const c of this.cursors) {
-      const rtp = c.rtpTimeAt(media);
-      if (c.ssrc === undefined || rtp === undefined || c.byeSent) continue;
-      const sr = serializeRtcp([
-        {
-          type: 'sr',
-          ssrc: c.ssrc,
-          ntpSec: ntp.sec,
-          ntpFrac: ntp.frac,
-          rtpTimestamp: rtp,
-          packetCount: c.packets >>> 0,
-          octetCount: c.octets >>> 0,
-          reports: [],
-        },
-        { type: 'sdes', chunks: [{ ssrc: c.ssrc, items: [{ type: 1, text: CNAME }] }] },
-      ]);
-      for (const sub of this.subscribers) sub.onRtcp(c.index, sr);
+      const sr = senderReport(c, clockWall, clockWall - this.skipped);
+      if (sr) for (const sub of this.subscribers) sub.onRtcp(c.index, sr);
     }
   }
 
@@ -358,4 +371,9 @@ export class TimeshiftPlayback extends SubscribedSource implements MediaSource {
     this.subscribers.clear();
     this.emit('closed');
   }
+}
+
+/** A track with nothing queued that is not at its end (a read in flight, or the live edge). */
+function hungry(c: ArchiveCursor): boolean {
+  return c.available === 0 && !c.done;
 }

@@ -16,6 +16,8 @@ export interface ViewerOutput {
   sendFrame(channel: number, payload: Buffer): boolean;
   sendUdpRtp(payload: Buffer, port: number, address: string): void;
   sendUdpRtcp(payload: Buffer, port: number, address: string): void;
+  /** Bytes written to the TCP connection and not yet taken by the kernel. */
+  tcpBacklog?(): number;
 }
 
 /**
@@ -72,6 +74,7 @@ export class ViewerSession implements SourceSubscriber {
   private backlogHead = 0;
   /** The next slice of held packets is due: live packets queue behind them meanwhile. */
   private sliceTimer: NodeJS.Timeout | undefined;
+  private backlogHeldBytes = 0;
   private onClosed: ((reason: string) => void) | undefined;
 
   constructor(
@@ -168,6 +171,7 @@ export class ViewerSession implements SourceSubscriber {
     for (const p of burst.packets) held.push([p.track, p.packet, false]);
     this.burstPackets = held.length;
     this.backlog = held.concat(this.backlog.slice(cut + 1));
+    this.backlogHeldBytes = this.backlog.reduce((n, e) => n + e[1].length, 0);
   }
 
   /** The source refused the PLAY: the session is where it was before it. */
@@ -196,6 +200,7 @@ export class ViewerSession implements SourceSubscriber {
       const [track, packet, rtcp] = backlog[i++] as [number, Buffer, boolean];
       this.send(track, packet, rtcp);
       bytes += packet.length;
+      this.backlogHeldBytes -= packet.length;
     }
     if (i < backlog.length) {
       this.backlogHead = i;
@@ -211,6 +216,7 @@ export class ViewerSession implements SourceSubscriber {
     this.sliceTimer = undefined;
     this.backlog = [];
     this.backlogHead = 0;
+    this.backlogHeldBytes = 0;
   }
 
   /** The source answered the PAUSE. */
@@ -249,14 +255,22 @@ export class ViewerSession implements SourceSubscriber {
     this.onClosed?.(reason ? `source closed: ${reason.message}` : 'source closed');
   }
 
+  /** Queued for the viewer: on its TCP connection, and held until our PLAY answer is out. */
+  backlogBytes(): number | undefined {
+    if (this.tracks.size === 0 || !this.out.tcpBacklog) return undefined;
+    for (const t of this.tracks.values()) if (t.kind !== 'tcp') return undefined;
+    return this.out.tcpBacklog() + this.backlogHeldBytes;
+  }
+
   private deliver(track: number, packet: Buffer, rtcp: boolean): void {
     if (this.current === 'playing' && this.sliceTimer === undefined) {
       this.send(track, packet, rtcp);
     } else if (this.current === 'starting' || this.sliceTimer !== undefined) {
       // Held until our PLAY answer is out, or behind the rest of a burst going out in slices.
-      if (this.backlog.length - this.backlogHead < MAX_STARTING_BACKLOG + this.burstPackets)
+      if (this.backlog.length - this.backlogHead < MAX_STARTING_BACKLOG + this.burstPackets) {
         this.backlog.push([track, packet, rtcp]);
-      else this.packetsDropped++;
+        this.backlogHeldBytes += packet.length;
+      } else this.packetsDropped++;
     }
   }
 

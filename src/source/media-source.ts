@@ -14,6 +14,12 @@ export interface SourceSubscriber {
   onRtp(track: number, packet: Buffer): void;
   onRtcp(track: number, packet: Buffer): void;
   onSourceClosed(reason: Error | undefined): void;
+  /**
+   * Bytes queued for this subscriber on a flow-controlled transport (TCP), undefined when any
+   * of its media rides one that is not (UDP): a source that may send as fast as the viewer
+   * takes (ONVIF `Rate-Control: no`) keeps this below a bound instead of pacing.
+   */
+  backlogBytes?(): number | undefined;
 }
 
 /**

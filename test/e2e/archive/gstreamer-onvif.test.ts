@@ -5,7 +5,7 @@
  * flag becomes GStreamer's keyframe flag). rtspsrc 1.22 sends no `Require: onvif-replay` on its
  * own (the helper adds it in `before-send`, as GStreamer's ONVIF client example does); without it
  * the archive still plays, without the extension. `onvif-rate-control=false` (`Rate-Control: no`)
- * delivers faster than real time.
+ * delivers as fast as the TCP connection takes it: faster than 8x real time.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseClockRange } from '../../../src/protocol/rtsp/headers/clock-range.js';
@@ -155,7 +155,7 @@ describe('GStreamer rtspsrc onvif-mode', () => {
     expect(ev.where).toBe('inside');
   }, 30000);
 
-  it('onvif-rate-control=false sends Rate-Control: no and gets 6 s of archive in well under 6 s', async () => {
+  it('onvif-rate-control=false sends Rate-Control: no and gets 6 s of archive faster than 8x real time', async () => {
     const T = archiveStart + 1000;
     const res = await gstClient({
       startMs: T,
@@ -170,6 +170,8 @@ describe('GStreamer rtspsrc onvif-mode', () => {
     const media = units.at(-1)!.ext!.ntpMs - units[0]!.ext!.ntpMs;
     const took = units.at(-1)!.at - units[0]!.at;
     expect(media).toBeGreaterThan(4500);
-    expect(took).toBeLessThan(media / 2);
+    // As fast as the connection takes it: faster than the 8x real time UDP viewers get
+    // (seen 2026-12-03: 6.0 s of media out of rtponvifparse within 298 ms).
+    expect(took).toBeLessThan(media / 8);
   }, 30000);
 });

@@ -10,7 +10,13 @@ import { readOnvifExtension } from '../../../src/protocol/rtp/onvif-ext.js';
 import { msFromNtp } from '../../../src/protocol/rtp/wallclock.js';
 import { startOrigin, type Origin } from '../../helpers/origin.js';
 import { ffmpegDecode } from '../../helpers/players.js';
-import { payloadOf, playAll, RawRtspClient, type PlayResult } from '../../helpers/raw-client.js';
+import {
+  hasBye,
+  payloadOf,
+  playAll,
+  RawRtspClient,
+  type PlayResult,
+} from '../../helpers/raw-client.js';
 import { startSeamd, type Seamd } from '../../helpers/seamd.js';
 import { fileTempDir } from '../../helpers/tmp.js';
 
@@ -164,9 +170,11 @@ describe('time-shift', () => {
     expect(res.play.status).toBe(200);
     const video = res.rtp[0]!;
     expect(video.length).toBeGreaterThan(100);
-    // 6 s of media in well under 6 s.
+    // 6 s of media as fast as TCP takes it: well under the 750 ms a fixed 8× would need.
     const span = res.rtpAt[0]!.at(-1)! - res.rtpAt[0]![0]!;
-    expect(span).toBeLessThan(3000);
+    expect(span).toBeLessThan(400);
+    // And the end of the range is where it stops (the BYE), not 6 s of real time later.
+    expect(hasBye(Buffer.concat(res.rtcp[0]!))).toBe(true);
     const withExt = video.filter((p) => readOnvifExtension(p) !== undefined);
     const units = new Set(video.map((p) => p.readUInt32BE(4))).size;
     expect(withExt.length).toBe(units);
@@ -174,6 +182,24 @@ describe('time-shift', () => {
     expect(first.flags.cleanPoint).toBe(true);
     const ms = msFromNtp(first.ntpSec, first.ntpFrac);
     expect(Math.abs(ms - parseClockRange(res.play.headers.get('Range')!)!.startMs)).toBeLessThan(2);
+    // RTP-Info names the first packet the viewer got (not one after what went out at once).
+    expect(res.play.headers.get('RTP-Info')).toContain(`seq=${video[0]!.readUInt16BE(2)};`);
+  }, 30000);
+
+  it('Rate-Control: no to a UDP viewer (no flow control): 8x real time, not faster', async () => {
+    const T = direct.rtpAt[0]![0]! + 1000;
+    const res = await playAll(to(), seamd.url('live'), 'udp', {
+      range: `clock=${formatUtcTime(T)}-${formatUtcTime(T + 6000)}`,
+      playHeaders: { Require: 'onvif-replay', 'Rate-Control': 'no' },
+      maxMs: 6000,
+    });
+    expect(res.play.status).toBe(200);
+    expect(res.rtp[0]!.length).toBeGreaterThan(100);
+    expect(hasBye(Buffer.concat(res.rtcp[0]!))).toBe(true);
+    // 6 s at 8x: 750 ms less the first lead (160 ms of media sent at once).
+    const span = res.rtpAt[0]!.at(-1)! - res.rtpAt[0]![0]!;
+    expect(span).toBeGreaterThan(600);
+    expect(span).toBeLessThan(3000);
   }, 30000);
 
   it('ffmpeg decodes ?ago=8s clean', async () => {
