@@ -4,6 +4,7 @@
  */
 import type { StoredPacket } from '../store/reader.js';
 import type { ChunkReader } from './chunk-cache.js';
+import { TrackQueue } from './track-queue.js';
 
 /**
  * Read-ahead per track, in media time: fill up to READ_AHEAD_SEC beyond the next packet due
@@ -14,34 +15,22 @@ export const READ_AHEAD_SEC = 0.5;
 export const REFILL_BELOW_SEC = 0.25;
 const MAX_QUEUED = 8192;
 
-export class TrackCursor {
-  queue: StoredPacket[] = [];
-  head = 0;
+export class TrackCursor extends TrackQueue<StoredPacket> {
   eof: boolean;
   filling: Promise<void> | undefined;
   /** Running maximum of media time sent (B-frames go out right after their predecessor). */
   maxNpt = -Infinity;
-  packets = 0;
-  octets = 0;
-  byeSent = false;
 
   constructor(
-    readonly index: number,
-    readonly clockRate: number,
+    index: number,
+    clockRate: number,
     private readonly reader: ChunkReader | undefined,
     readonly ssrc: number | undefined,
     /** RTP time of the playout's start npt on this track. */
     readonly rtptimeAtStart: number | undefined,
   ) {
+    super(index, clockRate);
     this.eof = reader === undefined;
-  }
-
-  get available(): number {
-    return this.queue.length - this.head;
-  }
-
-  peek(): StoredPacket | undefined {
-    return this.queue[this.head];
   }
 
   /** Seconds of media queued beyond the next packet due. */
@@ -67,10 +56,7 @@ export class TrackCursor {
     const reader = this.reader;
     if (this.eof || this.filling || !reader) return this.filling ?? Promise.resolve();
     this.filling = (async () => {
-      if (this.head > 0) {
-        this.queue = this.queue.slice(this.head);
-        this.head = 0;
-      }
+      this.compact();
       while (this.queue.length < MAX_QUEUED && this.queuedSec < READ_AHEAD_SEC) {
         const packets = await reader.next();
         if (!packets) {

@@ -266,7 +266,7 @@ export class RecordingPlayback extends SubscribedSource implements MediaSource {
       let best: TrackCursor | undefined;
       let bestDue = Infinity;
       for (const c of cursors) {
-        const p = c.queue[c.head];
+        const p = c.peek();
         if (p === undefined) continue;
         const due = p.npt > c.maxNpt ? p.npt : c.maxNpt;
         if (due < bestDue) {
@@ -275,7 +275,7 @@ export class RecordingPlayback extends SubscribedSource implements MediaSource {
         }
       }
       if (best === undefined || bestDue > horizon) break;
-      const p = best.queue[best.head++] as StoredPacket;
+      const p = best.shift() as StoredPacket;
       best.maxNpt = bestDue;
       this.send(best, p.packet);
     }

@@ -18,6 +18,7 @@ import { rtpSeq, rtpSsrc, setRtpSeq, setRtpSsrc, setRtpTimestamp } from '../prot
 import { tsAdd, tsDelta } from '../protocol/rtp/seq.js';
 import { readSegmentLog, type ArchivedPacket } from '../store/segment-reader.js';
 import type { ArchiveStore, Segment } from '../store/segments.js';
+import { TrackQueue } from './track-queue.js';
 
 /** Queued ahead per track (packets); refilled below REFILL_BELOW. */
 const MAX_QUEUED = 1024;
@@ -34,9 +35,7 @@ export interface QueuedPacket extends ArchivedPacket {
   readonly startsUnit: boolean;
 }
 
-export class ArchiveCursor {
-  private queue: QueuedPacket[] = [];
-  private head = 0;
+export class ArchiveCursor extends TrackQueue<QueuedPacket> {
   private reading: Promise<void> | undefined;
   private lastTs: number | undefined;
   private keyTs: number | undefined;
@@ -55,33 +54,18 @@ export class ArchiveCursor {
   /** The line sender reports are on: the viewer's RTP time at media time `lineMediaMs`. */
   private lineTs: number | undefined;
   private lineMediaMs = 0;
-  packets = 0;
-  octets = 0;
-  byeSent = false;
 
   constructor(
-    readonly index: number,
-    readonly clockRate: number,
+    index: number,
+    clockRate: number,
     private readonly store: ArchiveStore,
     private segment: Segment,
     private offset: number,
     /** Packets before this wall-clock time are skipped (tracks start with the keyframe). */
     private readonly skipBefore: number,
     private readonly codec: KeyframeCodec | undefined,
-  ) {}
-
-  get available(): number {
-    return this.queue.length - this.head;
-  }
-
-  peek(): QueuedPacket | undefined {
-    return this.queue[this.head];
-  }
-
-  shift(): QueuedPacket | undefined {
-    const p = this.queue[this.head];
-    if (p) this.head++;
-    return p;
+  ) {
+    super(index, clockRate);
   }
 
   get low(): boolean {
@@ -96,10 +80,7 @@ export class ArchiveCursor {
   }
 
   private async readMore(): Promise<void> {
-    if (this.head > 0) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
+    this.compact();
     this.waiting = false;
     while (this.queue.length < MAX_QUEUED) {
       const seg = this.segment;
