@@ -7,11 +7,12 @@
  * the archive still plays, without the extension. `onvif-rate-control=false` (`Rate-Control: no`)
  * delivers as fast as the TCP connection takes it: faster than 8x real time.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseClockRange } from '../../../src/protocol/rtsp/headers/clock-range.js';
-import { REPO_ROOT, startOrigin, type Origin } from '../../helpers/origin.js';
+import { REPO_ROOT } from '../../helpers/origin.js';
 import { run } from '../../helpers/players.js';
-import { startSeamd, waitFor, type Seamd } from '../../helpers/seamd.js';
+import { waitFor } from '../../helpers/seamd.js';
+import { withOriginAndSeamd } from '../../helpers/stack.js';
 import { fileTempDir } from '../../helpers/tmp.js';
 
 interface Packet {
@@ -30,10 +31,15 @@ interface ClientRun {
 }
 
 const C = 0x80;
-let origin: Origin;
-let seamd: Seamd;
 let archiveStart = 0;
 const dir = fileTempDir('seamd-gst-onvif-');
+const { seamd } = withOriginAndSeamd({
+  config: ({ origin }) => `
+recordings: { dir: ${dir} }
+paths:
+  live: { origin: ${origin.url('live')}, archive: { retention: 1h, segment: 4s } }
+`,
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function gstClient(opts: {
@@ -68,22 +74,10 @@ async function gstClient(opts: {
 }
 
 beforeAll(async () => {
-  origin = await startOrigin();
-  seamd = await startSeamd(`
-listen: { rtsp: 127.0.0.1:0, rtp: 127.0.0.1:0 }
-recordings: { dir: ${dir} }
-paths:
-  live: { origin: ${origin.url('live')}, archive: { retention: 1h, segment: 4s } }
-`);
   await waitFor(seamd, 'archive.start');
   archiveStart = Date.now();
   await sleep(10000);
 }, 40000);
-
-afterAll(async () => {
-  await seamd?.stop();
-  await origin?.stop();
-});
 
 describe('GStreamer rtspsrc onvif-mode', () => {
   it('a seek is a clock range: plays from the keyframe at or before it, rtponvifparse reads 0xABAC', async () => {

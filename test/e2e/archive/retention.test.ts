@@ -5,34 +5,24 @@
  * end is 40 s old (checked every 2 s); what is kept reaches back no further than 40 s plus one
  * segment; a clock range into the dropped part plays from the archive's new start and says so.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatUtcTime, parseClockRange } from '../../../src/protocol/rtsp/headers/clock-range.js';
 import { ArchiveStore } from '../../../src/store/segments.js';
-import { startOrigin, type Origin } from '../../helpers/origin.js';
 import { playAll } from '../../helpers/raw-client.js';
-import { startSeamd, type Seamd } from '../../helpers/seamd.js';
+import { withOriginAndSeamd } from '../../helpers/stack.js';
 import { fileTempDir } from '../../helpers/tmp.js';
 
 const RETENTION_MS = 40_000;
 const SEGMENT_MS = 4000;
-let origin: Origin;
-let seamd: Seamd;
 const dir = fileTempDir('seamd-retention-');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-beforeAll(async () => {
-  origin = await startOrigin();
-  seamd = await startSeamd(`
-listen: { rtsp: 127.0.0.1:0, rtp: 127.0.0.1:0 }
+const { seamd } = withOriginAndSeamd({
+  config: ({ origin }) => `
 recordings: { dir: ${dir} }
 paths:
   live: { origin: ${origin.url('live')}, archive: { retention: 40s, segment: 4s } }
-`);
-}, 30000);
-
-afterAll(async () => {
-  await seamd?.stop();
-  await origin?.stop();
+`,
 });
 
 describe('retention: 40s', () => {

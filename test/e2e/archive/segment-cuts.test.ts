@@ -9,46 +9,40 @@
  * times come from arrival until the origin's first sender report, then from the report, a jump.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readArchiveFacts } from '../../../src/store/archive-describe.js';
 import { ARCHIVE_DIR } from '../../../src/store/segments.js';
 import { readSegmentLog } from '../../../src/store/segment-reader.js';
 import { msFromNtp } from '../../../src/protocol/rtp/wallclock.js';
-import { startOrigin, type Origin } from '../../helpers/origin.js';
 import { run } from '../../helpers/players.js';
 import { hasBye, payloadOf, playAll, type PlayResult } from '../../helpers/raw-client.js';
-import { startSeamd, type Seamd } from '../../helpers/seamd.js';
+import { withOriginAndSeamd } from '../../helpers/stack.js';
 import { fileTempDir } from '../../helpers/tmp.js';
 
-let origin: Origin;
-let seamd: Seamd;
 const dir = fileTempDir('seamd-cuts-');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const key = (p: Buffer) => payloadOf(p).toString('base64');
 const RATES = [90_000, 44_100];
 let startedAt = 0;
-
-beforeAll(async () => {
-  origin = await startOrigin();
-  startedAt = Date.now();
-  const iso = (ms: number) => new Date(ms).toISOString();
-  seamd = await startSeamd(`
-listen: { rtsp: 127.0.0.1:0, rtp: 127.0.0.1:0 }
+const iso = (ms: number) => new Date(ms).toISOString();
+const { seamd } = withOriginAndSeamd({
+  config: ({ origin }) => {
+    startedAt = Date.now();
+    return `
 recordings: { dir: ${dir} }
 paths:
   live: { origin: ${origin.url('live')}, archive: { retention: 1h, segment: 3s } }
 clips:
   early: { path: live, from: ${iso(startedAt + 1500)}, to: ${iso(startedAt + 12_500)} }
-`);
+`;
+  },
+});
+
+beforeAll(async () => {
   // Past the clip's end, with four segments or more (a slow start under load makes them later).
   await sleep(13_500);
   for (let i = 0; i < 40 && (await readArchiveFacts(dir, 'live')).length < 4; i++) await sleep(500);
 }, 60000);
-
-afterAll(async () => {
-  await seamd?.stop();
-  await origin?.stop();
-});
 
 interface Archived {
   segment: number;

@@ -4,11 +4,10 @@
  * time), starting at the keyframe at or before T; `?ago=` URLs play in ffmpeg; a time in the
  * future or on a path with no archive is 457; before the archive: its start, said in Range.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { formatUtcTime, parseClockRange } from '../../../src/protocol/rtsp/headers/clock-range.js';
 import { readOnvifExtension } from '../../../src/protocol/rtp/onvif-ext.js';
 import { msFromNtp } from '../../../src/protocol/rtp/wallclock.js';
-import { startOrigin, type Origin } from '../../helpers/origin.js';
 import { ffmpegDecode } from '../../helpers/players.js';
 import {
   hasBye,
@@ -17,37 +16,30 @@ import {
   RawRtspClient,
   type PlayResult,
 } from '../../helpers/raw-client.js';
-import { startSeamd, type Seamd } from '../../helpers/seamd.js';
+import { withOriginAndSeamd } from '../../helpers/stack.js';
 import { fileTempDir } from '../../helpers/tmp.js';
 
-let origin: Origin;
-let seamd: Seamd;
 let direct: PlayResult;
 const dir = fileTempDir('seamd-timeshift-');
+const { origin, seamd } = withOriginAndSeamd({
+  config: ({ origin }) => `
+recordings: { dir: ${dir} }
+paths:
+  live: { origin: ${origin.url('live')}, archive: { retention: 1h, segment: 4s } }
+  plain: { origin: ${origin.url('live')} }
+`,
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const key = (p: Buffer) => payloadOf(p).toString('base64');
 const nal = (p: Buffer) => (payloadOf(p)[0] ?? 0) & 0x1f;
 
 beforeAll(async () => {
-  origin = await startOrigin();
-  seamd = await startSeamd(`
-listen: { rtsp: 127.0.0.1:0, rtp: 127.0.0.1:0 }
-recordings: { dir: ${dir} }
-paths:
-  live: { origin: ${origin.url('live')}, archive: { retention: 1h, segment: 4s } }
-  plain: { origin: ${origin.url('live')} }
-`);
   await sleep(1500);
   // What the origin sends, with arrival times, while the archive records it.
   direct = await playAll({ host: '127.0.0.1', port: origin.port }, origin.url('live'), 'tcp', {
     maxMs: 10_000,
   });
 }, 60000);
-
-afterAll(async () => {
-  await seamd?.stop();
-  await origin?.stop();
-});
 
 function to(): { host: string; port: number } {
   return { host: '127.0.0.1', port: seamd.port };
