@@ -198,8 +198,10 @@ export class ViewerSession implements SourceSubscriber {
     this.current = next;
   }
 
+  /** The hot path (once per packet and viewer): a playing session sends at once. */
   onRtp(track: number, packet: Buffer): void {
-    this.deliver(track, packet, false);
+    if (this.current === 'playing') this.sendRtp(track, packet);
+    else this.deliver(track, packet, false);
   }
 
   onRtcp(track: number, packet: Buffer): void {
@@ -220,23 +222,33 @@ export class ViewerSession implements SourceSubscriber {
     }
   }
 
+  private sendRtp(track: number, packet: Buffer): void {
+    const t = this.tracks.get(track);
+    if (t === undefined) return;
+    if (t.kind !== 'tcp') this.out.sendUdpRtp(packet, t.rtpPort, t.address);
+    else if (!this.out.sendFrame(t.rtpChannel, packet)) {
+      this.packetsDropped++;
+      return;
+    }
+    if (this.packetsSent === 0) this.firstPacketAt = this.clock.now();
+    this.packetsSent++;
+    this.bytesSent += packet.length;
+  }
+
   private send(track: number, packet: Buffer, rtcp: boolean): void {
+    if (!rtcp) {
+      this.sendRtp(track, packet);
+      return;
+    }
     const t = this.tracks.get(track);
     if (!t) return;
     if (t.kind === 'tcp') {
-      if (!this.out.sendFrame(rtcp ? t.rtcpChannel : t.rtpChannel, packet)) {
+      if (!this.out.sendFrame(t.rtcpChannel, packet)) {
         this.packetsDropped++;
         return;
       }
-    } else if (rtcp) {
-      this.out.sendUdpRtcp(packet, t.rtcpPort, t.address);
     } else {
-      this.out.sendUdpRtp(packet, t.rtpPort, t.address);
-    }
-    if (!rtcp) {
-      if (this.packetsSent === 0) this.firstPacketAt = this.clock.now();
-      this.packetsSent++;
-      this.bytesSent += packet.length;
+      this.out.sendUdpRtcp(packet, t.rtcpPort, t.address);
     }
   }
 }
