@@ -61,6 +61,8 @@ export class ViewerSession implements SourceSubscriber {
   /** Packets that arrived between the upstream PLAY and our PLAY answer: sent right after it. */
   private backlog: Array<[number, Buffer, boolean]> = [];
   private onClosed: ((reason: string) => void) | undefined;
+  /** Per track: a connected sender for its UDP RTP, used while the track has that transport. */
+  private direct: Array<{ readonly t: ViewerTransport; readonly send: (p: Buffer) => void }> = [];
 
   constructor(
     readonly connectionId: string,
@@ -174,6 +176,16 @@ export class ViewerSession implements SourceSubscriber {
     for (const [track, packet, rtcp] of backlog) this.send(track, packet, rtcp);
   }
 
+  /** RTP of `track` goes through `send` (a connected socket) while its transport is `t`. */
+  useDirectRtp(track: number, t: ViewerTransport, send: (p: Buffer) => void): void {
+    this.direct[track] = { t, send };
+  }
+
+  /** Back to the shared socket (before the connected ones are closed). */
+  dropDirectRtp(): void {
+    this.direct = [];
+  }
+
   /** The source answered the PAUSE. */
   paused(): void {
     this.moveTo('paused', 'PAUSE');
@@ -225,8 +237,11 @@ export class ViewerSession implements SourceSubscriber {
   private sendRtp(track: number, packet: Buffer): void {
     const t = this.tracks.get(track);
     if (t === undefined) return;
-    if (t.kind !== 'tcp') this.out.sendUdpRtp(packet, t.rtpPort, t.address);
-    else if (!this.out.sendFrame(t.rtpChannel, packet)) {
+    if (t.kind !== 'tcp') {
+      const d = this.direct[track];
+      if (d !== undefined && d.t === t) d.send(packet);
+      else this.out.sendUdpRtp(packet, t.rtpPort, t.address);
+    } else if (!this.out.sendFrame(t.rtpChannel, packet)) {
       this.packetsDropped++;
       return;
     }
