@@ -39,6 +39,38 @@ const under = opt('under', '')
   .filter((s) => s.length > 0);
 const prof = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 
+type Frame = ProfileNode['callFrame'];
+const STARTUP = 'start-up, harness, other';
+const inSrc = (f: Frame, re: RegExp): boolean => f.url.includes('/src/') && re.test(f.url);
+/**
+ * Areas of the relay path, tried on each frame from the leaf up: the first rule that matches
+ * any frame names the sample's area (so a native call such as crc32 goes to the code that
+ * made it).
+ */
+const AREA_RULES: ReadonlyArray<[string, (f: Frame) => boolean]> = [
+  ['kernel send (dgram doSend: SendWrap + sendmsg)', (f) => f.functionName === 'doSend'],
+  [
+    "dgram's JS per send (Socket.send, lookup, afterDns)",
+    (f) =>
+      f.url === 'node:dgram' ||
+      f.url === 'node:internal/dgram' ||
+      f.functionName === 'literalLookup' ||
+      f.functionName === 'defaultTriggerAsyncIdScope',
+  ],
+  [
+    'recording (recorder, feed, writer)',
+    (f) => inSrc(f, /\/(store\/|source\/(recorder|feed-session))/),
+  ],
+  ['keyframe cache (gop-cache)', (f) => inSrc(f, /\/source\/gop-cache/)],
+  ['fan-out to viewers (serve/)', (f) => inSrc(f, /\/serve\//)],
+  [
+    'seaming, one leg (seam/, legs, rtcp-relay)',
+    (f) => inSrc(f, /\/(seam\/|source\/(legs|leg-|rtcp-relay))/),
+  ],
+  ['source listener (source.ts)', (f) => inSrc(f, /\/source\/source\.ts/)],
+  ['upstream receive (leg-media, receiver-stats)', (f) => inSrc(f, /\/upstream\//)],
+  ['event emitters, timers', (f) => f.url === 'node:events' || f.url === 'node:internal/timers'],
+];
 const byId = new Map(prof.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -128,4 +160,50 @@ if (within) {
     `\nunder ${within}: ${fixed(subTotal / 1000, 0)} ms\n` +
       `${table(['self time (function, file:line)', 'ms', `% of ${within}`], srows)}\n`,
   );
+}
+
+// --areas: every sample of the relay's steady state given to one area of the packet path, by
+// its stack (see AREA_RULES). Start-up (module loading, config parsing, spawning the children)
+// is counted apart and left out of the shares. `--us-per-out X` (the CPU µs per packet out the
+// same run measured) turns each share into µs per packet out.
+if (args.includes('--areas')) {
+  const usPerOut = Number(opt('us-per-out', 'NaN'));
+  const areaUs = new Map<string, number>();
+  let steady = 0;
+  prof.samples.forEach((id, i) => {
+    const dt = prof.timeDeltas[i] ?? 0;
+    const frames: ProfileNode[] = [];
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const n = byId.get(cur);
+      if (n) frames.push(n);
+    }
+    const area = areaOf(frames);
+    if (area === undefined) return;
+    areaUs.set(area, (areaUs.get(area) ?? 0) + dt);
+    if (area !== STARTUP) steady += dt;
+  });
+  const arows = [...areaUs.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, us]) => [
+      k,
+      fixed(us / 1000, 0),
+      k === STARTUP ? '' : `${fixed((us / steady) * 100, 1)}%`,
+      k === STARTUP || !Number.isFinite(usPerOut) ? '' : fixed((us / steady) * usPerOut, 2),
+    ]);
+  process.stdout.write(
+    `\nareas (steady state ${fixed(steady / 1000, 0)} ms)\n` +
+      `${table(['area', 'ms', '% steady', 'us/pkt out'], arows)}\n`,
+  );
+}
+
+function areaOf(frames: readonly ProfileNode[]): string | undefined {
+  const leaf = frames[0];
+  if (!leaf) return undefined;
+  const leafName = leaf.callFrame.functionName;
+  if (leafName === '(idle)' || leafName === '(program)') return undefined;
+  if (leafName === '(garbage collector)') return 'garbage collector';
+  for (const f of frames) {
+    for (const [area, test] of AREA_RULES) if (test(f.callFrame)) return area;
+  }
+  return STARTUP;
 }

@@ -25,6 +25,11 @@ export interface AllocateUdpPairOptions {
   /** How many candidate pairs to try before giving up; default 64. */
   tries?: number;
   family?: 'udp4' | 'udp6';
+  /**
+   * Bind the RTP port with SO_REUSEADDR, so that connected senders (connected-udp.ts) can share
+   * it. The RTCP port stays exclusive.
+   */
+  shareRtp?: boolean;
 }
 
 /** Receive buffer we ask for: a few seconds of a high-rate video stream. Best effort. */
@@ -73,9 +78,14 @@ export function literalLookup(
   dnsLookup(host, options as LookupOneOptions, done);
 }
 
-function bindOne(family: 'udp4' | 'udp6', host: string, port: number): Promise<Socket> {
+function bindOne(
+  family: 'udp4' | 'udp6',
+  host: string,
+  port: number,
+  reuseAddr = false,
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const sock = createSocket({ type: family, reuseAddr: false, lookup: literalLookup });
+    const sock = createSocket({ type: family, reuseAddr, lookup: literalLookup });
     const onError = (err: Error): void => {
       sock.close();
       reject(err);
@@ -125,8 +135,9 @@ async function tryPair(
   family: 'udp4' | 'udp6',
   host: string,
   evenPort: number,
+  shareRtp = false,
 ): Promise<UdpPair | undefined> {
-  const rtp = await bindOne(family, host, evenPort);
+  const rtp = await bindOne(family, host, evenPort, shareRtp);
   const port = rtp.address().port;
   if (port % 2 !== 0 || port + 1 > 65535) {
     safeClose(rtp);
@@ -169,7 +180,7 @@ export async function allocateUdpPair(opts: AllocateUdpPairOptions = {}): Promis
       used.add(port);
     }
     try {
-      const pair = await tryPair(family, host, port);
+      const pair = await tryPair(family, host, port, opts.shareRtp);
       if (pair) return pair;
     } catch (err) {
       lastErr = err;
@@ -190,13 +201,14 @@ export async function bindUdpPair(
   host: string,
   evenPort: number,
   family: 'udp4' | 'udp6' = host.includes(':') ? 'udp6' : 'udp4',
+  shareRtp = false,
 ): Promise<UdpPair> {
-  if (evenPort === 0) return allocateUdpPair({ host, family });
+  if (evenPort === 0) return allocateUdpPair({ host, family, shareRtp });
   if (!Number.isInteger(evenPort) || evenPort < 0 || evenPort % 2 !== 0 || evenPort > 65534) {
     throw allocError(`RTP port ${evenPort} must be an even number between 2 and 65534`);
   }
   try {
-    const pair = await tryPair(family, host, evenPort);
+    const pair = await tryPair(family, host, evenPort, shareRtp);
     if (!pair) throw new RuntimeError('PORT_ALLOC', 'unexpected port');
     return pair;
   } catch (err) {

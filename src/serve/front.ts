@@ -3,8 +3,7 @@
  * answers their requests through methods.ts, owns the viewer sessions and their timers, and
  * the UDP pair viewers get media from and send RTCP to.
  */
-import { isIP } from 'node:net';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, isIP, type Server, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import { DEFAULT_RTSP_LIMITS, type RtspLimits } from '../protocol/rtsp/message.js';
@@ -14,6 +13,7 @@ import type { SourceRegistry } from '../source/registry.js';
 import { logEvent } from '../events.js';
 import { REAL_CLOCK, type Clock } from './clock.js';
 import { ViewerConnection, type ConnectionHooks } from './connection.js';
+import { DirectRtp } from './direct-rtp.js';
 import { DNS_TIMEOUT_MS, lookupWithin, type DnsLookup } from './dns.js';
 import { handleRequest, type FrontState } from './methods.js';
 import type { ArchiveStore } from '../store/segments.js';
@@ -78,6 +78,7 @@ export class FrontEnd implements FrontState {
   /** `address:rtcpPort` of UDP viewers → session, for their RTCP receiver reports. */
   private readonly udpPeers = new Map<string, ViewerSession>();
   private readonly hooks: ConnectionHooks;
+  private readonly direct: DirectRtp | undefined; // none with injected viewer loss (tests)
   /** Armed while there are sessions: checks them for expiry once a second. */
   private expiryTimer: unknown;
   private selfHosts = new SelfHosts();
@@ -88,6 +89,9 @@ export class FrontEnd implements FrontState {
     this.registry = opts.registry;
     this.sessionTimeoutSec = opts.sessionTimeoutSec;
     this.clock = opts.clock ?? REAL_CLOCK;
+    this.direct = opts.viewerLossFor
+      ? undefined
+      : new DirectRtp(() => this.udp?.rtp, opts.rtp.host);
     const limits: RtspLimits = { ...DEFAULT_RTSP_LIMITS, maxBodyLength: opts.maxRequestBytes };
     this.hooks = {
       log: opts.log,
@@ -110,7 +114,7 @@ export class FrontEnd implements FrontState {
 
   /** Binds the RTSP listener and the viewers' UDP pair; resolves with the bound ports. */
   async start(): Promise<{ rtsp: { host: string; port: number }; rtp: number; rtcp: number }> {
-    this.udp = await bindUdpPair(this.opts.rtp.host, this.opts.rtp.port);
+    this.udp = await bindUdpPair(this.opts.rtp.host, this.opts.rtp.port, undefined, !!this.direct);
     this.udp.rtcp.on('message', (msg, rinfo) => {
       const s = this.udpPeers.get(`${normalizeAddress(rinfo.address)}:${rinfo.port}`);
       s?.touch();
@@ -147,11 +151,8 @@ export class FrontEnd implements FrontState {
       { host: this.opts.rtsp.host, port, rtpPort: this.udp.rtpPort, rtcpPort: this.udp.rtcpPort },
       `RTSP front end listening on ${this.opts.rtsp.host}:${port}`,
     );
-    return {
-      rtsp: { host: this.opts.rtsp.host, port },
-      rtp: this.udp.rtpPort,
-      rtcp: this.udp.rtcpPort,
-    };
+    const { rtpPort: rtp, rtcpPort: rtcp } = this.udp;
+    return { rtsp: { host: this.opts.rtsp.host, port }, rtp, rtcp };
   }
 
   /** New path map / allowlist; sessions and sources already running are untouched. */
@@ -285,6 +286,7 @@ export class FrontEnd implements FrontState {
     }
     const first = session.packetsSent === 0;
     session.started();
+    this.direct?.start(session);
     if (first) {
       logEvent(
         this.log,
@@ -310,6 +312,7 @@ export class FrontEnd implements FrontState {
   endSession(session: ViewerSession, reason: string): void {
     if (!this.sessions.delete(session.id)) return;
     session.close();
+    this.direct?.end(session);
     for (const [key, s] of this.udpPeers) if (s === session) this.udpPeers.delete(key);
     for (const conn of this.connections) {
       // The connection may now hold nothing: its idle timer starts.
@@ -366,8 +369,7 @@ export class FrontEnd implements FrontState {
   }
 
   private stopExpiry(): void {
-    if (this.expiryTimer === undefined) return;
-    this.clock.clearTimeout(this.expiryTimer);
+    if (this.expiryTimer !== undefined) this.clock.clearTimeout(this.expiryTimer);
     this.expiryTimer = undefined;
   }
 

@@ -76,6 +76,8 @@ export class ViewerSession implements SourceSubscriber {
   private sliceTimer: NodeJS.Timeout | undefined;
   private backlogHeldBytes = 0;
   private onClosed: ((reason: string) => void) | undefined;
+  /** Per track: a connected sender for its UDP RTP, used while the track has that transport. */
+  private direct: Array<{ readonly t: ViewerTransport; readonly send: (p: Buffer) => void }> = [];
 
   constructor(
     readonly connectionId: string,
@@ -219,6 +221,16 @@ export class ViewerSession implements SourceSubscriber {
     this.backlogHeldBytes = 0;
   }
 
+  /** RTP of `track` goes through `send` (a connected socket) while its transport is `t`. */
+  useDirectRtp(track: number, t: ViewerTransport, send: (p: Buffer) => void): void {
+    this.direct[track] = { t, send };
+  }
+
+  /** Back to the shared socket (before the connected ones are closed). */
+  dropDirectRtp(): void {
+    this.direct = [];
+  }
+
   /** The source answered the PAUSE. */
   paused(): void {
     this.moveTo('paused', 'PAUSE');
@@ -243,8 +255,10 @@ export class ViewerSession implements SourceSubscriber {
     this.current = next;
   }
 
+  /** The hot path (once per packet and viewer): a playing session sends at once (unless a burst is still going out in slices). */
   onRtp(track: number, packet: Buffer): void {
-    this.deliver(track, packet, false);
+    if (this.current === 'playing' && this.sliceTimer === undefined) this.sendRtp(track, packet);
+    else this.deliver(track, packet, false);
   }
 
   onRtcp(track: number, packet: Buffer): void {
@@ -274,23 +288,36 @@ export class ViewerSession implements SourceSubscriber {
     }
   }
 
+  private sendRtp(track: number, packet: Buffer): void {
+    const t = this.tracks.get(track);
+    if (t === undefined) return;
+    if (t.kind !== 'tcp') {
+      const d = this.direct[track];
+      if (d !== undefined && d.t === t) d.send(packet);
+      else this.out.sendUdpRtp(packet, t.rtpPort, t.address);
+    } else if (!this.out.sendFrame(t.rtpChannel, packet)) {
+      this.packetsDropped++;
+      return;
+    }
+    if (this.packetsSent === 0) this.firstPacketAt = this.clock.now();
+    this.packetsSent++;
+    this.bytesSent += packet.length;
+  }
+
   private send(track: number, packet: Buffer, rtcp: boolean): void {
+    if (!rtcp) {
+      this.sendRtp(track, packet);
+      return;
+    }
     const t = this.tracks.get(track);
     if (!t) return;
     if (t.kind === 'tcp') {
-      if (!this.out.sendFrame(rtcp ? t.rtcpChannel : t.rtpChannel, packet)) {
+      if (!this.out.sendFrame(t.rtcpChannel, packet)) {
         this.packetsDropped++;
         return;
       }
-    } else if (rtcp) {
-      this.out.sendUdpRtcp(packet, t.rtcpPort, t.address);
     } else {
-      this.out.sendUdpRtp(packet, t.rtpPort, t.address);
-    }
-    if (!rtcp) {
-      if (this.packetsSent === 0) this.firstPacketAt = this.clock.now();
-      this.packetsSent++;
-      this.bytesSent += packet.length;
+      this.out.sendUdpRtcp(packet, t.rtcpPort, t.address);
     }
   }
 }

@@ -65,6 +65,11 @@ export interface MediaSource {
 /** Viewers, holders and the closed flag of a MediaSource; the subclass says what the last release does. */
 export abstract class SubscribedSource extends EventEmitter {
   protected readonly subscribers = new Set<SourceSubscriber>();
+  /**
+   * The subscribers as an array for the per-packet loop (no iterator per packet): replaced, never
+   * changed in place, so a subscriber leaving during a loop does not disturb it.
+   */
+  protected fanout: readonly SourceSubscriber[] = [];
   protected closedFlag = false;
   private refs = 0;
 
@@ -91,11 +96,13 @@ export abstract class SubscribedSource extends EventEmitter {
   }
 
   subscribe(sub: SourceSubscriber): void {
+    if (this.subscribers.has(sub)) return;
     this.subscribers.add(sub);
+    this.fanout = [...this.subscribers];
   }
 
   unsubscribe(sub: SourceSubscriber): void {
-    this.subscribers.delete(sub);
+    if (this.subscribers.delete(sub)) this.fanout = [...this.subscribers];
   }
 
   /** The last holder released it. */

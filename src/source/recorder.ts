@@ -8,8 +8,9 @@
  * missing (gaps, head or tail), else 'partial'. Live content is archived from the moment it
  * plays; a new session of the same live content (same SDP identity) appends to its archive.
  *
- * The live path only hands each packet over (a buffered write or a copy); mapping runs in rounds
- * on a timer beside it.
+ * The live path only hands each packet over: a reference queued for the next batch (written once
+ * the packets of this turn of the event loop went out to the viewers), or a copy while the
+ * recording is being opened; mapping runs in rounds on a timer beside it.
  */
 import type { Logger } from 'pino';
 import { parseRange } from '../protocol/rtsp/headers/range.js';
@@ -26,6 +27,8 @@ import { logEvent } from '../events.js';
 const MAX_PENDING = 50_000;
 /** Period of the mapping rounds. */
 const ROUND_MS = 1000;
+/** Packets queued on the live path before a batch is written at once (else on setImmediate). */
+const BATCH_MAX = 1024;
 
 export interface RecorderOptions {
   readonly feeds: RecordingFeeds;
@@ -52,6 +55,14 @@ export class Recorder implements SourceTap {
   private percentBefore = 0;
   private startedAt = new Date();
   private readonly byes = new Set<number>();
+  /** The batch: packets handed over since the last write, and the spare arrays of the next. */
+  private batch = newBatch();
+  private spare = newBatch();
+  private batchQueued = false;
+  private readonly writeSoon = (): void => {
+    this.batchQueued = false;
+    this.writeBatch();
+  };
   /** Settles when this session is done with the recording (or never fed one). */
   done: Promise<void> = Promise.resolve();
 
@@ -80,19 +91,52 @@ export class Recorder implements SourceTap {
       return;
     }
     const resume = range === undefined;
+    this.writeBatch();
     if (this.state === 'feeding') this.session?.play(seg, resume);
     else if (this.state === 'opening') this.hold({ kind: 'play', start: seg, resume });
   }
 
-  onRtp(track: number, packet: Buffer): void {
-    if (this.state === 'feeding') this.session?.packet(track, packet, Date.now());
-    else if (this.state === 'opening' || this.state === 'waiting') {
-      this.hold({ kind: 'rtp', track, packet: Buffer.from(packet), at: Date.now() });
+  onRtp(track: number, packet: Buffer, at = Date.now()): void {
+    if (this.state === 'feeding') {
+      const b = this.batch;
+      b.tracks.push(track);
+      b.packets.push(packet);
+      b.at.push(at);
+      if (b.packets.length >= BATCH_MAX) this.writeBatch();
+      else if (!this.batchQueued) {
+        this.batchQueued = true;
+        setImmediate(this.writeSoon);
+      }
+    } else if (this.state === 'opening' || this.state === 'waiting') {
+      this.hold({ kind: 'rtp', track, packet: Buffer.from(packet), at });
     }
+  }
+
+  /**
+   * Writes the packets handed over since the last batch, in order (before anything that changes
+   * the session: a PLAY, the end, a mapping round). Output packets are never changed once sent,
+   * so the references stay valid.
+   */
+  private writeBatch(): void {
+    const b = this.batch;
+    const n = b.packets.length;
+    if (n === 0) return;
+    this.batch = this.spare;
+    const session = this.state === 'feeding' ? this.session : undefined;
+    if (session) {
+      for (let i = 0; i < n; i++) {
+        session.packet(b.tracks[i] as number, b.packets[i] as Buffer, b.at[i] as number);
+      }
+    }
+    b.tracks.length = 0;
+    b.packets.length = 0;
+    b.at.length = 0;
+    this.spare = b;
   }
 
   onRtcp(track: number, packet: Buffer): void {
     if (this.state === 'done' || packet.length < 8) return;
+    this.writeBatch();
     // A compound packet: walk its parts for a BYE (type 203).
     for (let at = 0; at + 4 <= packet.length;) {
       if (packet[at + 1] === RTCP_BYE) {
@@ -208,6 +252,7 @@ export class Recorder implements SourceTap {
 
   private round(): void {
     if (this.state !== 'feeding' || !this.session || !this.feed) return;
+    this.writeBatch();
     this.session.round();
     this.feed.retryParked();
     if (this.session.mismatch) void this.startOver();
@@ -245,6 +290,7 @@ export class Recorder implements SourceTap {
   }
 
   private finish(reason: string): Promise<void> {
+    this.writeBatch();
     const prev = this.state;
     this.state = 'done';
     this.src.setTap(undefined);
@@ -317,6 +363,16 @@ export class Recorder implements SourceTap {
     );
     this.opts.onFinished?.(feed.id, closed.state, feed.live);
   }
+}
+
+interface Batch {
+  readonly tracks: number[];
+  readonly packets: Buffer[];
+  readonly at: number[];
+}
+
+function newBatch(): Batch {
+  return { tracks: [], packets: [], at: [] };
 }
 
 function round3(x: number): number {

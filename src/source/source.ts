@@ -16,6 +16,7 @@ import { LegSet } from './legs.js';
 import {
   SubscribedSource,
   type MediaSource,
+  type SourceSubscriber,
   type PlayOptions,
   type PlayStart,
 } from './media-source.js';
@@ -27,7 +28,8 @@ export type { SourceSubscriber, PlayStart, PlayOptions } from './media-source.js
 
 /** Sees every canonical packet of a source without being a viewer (the recorder). */
 export interface SourceTap {
-  onRtp(track: number, packet: Buffer): void;
+  /** `at`: arrival, Date.now() ms. The packet is not changed afterwards; a reference may be kept. */
+  onRtp(track: number, packet: Buffer, at: number): void;
   /** After each upstream PLAY: `range` as the viewer asked (undefined: resume). */
   onPlay(start: PlayStart, range: string | undefined): void;
   /** RTCP the viewers get (sender reports, BYE at the end of the stream). */
@@ -98,12 +100,17 @@ export class Source extends SubscribedSource implements MediaSource {
       },
       opts.leg,
     );
+    // The hot path: the viewers first (one send each), then the recorder and the keyframe cache,
+    // which only keep a reference (the recorder writes in batches beside the live path).
     this.legs.on('packet', (track, packet) => {
       this.packetsOut++;
       this.bytesOut += packet.length;
-      this.tap?.onRtp(track, packet);
-      this.gop?.onRtp(track, packet, Date.now());
-      for (const sub of this.subscribers) sub.onRtp(track, packet);
+      const subs = this.fanout;
+      for (let i = 0; i < subs.length; i++) (subs[i] as SourceSubscriber).onRtp(track, packet);
+      if (this.tap === undefined && this.gop === undefined) return;
+      const now = Date.now();
+      this.tap?.onRtp(track, packet, now);
+      this.gop?.onRtp(track, packet, now);
     });
     this.legs.on('rtcp', (track, packet) => {
       this.tap?.onRtcp(track, packet);
@@ -220,6 +227,7 @@ export class Source extends SubscribedSource implements MediaSource {
     }
     for (const sub of [...this.subscribers]) sub.onSourceClosed(reason);
     this.subscribers.clear();
+    this.fanout = [];
     this.tap?.onClose(reason);
     this.tap = undefined;
     this.emit('closed', reason);

@@ -137,6 +137,29 @@ describe('Recorder (on-demand content)', () => {
     r.src.close();
   });
 
+  it('the live path only queues packets: they are written in one batch after the turn, and before a BYE', async () => {
+    const r = await rig({ end: 2 });
+    if (!r.rec) throw new Error('not attached');
+    await r.src.play('npt=0-');
+    for (const t of [0, 1]) r.leg.send(t, 0, 20);
+    await vi.waitFor(() => expect(r.mem.events('recording.start')).toHaveLength(1));
+    const atStart = r.rec.packets;
+    expect(atStart).toBe(40);
+    for (const t of [0, 1]) r.leg.send(t, 20, 35);
+    expect(r.rec.packets).toBe(atStart); // handed over, not written yet
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(r.rec.packets).toBe(atStart + 30);
+    // The last packets and the BYE in one turn: the batch is written before the recording ends.
+    for (const t of [0, 1]) r.leg.send(t, 35, 50);
+    byeEverywhere(r.leg);
+    await vi.waitFor(() => expect(r.finished).toHaveLength(1));
+    await r.rec.done;
+    expect(r.finished[0]).toMatchObject({ state: 'complete' });
+    expect(r.rec.packets).toBe(100);
+    expect(await storedSeqs(r.catalog.get(r.finished[0]?.id ?? '')?.dir ?? '', 1)).toHaveLength(50);
+    r.src.close();
+  });
+
   it('a gap in the seamed stream makes the recording partial', async () => {
     const r = await rig({ end: 2 });
     await r.src.play('npt=0-');
