@@ -11,11 +11,19 @@
  * (the recorder's rounds run once per second of media, as in real time). The first session loses
  * `--loss` % of its packets (seeded) so that the second one has something to fill.
  *
+ * Memory: in runs of their own (not timed), the relay session and the first session feeding a
+ * recording are measured the same way: heap + external bytes after a full GC, once the packets
+ * were sent and the writer flushed them, minus the same before the first packet. What the first
+ * session's run holds beyond the relay's, divided by the packets the recording holds, is the
+ * memory the feed keeps per packet while the recording is open.
+ *
  * Run: node --import tsx bench/feed.ts [--seconds 20] [--pps 400] [--rounds 3] [--loss 10]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { pino } from 'pino';
 import { Recorder } from '../src/source/recorder.js';
 import { Source } from '../src/source/source.js';
@@ -48,6 +56,16 @@ const opts = parseArgs(
 );
 
 const log = pino({ level: 'silent' });
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** Heap and external bytes after a full collection. */
+function liveBytes(): number {
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
 const AUDIO_PPS = 44;
 
 /** Packet i of a track of the content, as a leg with these bases numbers it. */
@@ -71,12 +89,15 @@ interface Run {
   cpuUs: number;
   packets: number;
   filled: number;
+  /** Bytes still held once everything was sent and flushed (memory runs only). */
+  heldBytes: number;
 }
 
 async function session(
   feeds: RecordingFeeds | undefined,
   n: number,
   lossPct: number,
+  measureMemory = false,
 ): Promise<Run> {
   const sdpText = fakeSdp({ end: opts.seconds });
   const seqBase = 1000 + n * 7919;
@@ -123,6 +144,7 @@ async function session(
     }
     built.push(batch);
   }
+  const before = measureMemory ? liveBytes() : 0;
   const start = process.cpuUsage();
   let sent = 0;
   for (const batch of built) {
@@ -130,14 +152,36 @@ async function session(
     sent += batch.length;
     await sleep(8); // a mapping round per second of media
   }
+  let heldBytes = 0;
+  if (measureMemory) {
+    built.length = 0; // what the bench built is not what the process holds
+    await sleep(700); // the writer's flush timer (500 ms)
+    heldBytes = liveBytes() - before;
+  }
   src.close();
   await rec?.done;
   const cpu = process.cpuUsage(start);
   if (got !== sent) throw new Error(`viewer got ${got} of ${sent}`);
-  return { cpuUs: cpu.user + cpu.system, packets: sent, filled: rec?.packets ?? 0 };
+  return { cpuUs: cpu.user + cpu.system, packets: sent, filled: rec?.packets ?? 0, heldBytes };
+}
+
+/** Bytes the feed holds per recorded packet (beyond what the relay alone holds). */
+async function memoryPerPacket(): Promise<{ perPacket: number; packets: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'seamd-bench-feed-mem-'));
+  try {
+    const catalog = new RecordingCatalog({ dir, log, quotaBytes: 0, keyOf: sourceKey });
+    await catalog.open();
+    const feeds = new RecordingFeeds({ catalog });
+    const base = await session(undefined, 0, 0, true);
+    const first = await session(feeds, 1, 0, true);
+    return { perPacket: (first.heldBytes - base.heldBytes) / first.filled, packets: first.filled };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
+  const memory = await memoryPerPacket();
   const rows: Record<string, number[]> = { relay: [], first: [], second: [] };
   const filled: number[] = [];
   for (let r = 0; r < opts.rounds; r++) {
@@ -172,6 +216,10 @@ async function main(): Promise<void> {
       `first session ${opts.loss}% lossy; second filled ${median(filled)} packets\n\n`,
   );
   process.stdout.write(table(['session', 'CPU µs/packet', 'extra µs/packet', 'spread'], out));
+  process.stdout.write(
+    `\nmemory the feed holds while the recording is open: ${fixed(memory.perPacket, 1)} bytes ` +
+      `per packet (${memory.packets} packets, beyond the relay alone)\n`,
+  );
   printJson('feed', {
     machine: machineInfo(),
     opts,
@@ -179,6 +227,8 @@ async function main(): Promise<void> {
     firstUsPerPacket: median(rows.first ?? []),
     secondUsPerPacket: median(rows.second ?? []),
     secondFilled: median(filled),
+    feedBytesPerPacket: memory.perPacket,
+    feedPacketsMeasured: memory.packets,
   });
 }
 
