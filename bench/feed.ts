@@ -11,13 +11,14 @@
  * (the recorder's rounds run once per second of media, as in real time). The first session loses
  * `--loss` % of its packets (seeded) so that the second one has something to fill.
  *
- * Memory: in runs of their own (not timed), the relay session and the first session feeding a
+ * Memory: in runs of their own (not timed, `--memSeconds` of content), the relay session and the first session feeding a
  * recording are measured the same way: heap + external bytes after a full GC, once the packets
  * were sent and the writer flushed them, minus the same before the first packet. What the first
  * session's run holds beyond the relay's, divided by the packets the recording holds, is the
  * memory the feed keeps per packet while the recording is open.
  *
  * Run: node --import tsx bench/feed.ts [--seconds 20] [--pps 400] [--rounds 3] [--loss 10]
+ *      [--memSeconds 180]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,13 +46,14 @@ import {
 
 const opts = parseArgs(
   process.argv.slice(2),
-  { seconds: 20, pps: 400, rounds: 3, loss: 10 },
+  { seconds: 20, pps: 400, rounds: 3, loss: 10, memSeconds: 180 },
   'node --import tsx bench/feed.ts [options]',
   {
     seconds: 'seconds of content per session',
     pps: 'video packets per second of content',
     rounds: 'repetitions (the median is reported)',
     loss: 'percent of packets the first session loses',
+    memSeconds: 'seconds of content of the memory runs (fixed costs spread thin)',
   },
 );
 
@@ -98,8 +100,9 @@ async function session(
   n: number,
   lossPct: number,
   measureMemory = false,
+  seconds = opts.seconds,
 ): Promise<Run> {
-  const sdpText = fakeSdp({ end: opts.seconds });
+  const sdpText = fakeSdp({ end: seconds });
   const seqBase = 1000 + n * 7919;
   const tsBase = 50_000 + n * 1_000_003;
   const leg = new FakeLeg(`bench-leg-${n}`, FAKE_URL, { sdpText, seqBase, tsBase });
@@ -132,7 +135,7 @@ async function session(
   const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff) * 100;
   const built: Array<Array<[number, Buffer]>> = [];
   let a = 0;
-  for (let s = 0; s < opts.seconds; s++) {
+  for (let s = 0; s < seconds; s++) {
     const batch: Array<[number, Buffer]> = [];
     for (let k = 0; k < opts.pps; k++) {
       const i = s * opts.pps + k;
@@ -172,8 +175,8 @@ async function memoryPerPacket(): Promise<{ perPacket: number; packets: number }
     const catalog = new RecordingCatalog({ dir, log, quotaBytes: 0, keyOf: sourceKey });
     await catalog.open();
     const feeds = new RecordingFeeds({ catalog });
-    const base = await session(undefined, 0, 0, true);
-    const first = await session(feeds, 1, 0, true);
+    const base = await session(undefined, 0, 0, true, opts.memSeconds);
+    const first = await session(feeds, 1, 0, true, opts.memSeconds);
     return { perPacket: (first.heldBytes - base.heldBytes) / first.filled, packets: first.filled };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -218,7 +221,7 @@ async function main(): Promise<void> {
   process.stdout.write(table(['session', 'CPU µs/packet', 'extra µs/packet', 'spread'], out));
   process.stdout.write(
     `\nmemory the feed holds while the recording is open: ${fixed(memory.perPacket, 1)} bytes ` +
-      `per packet (${memory.packets} packets, beyond the relay alone)\n`,
+      `per packet (${memory.packets} packets, ${opts.memSeconds} s of content, beyond the relay alone)\n`,
   );
   printJson('feed', {
     machine: machineInfo(),

@@ -16,20 +16,17 @@
  *   A segment with no anchor yet (it covers what the recording does not hold yet) is kept and
  *   tried again at the end, and parked on the feed to be tried whenever the recording grows.
  */
-import { rtpPayloadHash } from '../seam/payload-hash.js';
-import { knowsKeyframes, startKind } from '../protocol/rtp/keyframe.js';
 import {
-  rtpPayloadOffset,
   rtpSeq,
   rtpTimestamp,
   setRtpSeq,
   setRtpSsrc,
   setRtpTimestamp,
-  rtpSsrc,
 } from '../protocol/rtp/rtp.js';
 import { SeqExtender, tsAdd, tsDelta } from '../protocol/rtp/seq.js';
 import type { FeedRetry, RecordingFeed } from '../store/feed.js';
 import { TrackMatcher } from '../store/matcher.js';
+import { PREFIX_LOOKAHEAD, resentPrefix, type Held } from './feed-prefix.js';
 
 /** Seconds of a segment mapped in each round. */
 const ROUND_SPAN_SEC = 6;
@@ -44,8 +41,6 @@ const HEAD_PACKET_RATE = 4000;
 /** Rounds in a row over at least MISMATCH_MIN packets of both without an anchor: other content. */
 const MISMATCH_ROUNDS = 4;
 const MISMATCH_MIN = 100;
-/** Packets looked at to find the re-sent ones at the start of a PLAY. */
-const PREFIX_LOOKAHEAD = 16;
 /** A first PLAY later than this (npt) leaves room for a head. */
 const HEAD_ROOM_AFTER_SEC = 0.5;
 
@@ -61,13 +56,6 @@ export interface SegmentStart {
 /** The ext base a new recording gets when its first session starts at `npt`. */
 export function extBaseFor(npt: number): number {
   return npt > HEAD_ROOM_AFTER_SEC ? Math.ceil((npt * HEAD_PACKET_RATE) / 0x10000) * 0x10000 : 0;
-}
-
-interface Held {
-  sx: number;
-  npt: number;
-  packet: Buffer;
-  at: number;
 }
 
 interface TrackSegment {
@@ -303,6 +291,8 @@ export class SessionFeed implements FeedRetry {
         head: rmin === ft.firstExt ? { beforeExt: rmin } : undefined,
         tail: rmax === ft.lastExt ? { afterExt: rmax } : undefined,
         clockRate: this.o.clockRates[track] ?? 90000,
+        read: (ext) => ft.packet(ext),
+        ...(ft.ssrc === undefined ? {} : { ssrc: ft.ssrc }),
       });
       ts.prefixEnd ??=
         (ts.held[0]?.sx ?? 0) +
@@ -336,7 +326,7 @@ export class SessionFeed implements FeedRetry {
       return {
         nextExt: (ft.lastExt ?? 0x10000 - 1) + 1,
         lastTs: last?.ts,
-        ssrc: last ? rtpSsrc(last.packet) : undefined,
+        ssrc: last ? ft.ssrc : undefined,
         step: Math.round((this.o.clockRates[t] ?? 90000) / 25),
         firstSx: undefined as number | undefined,
         firstTs: 0,
@@ -357,42 +347,4 @@ export class SessionFeed implements FeedRetry {
       return [ext, out];
     };
   }
-}
-
-/**
- * How many packets at the start of a PLAY are parameter sets sent again right after (an origin
- * re-sends them before the keyframe that carries them, measured after a ranged PLAY): they are
- * not where they sit. A parameter set that comes again d packets later means a block of d re-sent
- * ones from the first packet. When some of the first packets were lost and none came again, the
- * leading parameter sets cannot be placed for sure: they are left for another session to fill.
- */
-function resentPrefix(
-  held: readonly Held[],
-  encoding: string | undefined,
-  seq: number | undefined,
-): number {
-  const h0 = held[0];
-  if (!knowsKeyframes(encoding) || !h0) return 0;
-  const start = seq === undefined ? h0.sx : h0.sx - ((rtpSeq(h0.packet) - seq) & 0xffff);
-  const first = held.filter((h) => h.sx < start + PREFIX_LOOKAHEAD);
-  const kind = (h: Held) => {
-    const at = rtpPayloadOffset(h.packet);
-    return at < 0 ? 'other' : startKind(encoding, h.packet.subarray(at));
-  };
-  for (const a of first) {
-    if (a.sx >= start + 4 || kind(a) !== 'prefix') break;
-    const hash = rtpPayloadHash(a.packet);
-    const again = first.find((b) => b.sx > a.sx && rtpPayloadHash(b.packet) === hash);
-    if (again) return a.sx - start + (again.sx - a.sx);
-  }
-  const seen = new Set(first.map((h) => h.sx));
-  let lost = false;
-  for (let x = start; x < start + 4; x++) if (!seen.has(x)) lost = true;
-  if (!lost) return 0;
-  let n = 0;
-  for (const a of first) {
-    if (kind(a) !== 'prefix') break;
-    n = a.sx - start + 1;
-  }
-  return n;
 }

@@ -239,6 +239,8 @@ describe('sessions feeding one recording (property)', () => {
         for (const o of c.order) {
           const n = o % sessions.length;
           for (let k = 0; k < (o >> 4) % 40; k++) if (!step(n)) break;
+          // Written out now and then: the feed reads back from the log what it verifies.
+          if (o % 7 === 0) await writer.flush();
         }
         for (let n = 0; n < sessions.length; n++) while (step(n));
         feed.retryParked();
