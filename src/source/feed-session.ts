@@ -264,7 +264,12 @@ export class SessionFeed implements FeedRetry {
     // The re-sent first packets are told apart only once enough of the segment came.
     if (!all && ts.prefixEnd === undefined && ts.held.length < PREFIX_LOOKAHEAD) return 0;
     ts.newest = ts.held.length - 1;
-    const batch = all ? ts.held : ts.held.filter((h) => h.npt >= newestNpt - ROUND_SPAN_SEC);
+    // A segment ahead of what the recording holds (a viewer further on than the others) is
+    // matched where the two meet: from the recording's newest media time on, by the npt its PLAY
+    // announced (nothing of it is written before payloads verify the mapping).
+    const storedTo = ft.count > 0 ? Math.min(newestNpt, ft.durationSec) : newestNpt;
+    const batch = all ? ts.held : ts.held.filter((h) => h.npt >= storedTo - ROUND_SPAN_SEC);
+    const wasAnchored = ts.anchored;
     let lo = Infinity;
     let hi = -Infinity;
     for (const h of batch) {
@@ -307,10 +312,16 @@ export class SessionFeed implements FeedRetry {
         if (ft.has(c)) continue;
         if (this.write(track, c, out, Date.now())) n++;
       }
+      // The first anchors: what the segment held before this round's span (a head, or where it
+      // met the recording earlier) is mapped now, before the trim below lets go of it.
+      if (!all && !wasAnchored && ts.anchored && batch.length < ts.held.length) {
+        return n + this.resolve(seg, track, true);
+      }
     }
     // Keep what later rounds may still need.
-    if (ts.anchored) ts.held = ts.held.filter((h) => h.npt >= newestNpt - KEEP_SEC);
-    else if (ts.held.length > MAX_UNANCHORED) ts.held = ts.held.slice(-MAX_UNANCHORED);
+    const keepFrom = Math.min(newestNpt, Math.max(ft.durationSec, storedTo)) - KEEP_SEC;
+    if (ts.anchored) ts.held = ts.held.filter((h) => h.npt >= keepFrom);
+    if (ts.held.length > MAX_UNANCHORED) ts.held = ts.held.slice(-MAX_UNANCHORED);
     ts.newest = ts.held.length - 1;
     return n;
   }
