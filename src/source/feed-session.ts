@@ -36,6 +36,12 @@ const KEEP_SEC = 20;
 const MAX_UNANCHORED = 30_000;
 /** Seconds of the recording around a segment that its packets are matched against. */
 const REF_MARGIN_SEC = 2;
+/**
+ * Seconds around a segment that found no anchor near where its npt says that it is matched
+ * against at its end and on retries (an origin's npt may be off); not the whole recording, whose
+ * index a file of hours would otherwise turn into objects at every retry.
+ */
+const FAR_MARGIN_SEC = 60;
 /** Packet rate assumed for the room left before a recording that starts past npt 0. */
 const HEAD_PACKET_RATE = 4000;
 /** Rounds in a row over at least MISMATCH_MIN packets of both without an anchor: other content. */
@@ -276,12 +282,10 @@ export class SessionFeed implements FeedRetry {
       lo = Math.min(lo, h.npt);
       hi = Math.max(hi, h.npt);
     }
-    // A segment that found no anchor near where its npt says is matched against everything once
-    // more at its end (an origin's npt may be off).
-    const ref =
-      all && !ts.anchored
-        ? ft.window(-Infinity, Infinity)
-        : ft.window(lo - REF_MARGIN_SEC, hi + REF_MARGIN_SEC);
+    // A segment that found no anchor near where its npt says is matched against more of the
+    // recording at its end and on retries (an origin's npt may be off).
+    const margin = all && !ts.anchored ? FAR_MARGIN_SEC : REF_MARGIN_SEC;
+    const ref = ft.window(lo - margin, hi + margin);
     let n = 0;
     if (ref.length >= 4) {
       let rmin = Infinity;
