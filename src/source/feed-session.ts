@@ -34,6 +34,12 @@ const ROUND_SPAN_SEC = 6;
 const KEEP_SEC = 20;
 /** Packets of a segment without any anchor kept for the end and for later retries. */
 const MAX_UNANCHORED = 30_000;
+/**
+ * Packets a session keeps in its ended segments (parked for retries), all of them together: a
+ * viewer who seeks again and again through a long file leaves one segment per seek. The oldest
+ * segments go first; what they held of a track never anchored counts as unmapped.
+ */
+export const MAX_PARKED = 30_000;
 /** Seconds of the recording around a segment that its packets are matched against. */
 const REF_MARGIN_SEC = 2;
 /**
@@ -120,6 +126,8 @@ export class SessionFeed implements FeedRetry {
   nptTo = -Infinity;
   /** Packets held in segments that never found an anchor (at the end). */
   unmapped = 0;
+  /** Unanchored packets of ended segments let go of (MAX_PARKED). */
+  private dropped = 0;
   private broken = false;
 
   constructor(private readonly o: SessionFeedOptions) {}
@@ -217,7 +225,7 @@ export class SessionFeed implements FeedRetry {
     if (this.segment) this.close(this.segment);
     this.segment = undefined;
     const n = this.retry();
-    this.unmapped = 0;
+    this.unmapped = this.dropped;
     for (const s of this.leftovers) {
       for (const t of s.tracks) if (!t.anchored) this.unmapped += t.held.length;
     }
@@ -241,6 +249,17 @@ export class SessionFeed implements FeedRetry {
     }
     for (let t = 0; t < seg.tracks.length; t++) this.resolve(seg, t, true);
     if (seg.tracks.some((t) => t.held.length > 0)) this.leftovers.push(seg);
+    while (this.leftovers.length > 1 && this.parkedPackets > MAX_PARKED) {
+      const old = this.leftovers.shift() as Segment;
+      for (const t of old.tracks) if (!t.anchored) this.dropped += t.held.length;
+    }
+  }
+
+  /** Packets held in ended segments (parked for retries). */
+  get parkedPackets(): number {
+    let n = 0;
+    for (const s of this.leftovers) for (const t of s.tracks) n += t.held.length;
+    return n;
   }
 
   private write(track: number, ext: number, packet: Buffer, at: number): boolean {
