@@ -11,11 +11,12 @@
  * (the recorder's rounds run once per second of media, as in real time). The first session loses
  * `--loss` % of its packets (seeded) so that the second one has something to fill.
  *
- * Memory: in runs of their own (not timed, `--memSeconds` of content), the relay session and the first session feeding a
- * recording are measured the same way: heap + external bytes after a full GC, once the packets
- * were sent and the writer flushed them, minus the same before the first packet. What the first
- * session's run holds beyond the relay's, divided by the packets the recording holds, is the
- * memory the feed keeps per packet while the recording is open.
+ * Memory: in runs of their own (not timed, `--memSeconds` of content), the relay session and
+ * the first session feeding a recording are measured the same way: heap + external bytes after
+ * a full GC, once the packets were sent and the writer flushed them, minus the same before the
+ * first packet. What the first session's run holds beyond the relay's, divided by the packets
+ * the recording holds, is the memory the feed keeps per packet while the recording is open
+ * (the index, and fixed costs such as the writer's duplicate window, spread over the packets).
  *
  * Run: node --import tsx bench/feed.ts [--seconds 20] [--pps 400] [--rounds 3] [--loss 10]
  *      [--memSeconds 180]

@@ -4,8 +4,9 @@
  * recording's only writer (and lock), and keeps what the recording holds per track as a compact
  * index in memory (feed-track.ts: ext → timestamp, record offset, length, payload hash; about 18
  * bytes a packet, the packets stay on disk and are read back when a mapping must be verified), so
- * that sessions can be mapped onto it by payload (store/matcher.ts) and fill only what it lacks. Fills may come in any order; the writer
- * appends them and the reader sorts by ext, so the gap map, index and completeness stay exact.
+ * that sessions can be mapped onto it by payload (store/matcher.ts) and fill only what it lacks.
+ * Fills may come in any order; the writer appends them and the reader sorts by ext, so the gap
+ * map, index and completeness stay exact.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
