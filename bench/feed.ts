@@ -11,11 +11,21 @@
  * (the recorder's rounds run once per second of media, as in real time). The first session loses
  * `--loss` % of its packets (seeded) so that the second one has something to fill.
  *
+ * Memory: in runs of their own (not timed, `--memSeconds` of content), the relay session and
+ * the first session feeding a recording are measured the same way: heap + external bytes after
+ * a full GC, once the packets were sent and the writer flushed them, minus the same before the
+ * first packet. What the first session's run holds beyond the relay's, divided by the packets
+ * the recording holds, is the memory the feed keeps per packet while the recording is open
+ * (the index, and fixed costs such as the writer's duplicate window, spread over the packets).
+ *
  * Run: node --import tsx bench/feed.ts [--seconds 20] [--pps 400] [--rounds 3] [--loss 10]
+ *      [--memSeconds 180]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { pino } from 'pino';
 import { Recorder } from '../src/source/recorder.js';
 import { Source } from '../src/source/source.js';
@@ -37,17 +47,28 @@ import {
 
 const opts = parseArgs(
   process.argv.slice(2),
-  { seconds: 20, pps: 400, rounds: 3, loss: 10 },
+  { seconds: 20, pps: 400, rounds: 3, loss: 10, memSeconds: 180 },
   'node --import tsx bench/feed.ts [options]',
   {
     seconds: 'seconds of content per session',
     pps: 'video packets per second of content',
     rounds: 'repetitions (the median is reported)',
     loss: 'percent of packets the first session loses',
+    memSeconds: 'seconds of content of the memory runs (fixed costs spread thin)',
   },
 );
 
 const log = pino({ level: 'silent' });
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** Heap and external bytes after a full collection. */
+function liveBytes(): number {
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
 const AUDIO_PPS = 44;
 
 /** Packet i of a track of the content, as a leg with these bases numbers it. */
@@ -71,14 +92,18 @@ interface Run {
   cpuUs: number;
   packets: number;
   filled: number;
+  /** Bytes still held once everything was sent and flushed (memory runs only). */
+  heldBytes: number;
 }
 
 async function session(
   feeds: RecordingFeeds | undefined,
   n: number,
   lossPct: number,
+  measureMemory = false,
+  seconds = opts.seconds,
 ): Promise<Run> {
-  const sdpText = fakeSdp({ end: opts.seconds });
+  const sdpText = fakeSdp({ end: seconds });
   const seqBase = 1000 + n * 7919;
   const tsBase = 50_000 + n * 1_000_003;
   const leg = new FakeLeg(`bench-leg-${n}`, FAKE_URL, { sdpText, seqBase, tsBase });
@@ -111,7 +136,7 @@ async function session(
   const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff) * 100;
   const built: Array<Array<[number, Buffer]>> = [];
   let a = 0;
-  for (let s = 0; s < opts.seconds; s++) {
+  for (let s = 0; s < seconds; s++) {
     const batch: Array<[number, Buffer]> = [];
     for (let k = 0; k < opts.pps; k++) {
       const i = s * opts.pps + k;
@@ -123,6 +148,7 @@ async function session(
     }
     built.push(batch);
   }
+  const before = measureMemory ? liveBytes() : 0;
   const start = process.cpuUsage();
   let sent = 0;
   for (const batch of built) {
@@ -130,14 +156,36 @@ async function session(
     sent += batch.length;
     await sleep(8); // a mapping round per second of media
   }
+  let heldBytes = 0;
+  if (measureMemory) {
+    built.length = 0; // what the bench built is not what the process holds
+    await sleep(700); // the writer's flush timer (500 ms)
+    heldBytes = liveBytes() - before;
+  }
   src.close();
   await rec?.done;
   const cpu = process.cpuUsage(start);
   if (got !== sent) throw new Error(`viewer got ${got} of ${sent}`);
-  return { cpuUs: cpu.user + cpu.system, packets: sent, filled: rec?.packets ?? 0 };
+  return { cpuUs: cpu.user + cpu.system, packets: sent, filled: rec?.packets ?? 0, heldBytes };
+}
+
+/** Bytes the feed holds per recorded packet (beyond what the relay alone holds). */
+async function memoryPerPacket(): Promise<{ perPacket: number; packets: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'seamd-bench-feed-mem-'));
+  try {
+    const catalog = new RecordingCatalog({ dir, log, quotaBytes: 0, keyOf: sourceKey });
+    await catalog.open();
+    const feeds = new RecordingFeeds({ catalog });
+    const base = await session(undefined, 0, 0, true, opts.memSeconds);
+    const first = await session(feeds, 1, 0, true, opts.memSeconds);
+    return { perPacket: (first.heldBytes - base.heldBytes) / first.filled, packets: first.filled };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
+  const memory = await memoryPerPacket();
   const rows: Record<string, number[]> = { relay: [], first: [], second: [] };
   const filled: number[] = [];
   for (let r = 0; r < opts.rounds; r++) {
@@ -172,6 +220,10 @@ async function main(): Promise<void> {
       `first session ${opts.loss}% lossy; second filled ${median(filled)} packets\n\n`,
   );
   process.stdout.write(table(['session', 'CPU µs/packet', 'extra µs/packet', 'spread'], out));
+  process.stdout.write(
+    `\nmemory the feed holds while the recording is open: ${fixed(memory.perPacket, 1)} bytes ` +
+      `per packet (${memory.packets} packets, ${opts.memSeconds} s of content, beyond the relay alone)\n`,
+  );
   printJson('feed', {
     machine: machineInfo(),
     opts,
@@ -179,6 +231,8 @@ async function main(): Promise<void> {
     firstUsPerPacket: median(rows.first ?? []),
     secondUsPerPacket: median(rows.second ?? []),
     secondFilled: median(filled),
+    feedBytesPerPacket: memory.perPacket,
+    feedPacketsMeasured: memory.packets,
   });
 }
 

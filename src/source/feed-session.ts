@@ -16,20 +16,17 @@
  *   A segment with no anchor yet (it covers what the recording does not hold yet) is kept and
  *   tried again at the end, and parked on the feed to be tried whenever the recording grows.
  */
-import { rtpPayloadHash } from '../seam/payload-hash.js';
-import { knowsKeyframes, startKind } from '../protocol/rtp/keyframe.js';
 import {
-  rtpPayloadOffset,
   rtpSeq,
   rtpTimestamp,
   setRtpSeq,
   setRtpSsrc,
   setRtpTimestamp,
-  rtpSsrc,
 } from '../protocol/rtp/rtp.js';
 import { SeqExtender, tsAdd, tsDelta } from '../protocol/rtp/seq.js';
 import type { FeedRetry, RecordingFeed } from '../store/feed.js';
 import { TrackMatcher } from '../store/matcher.js';
+import { PREFIX_LOOKAHEAD, resentPrefix, type Held } from './feed-prefix.js';
 
 /** Seconds of a segment mapped in each round. */
 const ROUND_SPAN_SEC = 6;
@@ -37,15 +34,25 @@ const ROUND_SPAN_SEC = 6;
 const KEEP_SEC = 20;
 /** Packets of a segment without any anchor kept for the end and for later retries. */
 const MAX_UNANCHORED = 30_000;
+/**
+ * Packets a session keeps in its ended segments (parked for retries), all of them together: a
+ * viewer who seeks again and again through a long file leaves one segment per seek. The oldest
+ * segments go first; what they held of a track never anchored counts as unmapped.
+ */
+export const MAX_PARKED = 30_000;
 /** Seconds of the recording around a segment that its packets are matched against. */
 const REF_MARGIN_SEC = 2;
+/**
+ * Seconds around a segment that found no anchor near where its npt says that it is matched
+ * against at its end and on retries (an origin's npt may be off); not the whole recording, whose
+ * index a file of hours would otherwise turn into objects at every retry.
+ */
+const FAR_MARGIN_SEC = 60;
 /** Packet rate assumed for the room left before a recording that starts past npt 0. */
 const HEAD_PACKET_RATE = 4000;
 /** Rounds in a row over at least MISMATCH_MIN packets of both without an anchor: other content. */
 const MISMATCH_ROUNDS = 4;
 const MISMATCH_MIN = 100;
-/** Packets looked at to find the re-sent ones at the start of a PLAY. */
-const PREFIX_LOOKAHEAD = 16;
 /** A first PLAY later than this (npt) leaves room for a head. */
 const HEAD_ROOM_AFTER_SEC = 0.5;
 
@@ -61,13 +68,6 @@ export interface SegmentStart {
 /** The ext base a new recording gets when its first session starts at `npt`. */
 export function extBaseFor(npt: number): number {
   return npt > HEAD_ROOM_AFTER_SEC ? Math.ceil((npt * HEAD_PACKET_RATE) / 0x10000) * 0x10000 : 0;
-}
-
-interface Held {
-  sx: number;
-  npt: number;
-  packet: Buffer;
-  at: number;
 }
 
 interface TrackSegment {
@@ -126,6 +126,8 @@ export class SessionFeed implements FeedRetry {
   nptTo = -Infinity;
   /** Packets held in segments that never found an anchor (at the end). */
   unmapped = 0;
+  /** Unanchored packets of ended segments let go of (MAX_PARKED). */
+  private dropped = 0;
   private broken = false;
 
   constructor(private readonly o: SessionFeedOptions) {}
@@ -223,7 +225,7 @@ export class SessionFeed implements FeedRetry {
     if (this.segment) this.close(this.segment);
     this.segment = undefined;
     const n = this.retry();
-    this.unmapped = 0;
+    this.unmapped = this.dropped;
     for (const s of this.leftovers) {
       for (const t of s.tracks) if (!t.anchored) this.unmapped += t.held.length;
     }
@@ -247,6 +249,17 @@ export class SessionFeed implements FeedRetry {
     }
     for (let t = 0; t < seg.tracks.length; t++) this.resolve(seg, t, true);
     if (seg.tracks.some((t) => t.held.length > 0)) this.leftovers.push(seg);
+    while (this.leftovers.length > 1 && this.parkedPackets > MAX_PARKED) {
+      const old = this.leftovers.shift() as Segment;
+      for (const t of old.tracks) if (!t.anchored) this.dropped += t.held.length;
+    }
+  }
+
+  /** Packets held in ended segments (parked for retries). */
+  get parkedPackets(): number {
+    let n = 0;
+    for (const s of this.leftovers) for (const t of s.tracks) n += t.held.length;
+    return n;
   }
 
   private write(track: number, ext: number, packet: Buffer, at: number): boolean {
@@ -276,19 +289,22 @@ export class SessionFeed implements FeedRetry {
     // The re-sent first packets are told apart only once enough of the segment came.
     if (!all && ts.prefixEnd === undefined && ts.held.length < PREFIX_LOOKAHEAD) return 0;
     ts.newest = ts.held.length - 1;
-    const batch = all ? ts.held : ts.held.filter((h) => h.npt >= newestNpt - ROUND_SPAN_SEC);
+    // A segment ahead of what the recording holds (a viewer further on than the others) is
+    // matched where the two meet: from the recording's newest media time on, by the npt its PLAY
+    // announced (nothing of it is written before payloads verify the mapping).
+    const storedTo = ft.count > 0 ? Math.min(newestNpt, ft.durationSec) : newestNpt;
+    const batch = all ? ts.held : ts.held.filter((h) => h.npt >= storedTo - ROUND_SPAN_SEC);
+    const wasAnchored = ts.anchored;
     let lo = Infinity;
     let hi = -Infinity;
     for (const h of batch) {
       lo = Math.min(lo, h.npt);
       hi = Math.max(hi, h.npt);
     }
-    // A segment that found no anchor near where its npt says is matched against everything once
-    // more at its end (an origin's npt may be off).
-    const ref =
-      all && !ts.anchored
-        ? ft.window(-Infinity, Infinity)
-        : ft.window(lo - REF_MARGIN_SEC, hi + REF_MARGIN_SEC);
+    // A segment that found no anchor near where its npt says is matched against more of the
+    // recording at its end and on retries (an origin's npt may be off).
+    const margin = all && !ts.anchored ? FAR_MARGIN_SEC : REF_MARGIN_SEC;
+    const ref = ft.window(lo - margin, hi + margin);
     let n = 0;
     if (ref.length >= 4) {
       let rmin = Infinity;
@@ -303,6 +319,8 @@ export class SessionFeed implements FeedRetry {
         head: rmin === ft.firstExt ? { beforeExt: rmin } : undefined,
         tail: rmax === ft.lastExt ? { afterExt: rmax } : undefined,
         clockRate: this.o.clockRates[track] ?? 90000,
+        read: (ext) => ft.packet(ext),
+        ...(ft.ssrc === undefined ? {} : { ssrc: ft.ssrc }),
       });
       ts.prefixEnd ??=
         (ts.held[0]?.sx ?? 0) +
@@ -317,10 +335,16 @@ export class SessionFeed implements FeedRetry {
         if (ft.has(c)) continue;
         if (this.write(track, c, out, Date.now())) n++;
       }
+      // The first anchors: what the segment held before this round's span (a head, or where it
+      // met the recording earlier) is mapped now, before the trim below lets go of it.
+      if (!all && !wasAnchored && ts.anchored && batch.length < ts.held.length) {
+        return n + this.resolve(seg, track, true);
+      }
     }
     // Keep what later rounds may still need.
-    if (ts.anchored) ts.held = ts.held.filter((h) => h.npt >= newestNpt - KEEP_SEC);
-    else if (ts.held.length > MAX_UNANCHORED) ts.held = ts.held.slice(-MAX_UNANCHORED);
+    const keepFrom = Math.min(newestNpt, Math.max(ft.durationSec, storedTo)) - KEEP_SEC;
+    if (ts.anchored) ts.held = ts.held.filter((h) => h.npt >= keepFrom);
+    if (ts.held.length > MAX_UNANCHORED) ts.held = ts.held.slice(-MAX_UNANCHORED);
     ts.newest = ts.held.length - 1;
     return n;
   }
@@ -336,7 +360,7 @@ export class SessionFeed implements FeedRetry {
       return {
         nextExt: (ft.lastExt ?? 0x10000 - 1) + 1,
         lastTs: last?.ts,
-        ssrc: last ? rtpSsrc(last.packet) : undefined,
+        ssrc: last ? ft.ssrc : undefined,
         step: Math.round((this.o.clockRates[t] ?? 90000) / 25),
         firstSx: undefined as number | undefined,
         firstTs: 0,
@@ -357,42 +381,4 @@ export class SessionFeed implements FeedRetry {
       return [ext, out];
     };
   }
-}
-
-/**
- * How many packets at the start of a PLAY are parameter sets sent again right after (an origin
- * re-sends them before the keyframe that carries them, measured after a ranged PLAY): they are
- * not where they sit. A parameter set that comes again d packets later means a block of d re-sent
- * ones from the first packet. When some of the first packets were lost and none came again, the
- * leading parameter sets cannot be placed for sure: they are left for another session to fill.
- */
-function resentPrefix(
-  held: readonly Held[],
-  encoding: string | undefined,
-  seq: number | undefined,
-): number {
-  const h0 = held[0];
-  if (!knowsKeyframes(encoding) || !h0) return 0;
-  const start = seq === undefined ? h0.sx : h0.sx - ((rtpSeq(h0.packet) - seq) & 0xffff);
-  const first = held.filter((h) => h.sx < start + PREFIX_LOOKAHEAD);
-  const kind = (h: Held) => {
-    const at = rtpPayloadOffset(h.packet);
-    return at < 0 ? 'other' : startKind(encoding, h.packet.subarray(at));
-  };
-  for (const a of first) {
-    if (a.sx >= start + 4 || kind(a) !== 'prefix') break;
-    const hash = rtpPayloadHash(a.packet);
-    const again = first.find((b) => b.sx > a.sx && rtpPayloadHash(b.packet) === hash);
-    if (again) return a.sx - start + (again.sx - a.sx);
-  }
-  const seen = new Set(first.map((h) => h.sx));
-  let lost = false;
-  for (let x = start; x < start + 4; x++) if (!seen.has(x)) lost = true;
-  if (!lost) return 0;
-  let n = 0;
-  for (const a of first) {
-    if (kind(a) !== 'prefix') break;
-    n = a.sx - start + 1;
-  }
-  return n;
 }

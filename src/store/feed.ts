@@ -1,128 +1,59 @@
 /**
  * One recording as the upstream sessions of its content fill it. There is one RecordingFeed per
  * recording in the process (RecordingFeeds hands it out with a reference count): it owns the
- * recording's only writer (and lock), and keeps what the recording holds per track in memory
- * (ext → timestamp and packet) so that sessions can be mapped onto it by payload
- * (store/matcher.ts) and fill only what it lacks. Fills may come in any order; the writer
- * appends them and the reader sorts by ext, so the gap map, index and completeness stay exact.
+ * recording's only writer (and lock), and keeps what the recording holds per track as a compact
+ * index in memory (feed-track.ts: ext → timestamp, record offset, length, payload hash; about 18
+ * bytes a packet, the packets stay on disk and are read back when a mapping must be verified), so
+ * that sessions can be mapped onto it by payload (store/matcher.ts) and fill only what it lacks.
+ * Fills may come in any order; the writer appends them and the reader sorts by ext, so the gap
+ * map, index and completeness stay exact.
  */
-import { rtpTimestamp } from '../protocol/rtp/rtp.js';
-import { tsDelta } from '../protocol/rtp/seq.js';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { rtpSsrc } from '../protocol/rtp/rtp.js';
+import { rtpPayloadHash } from '../seam/payload-hash.js';
 import type { CatalogEntry } from './catalog-dir.js';
-import { percentOf, trackCompleteness, type CountedTrack } from './completeness.js';
-import type { RefPacket } from './matcher.js';
+import { percentOf, trackCompleteness } from './completeness.js';
+import { FeedTrack, LIVE_KEEP_PACKETS, type TrackLog } from './feed-track.js';
+import { RECORD_HEADER_LENGTH, trackFileName } from './format.js';
 import type { SessionMeta } from './meta.js';
-import { openRecording } from './reader.js';
+import { scanLog, readAt } from './scan.js';
 import type { RecordingWriter } from './writer.js';
 
-/**
- * Packets a live recording's track keeps in memory (the newest): a live recording grows as long
- * as its source lives, and sessions of live content are mapped onto what came last.
- */
-export const LIVE_KEEP_PACKETS = 16_384;
+export { FeedTrack, LIVE_KEEP_PACKETS, type TrackLog } from './feed-track.js';
 
-/**
- * What a recording holds of one track, in memory. With `keep` (live content) only the newest
- * `keep` packets are held; older ones count as stored (they are on disk) and are not filled again.
- */
-export class FeedTrack implements CountedTrack {
-  private readonly packets = new Map<number, RefPacket>();
-  private stored = 0;
-  /** Exts below this were let go from memory (live). */
-  private forgotBelow = -Infinity;
-  private first = Infinity;
-  private last = -Infinity;
-  private maxNpt = -Infinity;
+/** Bytes read at a time when a reopened recording is indexed. */
+const LOAD_READ_BYTES = 1 << 20;
 
+/** A track log read back synchronously (a mapping verifies a few packets a round). */
+class LogFile implements TrackLog {
+  private fd: number | undefined;
   constructor(
-    readonly clockRate: number,
-    /** Canonical RTP time of npt 0 (meta startRtpTime); else the first packet's. */
-    private origin: number | undefined,
-    private readonly keep?: number,
+    private readonly file: string,
+    private readonly writer: RecordingWriter,
+    private readonly track: number,
   ) {}
 
-  get count(): number {
-    return this.stored;
+  written(): number {
+    return this.writer.writtenBytes(this.track);
   }
 
-  /** Packets held in memory (at most `keep`). */
-  get held(): number {
-    return this.packets.size;
-  }
-
-  get firstExt(): number | undefined {
-    return this.stored > 0 ? this.first : undefined;
-  }
-
-  get lastExt(): number | undefined {
-    return this.stored > 0 ? this.last : undefined;
-  }
-
-  get durationSec(): number {
-    return this.stored > 0 ? Math.max(0, this.maxNpt) : 0;
-  }
-
-  missing(): number {
-    return this.stored > 0 ? this.last - this.first + 1 - this.stored : 0;
-  }
-
-  has(ext: number): boolean {
-    return ext < this.forgotBelow || this.packets.has(ext);
-  }
-
-  get(ext: number): RefPacket | undefined {
-    return this.packets.get(ext);
-  }
-
-  /** npt (seconds) of a canonical timestamp. */
-  npt(ts: number): number {
-    this.origin ??= ts;
-    return tsDelta(this.origin, ts) / this.clockRate;
-  }
-
-  nptOf(ext: number): number | undefined {
-    const p = this.packets.get(ext);
-    return p ? this.npt(p.ts) : undefined;
-  }
-
-  add(ext: number, packet: Buffer): void {
-    if (this.has(ext)) return;
-    const ts = rtpTimestamp(packet);
-    this.packets.set(ext, { ext, ts, packet });
-    this.stored++;
-    if (this.keep !== undefined && this.packets.size > this.keep) {
-      const oldest = this.packets.keys().next().value as number;
-      this.packets.delete(oldest);
-      this.forgotBelow = Math.max(this.forgotBelow, oldest + 1);
+  read(offset: number, length: number): Buffer | undefined {
+    if (offset < 0 || offset + RECORD_HEADER_LENGTH + length > this.written()) return undefined;
+    try {
+      this.fd ??= openSync(this.file, 'r');
+      const out = Buffer.allocUnsafe(length);
+      const got = readSync(this.fd, out, 0, length, offset + RECORD_HEADER_LENGTH);
+      return got === length ? out : undefined;
+    } catch {
+      return undefined;
     }
-    if (ext < this.first) this.first = ext;
-    if (ext > this.last) this.last = ext;
-    this.maxNpt = Math.max(this.maxNpt, this.npt(ts));
   }
 
-  /** Stored packets whose npt lies in [from, to], any order. */
-  window(from: number, to: number): RefPacket[] {
-    const out: RefPacket[] = [];
-    for (const p of this.packets.values()) {
-      const t = this.npt(p.ts);
-      if (t >= from && t <= to) out.push(p);
-    }
-    return out;
-  }
-
-  /** Missing ext ranges (inclusive) between `from` and `to`. */
-  gapsBetween(from: number, to: number): Array<[number, number]> {
-    const out: Array<[number, number]> = [];
-    let open: number | undefined;
-    for (let e = from; e <= to; e++) {
-      if (!this.packets.has(e)) open ??= e;
-      else if (open !== undefined) {
-        out.push([open, e - 1]);
-        open = undefined;
-      }
-    }
-    if (open !== undefined) out.push([open, to]);
-    return out;
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
   }
 }
 
@@ -143,6 +74,7 @@ export class RecordingFeed {
   filled = 0;
   private readonly waiting = new Set<FeedRetry>();
   private retriedAt = -1;
+  private readonly logs: LogFile[];
 
   constructor(
     readonly entry: CatalogEntry,
@@ -153,8 +85,17 @@ export class RecordingFeed {
     const meta = writer.metaSnapshot;
     this.live = meta.live === true;
     this.durationSec = this.live ? undefined : meta.durationSec;
+    this.logs = meta.tracks.map(
+      (t) => new LogFile(join(entry.dir, trackFileName(t.index)), writer, t.index),
+    );
     this.tracks = meta.tracks.map(
-      (t) => new FeedTrack(t.clockRate, t.startRtpTime, this.live ? LIVE_KEEP_PACKETS : undefined),
+      (t, i) =>
+        new FeedTrack(
+          t.clockRate,
+          t.startRtpTime,
+          this.live ? LIVE_KEEP_PACKETS : undefined,
+          this.logs[i],
+        ),
     );
     this.sessions = [...(meta.sessions ?? [])];
   }
@@ -163,15 +104,51 @@ export class RecordingFeed {
     return this.entry.id;
   }
 
-  /** Reads what the recording already holds into memory (an existing recording reopened). */
+  /**
+   * Indexes what the recording already holds (an existing recording reopened): one pass over
+   * each log, in file order (the first copy of an ext counts), hashing each payload.
+   */
   async load(): Promise<void> {
-    const rec = await openRecording(this.entry.dir);
-    for (const t of rec.tracks) {
-      const mine = this.tracks[t.index];
-      if (!mine || t.firstExt === undefined || t.lastExt === undefined) continue;
-      for await (const p of t.readRange(t.firstExt, t.lastExt))
-        mine.add(p.ext, Buffer.from(p.packet));
+    for (const [t, mine] of this.tracks.entries()) {
+      const file = join(this.entry.dir, trackFileName(t));
+      const scan = await scanLog(file, t);
+      const fh = await open(file, 'r');
+      try {
+        for (let i = 0; i < scan.count;) {
+          // Records lie back to back: read up to LOAD_READ_BYTES of them at a time.
+          const from = scan.offset[i] ?? 0;
+          let j = i;
+          let to = from;
+          do {
+            to = (scan.offset[j] ?? 0) + RECORD_HEADER_LENGTH + (scan.packetLength[j] ?? 0);
+            j++;
+          } while (j < scan.count && to - from < LOAD_READ_BYTES && scan.offset[j] === to);
+          const chunk = await readAt(fh, from, to - from);
+          for (let k = i; k < j; k++) {
+            const at = (scan.offset[k] ?? 0) - from + RECORD_HEADER_LENGTH;
+            const packet = chunk.subarray(at, at + (scan.packetLength[k] ?? 0));
+            mine.addEntry(
+              {
+                ext: scan.ext[k] ?? 0,
+                ts: scan.timestamp[k] ?? 0,
+                offset: scan.offset[k] ?? 0,
+                length: packet.length,
+                hash: rtpPayloadHash(packet) ?? 0,
+              },
+              packet.length >= 12 ? rtpSsrc(packet) : undefined,
+            );
+          }
+          i = j;
+        }
+      } finally {
+        await fh.close();
+      }
     }
+  }
+
+  /** Closes what the feed opened to read packets back (the writer is closed by its owner). */
+  close(): void {
+    for (const l of this.logs) l.close();
   }
 
   has(track: number, ext: number): boolean {
@@ -186,7 +163,11 @@ export class RecordingFeed {
     const t = this.tracks[track];
     if (!t || t.has(ext) || ext < 0) return false;
     if (!this.writer.append(track, ext, packet, arrivalMs)) return false;
-    t.add(ext, this.writer.recordedPacket(track) ?? Buffer.from(packet));
+    t.add(
+      ext,
+      this.writer.recordedPacket(track) ?? Buffer.from(packet),
+      this.writer.lastRecordOffset(track),
+    );
     this.filled++;
     return true;
   }
@@ -230,6 +211,7 @@ export class RecordingFeed {
    * anything more; returns the packets filled.
    */
   retryParked(): number {
+    for (const t of this.tracks) t.prune();
     let total = 0;
     if (this.filled === this.retriedAt || this.waiting.size === 0) return 0;
     for (let round = 0; round < 8; round++) {

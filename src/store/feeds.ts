@@ -115,6 +115,7 @@ export class RecordingFeeds {
       try {
         await feed.writer.close(state);
       } finally {
+        feed.close();
         // Releases the lock unless a playout holds it.
         await this.o.catalog.finished(feed.id);
       }

@@ -9,6 +9,9 @@
  * 1. Offsets: a leg packet whose payload hash occurs exactly once among the reference packets
  *    votes for seqOffset = refExt - legExt. An offset with `run` votes is confirmed.
  * 2. Anchors: leg packets whose twin at legExt + offset (confirmed) holds the same payload bytes.
+ *    A ref that comes without its bytes (a recording being fed keeps only hashes in memory) is an
+ *    anchor by hash first; the anchors a fill relies on are then read back (`read`) and compared
+ *    byte for byte before anything is filled, and one that differs is never an anchor again.
  * 3. A leg packet that is not an anchor fills canonical ext legExt + o when the nearest anchors
  *    before and after it (in the leg's sequence) both have offset o, the canonical ext is one the
  *    recording misses, and both anchors predict the same canonical timestamp for it (within
@@ -31,8 +34,17 @@
  * (the SSRC of the stored packets) put in; payload, marker and payload type are the origin's.
  */
 import { rtpPayloadHash } from '../seam/payload-hash.js';
-import { rtpPayloadEnd } from '../protocol/rtp/rtp.js';
+import {
+  approximateGrid,
+  gcd,
+  MIN_GRID_TOLERANCES,
+  otherFrame,
+  payloadEquals,
+  type Anchor,
+} from './matcher-parts.js';
 import { tsSlackFor } from '../seam/aligner.js';
+
+export { payloadEquals } from './matcher-parts.js';
 import { SeqExtender, tsAdd, tsDelta } from '../protocol/rtp/seq.js';
 import {
   rtpPayloadOffset,
@@ -44,11 +56,16 @@ import {
   setRtpTimestamp,
 } from '../protocol/rtp/rtp.js';
 
-/** A stored canonical packet of the recording. */
+/**
+ * A stored canonical packet of the recording: the packet itself, or (a recording being fed) only
+ * its payload hash, the packet being read through `read` when a mapping must be verified.
+ */
 export interface RefPacket {
   ext: number;
   ts: number;
-  packet: Buffer;
+  packet?: Buffer;
+  /** rtpPayloadHash of the packet (computed from `packet` when absent). */
+  hash?: number;
 }
 
 export interface TrackMatcherOptions {
@@ -64,6 +81,13 @@ export interface TrackMatcherOptions {
   rate?: number;
   /** Unique-payload votes that confirm an offset. Default 4. */
   run?: number;
+  /**
+   * Reads a stored packet of `ref` that came without its bytes: the anchors a fill relies on
+   * are compared byte for byte with it before anything is filled.
+   */
+  read?: (ext: number) => Buffer | undefined;
+  /** SSRC of the stored packets (else the first ref packet's). */
+  ssrc?: number;
 }
 
 interface LegPacket {
@@ -73,73 +97,16 @@ interface LegPacket {
   packet: Buffer;
 }
 
-interface Anchor {
-  legExt: number;
-  offset: number;
-  legTs: number;
-  canonTs: number;
-}
-
-/**
- * The nearest anchor beyond anchors[i] in direction `dir` with another canonical timestamp (a
- * different frame): two packets of one frame agree on any timestamp, even a clipped one.
- */
-function otherFrame(anchors: readonly Anchor[], i: number, dir: 1 | -1): Anchor | undefined {
-  const a = anchors[i];
-  if (!a) return undefined;
-  for (let j = i + dir, n = 0; j >= 0 && j < anchors.length && n < 64; j += dir, n++) {
-    const b = anchors[j] as Anchor;
-    if (b.offset !== a.offset) return undefined;
-    if (b.canonTs !== a.canonTs) return b;
-  }
-  return undefined;
-}
-
-/** Smallest timestamp grid worth snapping to, in units of the tolerance. */
-const MIN_GRID_TOLERANCES = 8;
-
-/** Whether two RTP packets carry the same payload bytes. */
-export function payloadEquals(a: Buffer, b: Buffer): boolean {
-  const sa = rtpPayloadOffset(a);
-  const sb = rtpPayloadOffset(b);
-  if (sa < 0 || sb < 0) return false;
-  return a.subarray(sa, rtpPayloadEnd(a)).equals(b.subarray(sb, rtpPayloadEnd(b)));
-}
-
-/**
- * The mean of the timestamp steps within 2 ticks of the most common one, when nearly all steps
- * are within a tick or two of a multiple
- * of it (AAC from a file: 1024, as often 1023 or 1025 from rounding); 0 otherwise.
- */
-function approximateGrid(sorted: readonly RefPacket[], tol: number): number {
-  const counts = new Map<number, number>();
-  const steps: number[] = [];
-  for (let i = 1; i < sorted.length; i++) {
-    const d = tsDelta((sorted[i - 1] as RefPacket).ts, (sorted[i] as RefPacket).ts);
-    if (d <= 0) continue;
-    steps.push(d);
-    counts.set(d, (counts.get(d) ?? 0) + 1);
-  }
-  let mode = 0;
-  let best = 0;
-  for (const [d, n] of counts) if (n > best) [mode, best] = [d, n];
-  const single = steps.filter((d) => Math.abs(d - mode) <= 2);
-  const grid = Math.round(single.reduce((a, d) => a + d, 0) / Math.max(1, single.length));
-  if (grid < MIN_GRID_TOLERANCES * tol) return 0;
-  const near = steps.filter((d) => {
-    const k = Math.round(d / grid);
-    return Math.abs(d - k * grid) <= Math.max(2, k);
-  }).length;
-  return near >= 0.95 * steps.length ? grid : 0;
-}
-
-function gcd(a: number, b: number): number {
-  while (b > 0) [a, b] = [b, a % b];
-  return a;
-}
+/** Times resolve() starts over after an anchor whose hash matched but whose bytes did not. */
+const MAX_REJECT_PASSES = 16;
 
 export class TrackMatcher {
   private readonly ref = new Map<number, RefPacket>();
+  private readonly refHash = new Map<number, number>();
+  /** Leg exts whose hash-matched twin turned out to differ (never anchors). */
+  private readonly rejected = new Set<number>();
+  /** Leg exts verified byte for byte, with the offset they were verified at. */
+  private readonly verified = new Map<number, number>();
   private readonly refHashes = new Map<number, number[]>();
   private readonly legPackets = new Map<number, LegPacket>();
   private readonly ext = new SeqExtender();
@@ -173,8 +140,9 @@ export class TrackMatcher {
     for (let i = 0; i < sorted.length; i++) {
       const r = sorted[i] as RefPacket;
       this.ref.set(r.ext, r);
-      const h = rtpPayloadHash(r.packet);
+      const h = r.hash ?? (r.packet ? rtpPayloadHash(r.packet) : undefined);
       if (h !== undefined) {
+        this.refHash.set(r.ext, h);
         const list = this.refHashes.get(h);
         if (list) list.push(r.ext);
         else this.refHashes.set(h, [r.ext]);
@@ -186,7 +154,8 @@ export class TrackMatcher {
       }
     }
     this.grid = g >= MIN_GRID_TOLERANCES * this.tol ? g : approximateGrid(sorted, this.tol);
-    this.canonSsrc = sorted[0] ? rtpSsrc(sorted[0].packet) : 0;
+    const p0 = sorted[0]?.packet;
+    this.canonSsrc = opts.ssrc ?? (p0 ? rtpSsrc(p0) : 0);
     this.wanted = opts.wanted;
     for (const [a, b] of opts.wanted) this.wantedTotal += b - a + 1;
   }
@@ -267,10 +236,38 @@ export class TrackMatcher {
 
   /** Re-evaluates everything received so far; returns the number of newly filled packets. */
   resolve(): number {
+    let added = 0;
+    for (let pass = 0; pass < MAX_REJECT_PASSES; pass++) {
+      const r = this.resolvePass();
+      added += r.added;
+      if (!r.rejected) break;
+    }
+    return added;
+  }
+
+  /**
+   * Whether anchor `a` holds: compared byte for byte with the stored packet (read back when the
+   * ref came without bytes); a mismatch is rejected for good.
+   */
+  private holds(a: Anchor): boolean {
+    if (a.exact || this.verified.get(a.legExt) === a.offset) return true;
+    const leg = this.legPackets.get(a.legExt);
+    const stored =
+      this.ref.get(a.legExt + a.offset)?.packet ?? this.opts.read?.(a.legExt + a.offset);
+    if (leg && stored && payloadEquals(stored, leg.packet)) {
+      this.verified.set(a.legExt, a.offset);
+      return true;
+    }
+    this.rejected.add(a.legExt);
+    return false;
+  }
+
+  /** One pass of resolve(); `rejected` when an anchor failed its check (start over without it). */
+  private resolvePass(): { added: number; rejected: boolean } {
     const legs = [...this.legPackets.values()].sort((a, b) => a.ext - b.ext);
     const anchors = this.anchors(legs);
     this.anchorCount = anchors.length;
-    if (anchors.length === 0) return 0;
+    if (anchors.length === 0) return { added: 0, rejected: false };
     let added = 0;
     this.uncertainTs = 0;
     let k = 0; // anchors[k - 1] is the nearest anchor before the current leg packet
@@ -279,13 +276,9 @@ export class TrackMatcher {
       const next = anchors[k];
       if (next && next.legExt === p.ext) continue; // an anchor: stored already
       const prev = anchors[k - 1];
-      const ts = this.predict(
-        p,
-        prev,
-        otherFrame(anchors, k - 1, -1),
-        next,
-        otherFrame(anchors, k, 1),
-      );
+      const prev2 = otherFrame(anchors, k - 1, -1);
+      const next2 = otherFrame(anchors, k, 1);
+      const ts = this.predict(p, prev, prev2, next, next2);
       if (ts === undefined) continue;
       const offset = (prev ?? next)?.offset ?? 0;
       const c = p.ext + offset;
@@ -296,6 +289,9 @@ export class TrackMatcher {
         this.uncertainTs++;
         continue;
       }
+      // The anchors this fill relies on must hold byte for byte.
+      const used = prev && next ? [prev, next] : prev ? [prev, prev2] : [next, next2];
+      for (const a of used) if (a && !this.holds(a)) return { added, rejected: true };
       const out = Buffer.from(p.packet);
       setRtpSeq(out, c & 0xffff);
       setRtpTimestamp(out, ts);
@@ -303,13 +299,14 @@ export class TrackMatcher {
       this.filledMap.set(c, out);
       added++;
     }
-    return added;
+    return { added, rejected: false };
   }
 
   /** Anchors in leg order: confirmed offsets, then payload-equal twins. */
   private anchors(legs: readonly LegPacket[]): Anchor[] {
     const votes = new Map<number, number>();
     for (const p of legs) {
+      if (this.rejected.has(p.ext)) continue;
       const refs = this.refHashes.get(p.hash);
       if (refs?.length !== 1) continue;
       const o = (refs[0] as number) - p.ext;
@@ -322,10 +319,18 @@ export class TrackMatcher {
     const out: Anchor[] = [];
     if (confirmed.length === 0) return out;
     for (const p of legs) {
+      if (this.rejected.has(p.ext)) continue;
       for (const o of confirmed) {
         const r = this.ref.get(p.ext + o);
-        if (!r || !payloadEquals(r.packet, p.packet)) continue;
-        out.push({ legExt: p.ext, offset: o, legTs: p.ts, canonTs: r.ts });
+        if (!r) continue;
+        // Packets at hand are compared now; the others by hash, and byte for byte before use.
+        const exact = r.packet !== undefined;
+        if (
+          exact ? !payloadEquals(r.packet as Buffer, p.packet) : this.refHash.get(r.ext) !== p.hash
+        ) {
+          continue;
+        }
+        out.push({ legExt: p.ext, offset: o, legTs: p.ts, canonTs: r.ts, exact });
         break;
       }
     }

@@ -105,6 +105,10 @@ export class RecordingWriter {
   private readonly opts: Required<Omit<WriterOptions, 'onError'>> & WriterOptions;
   private appendedCount = 0;
   private duplicateCount = 0;
+  /** Per track: where the next record goes in the log, and the bytes written out so far. */
+  private readonly ends: number[];
+  private readonly written: number[];
+  private readonly lastAt: number[];
 
   private constructor(
     dir: string,
@@ -114,8 +118,12 @@ export class RecordingWriter {
     recovered: TornTail[],
     removed: string[],
     seed: number[][],
+    sizes: number[],
   ) {
     this.dir = dir;
+    this.ends = files.map((_, i) => sizes[i] ?? 0);
+    this.written = this.ends.slice();
+    this.lastAt = this.ends.map(() => -1);
     this.meta = meta;
     this.files = files;
     this.recovered = recovered;
@@ -168,7 +176,7 @@ export class RecordingWriter {
     await writeMeta(dir, full);
     const files = await openLogs(dir, full);
     await fsyncDir(dir);
-    return new RecordingWriter(dir, full, files, opts, [], [], []);
+    return new RecordingWriter(dir, full, files, opts, [], [], [], []);
   }
 
   /**
@@ -182,6 +190,7 @@ export class RecordingWriter {
     const removed = await removeTempFiles(dir);
     const recovered: TornTail[] = [];
     const seed: number[][] = [];
+    const sizes: number[] = [];
     const window = opts.dedupWindow ?? 8192;
     for (const t of meta.tracks) {
       const file = join(dir, trackFileName(t.index));
@@ -201,12 +210,13 @@ export class RecordingWriter {
         recovered.push(scan.torn);
       }
       seed.push(scan.ext.slice(Math.max(0, scan.count - window)));
+      sizes.push(scan.goodBytes);
     }
     meta.state = 'recording';
     meta.updatedAt = (opts.now ?? (() => new Date()))().toISOString();
     await writeMeta(dir, meta);
     const files = await openLogs(dir, meta);
-    return new RecordingWriter(dir, meta, files, opts, recovered, removed, seed);
+    return new RecordingWriter(dir, meta, files, opts, recovered, removed, seed, sizes);
   }
 
   /** Records accepted by append() (not counting skipped duplicates). */
@@ -269,7 +279,10 @@ export class RecordingWriter {
       return false;
     }
     recent.add(ext);
-    this.pendingBytes += batch.append(ext, packet, arrivalMs);
+    const n = batch.append(ext, packet, arrivalMs);
+    this.lastAt[track] = this.ends[track] ?? 0;
+    this.ends[track] = (this.ends[track] ?? 0) + n;
+    this.pendingBytes += n;
     this.appendedCount++;
     if (this.pendingBytes >= this.opts.maxBufferBytes) {
       this.flush().catch((err: unknown) => {
@@ -286,6 +299,16 @@ export class RecordingWriter {
    */
   recordedPacket(track: number): Buffer | undefined {
     return this.pending[track]?.lastPacket();
+  }
+
+  /** Where in the track's log the record append() last buffered starts (-1: none yet). */
+  lastRecordOffset(track: number): number {
+    return this.lastAt[track] ?? -1;
+  }
+
+  /** Bytes of the track's log written out (records below this are in the file). */
+  writtenBytes(track: number): number {
+    return this.written[track] ?? 0;
   }
 
   /** Writes and fdatasyncs everything buffered so far. Flushes run one at a time, in order. */
@@ -305,6 +328,7 @@ export class RecordingWriter {
       if (!batch || batch.length === 0 || !fh) continue;
       try {
         await writeAll(fh, batch);
+        for (const b of batch) this.written[t] = (this.written[t] ?? 0) + b.length;
         await fh.datasync();
       } catch (err) {
         this.failed = ioError(join(this.dir, trackFileName(t)), 'append', err);

@@ -84,8 +84,16 @@ async function checkAgainstClean(rec: Recording): Promise<Array<{ stored: number
       });
     }
     const [offset] = [...offsets.entries()].sort((a, b) => b[1] - a[1])[0] ?? [0];
-    const first = stored[0];
-    const tsOffset = first ? rtpTimestamp(first.packet) - (ref[first.ext - offset]?.ts ?? 0) : 0;
+    // The timestamp offset most stored packets agree on (the first stored packet may be a fill a
+    // tick off, which would shift every comparison by one).
+    const tsVotes = new Map<number, number>();
+    for (const p of stored) {
+      const r = ref[p.ext - offset];
+      if (!r) continue;
+      const d = (rtpTimestamp(p.packet) - r.ts) | 0;
+      tsVotes.set(d, (tsVotes.get(d) ?? 0) + 1);
+    }
+    const [tsOffset] = [...tsVotes.entries()].sort((a, b) => b[1] - a[1])[0] ?? [0];
     const wrong: string[] = [];
     for (const p of stored) {
       const r = ref[p.ext - offset];
