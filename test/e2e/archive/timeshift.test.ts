@@ -194,12 +194,19 @@ describe('time-shift', () => {
     expect(span).toBeLessThan(3000);
   }, 30000);
 
-  it('ffmpeg decodes ?ago=8s clean', async () => {
-    const r = await ffmpegDecode(`${seamd.url('live')}?ago=8s`, 'tcp', { durationSec: 4 });
+  it('ffmpeg decodes ?ago=20s clean', async () => {
+    // An archive more than 20 s deep first (the earlier tests took most of that time).
+    const began = Date.parse(String(seamd.events('archive.start')[0]!.time));
+    while (Date.now() - began < 22_000) await sleep(250);
+    const r = await ffmpegDecode(`${seamd.url('live')}?ago=20s`, 'tcp', { durationSec: 4 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const ev = seamd.events('timeshift.start').at(-1)!;
     const asked = Date.parse(String(ev.asked));
-    expect(Date.now() - asked).toBeGreaterThan(8000);
+    expect(Date.now() - asked).toBeGreaterThan(20_000);
+    // Inside the archive (not its start, which a time before the archive gets), within a GOP.
+    expect(ev.where).toBe('inside');
+    expect(asked - Date.parse(String(ev.start))).toBeGreaterThanOrEqual(0);
+    expect(asked - Date.parse(String(ev.start))).toBeLessThan(2100);
   }, 40000);
 });
