@@ -5,13 +5,9 @@
  * is still written.
  */
 import { describe, expect, it } from 'vitest';
-import pino from 'pino';
-import { RecordingCatalog } from '../../../src/store/catalog.js';
-import { RecordingFeed } from '../../../src/store/feed.js';
 import { MAX_PARKED, SessionFeed } from '../../../src/source/feed-session.js';
-import { sourceKey } from '../../../src/upstream/url.js';
 import { rtpPacket } from '../../helpers/rtp.js';
-import { sampleMeta, tempDir } from '../store/helpers.js';
+import { newFedRecording } from '../store/helpers.js';
 
 const PPS = 100; // 4 packets a frame at 25 fps
 const SECONDS = 60;
@@ -26,23 +22,10 @@ function packet(seq: number, tsBase: number, ssrc: number, u: number): Buffer {
 
 describe('parked segments of a session', () => {
   it('a viewer seeking 30 times through a file keeps at most MAX_PARKED packets parked', async () => {
-    const catalog = new RecordingCatalog({
-      dir: await tempDir('seamd-feed-parked-'),
-      log: pino({ level: 'silent' }),
-      quotaBytes: 0,
-      keyOf: sourceKey,
+    const { feed, writer } = await newFedRecording('seamd-feed-parked-', {
+      durationSec: SECONDS,
+      startRtpTime: 0,
     });
-    await catalog.open();
-    const meta = sampleMeta(1);
-    const { entry, writer } = await catalog.create(
-      {
-        ...meta,
-        durationSec: SECONDS,
-        tracks: meta.tracks.map((t) => ({ ...t, startRtpTime: 0 })),
-      },
-      0,
-    );
-    const feed = new RecordingFeed(entry, writer, true);
     // The first viewer plays it all, losing every 10th packet.
     const first = new SessionFeed({ feed, clockRates: [90_000], creator: true, base: 0 });
     first.play({ npt: 0, rtptime: [0], seq: [0] }, false);

@@ -8,14 +8,10 @@
  * while the other plays from 0).
  */
 import { describe, expect, it } from 'vitest';
-import pino from 'pino';
 import { mulberry32 } from '../../../src/seam/loss-model.js';
-import { RecordingCatalog } from '../../../src/store/catalog.js';
-import { RecordingFeed } from '../../../src/store/feed.js';
 import { SessionFeed, extBaseFor } from '../../../src/source/feed-session.js';
-import { sourceKey } from '../../../src/upstream/url.js';
 import { rtpPacket } from '../../helpers/rtp.js';
-import { sampleMeta, tempDir } from '../store/helpers.js';
+import { newFedRecording } from '../store/helpers.js';
 
 const FPS = 25;
 const PER_FRAME = 2;
@@ -69,23 +65,10 @@ async function run(
     carried: (u: number) => boolean,
   ) => void,
 ): Promise<{ stored: (u: number) => boolean; carried: Set<number>; count: number }> {
-  const catalog = new RecordingCatalog({
-    dir: await tempDir('seamd-feed-unseen-'),
-    log: pino({ level: 'silent' }),
-    quotaBytes: 0,
-    keyOf: sourceKey,
+  const { feed, writer } = await newFedRecording('seamd-feed-unseen-', {
+    durationSec: SECONDS,
+    startRtpTime: C.ts,
   });
-  await catalog.open();
-  const meta = sampleMeta(1);
-  const { entry, writer } = await catalog.create(
-    {
-      ...meta,
-      durationSec: SECONDS,
-      tracks: meta.tracks.map((t) => ({ ...t, startRtpTime: C.ts })),
-    },
-    0,
-  );
-  const feed = new RecordingFeed(entry, writer, true);
   const viewer = (from: number, bases: Bases, creator: boolean, seed: number): Viewer => {
     const f = new SessionFeed({
       feed,

@@ -7,13 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import pino from 'pino';
-import { RecordingCatalog } from '../../../src/store/catalog.js';
 import { RecordingFeed } from '../../../src/store/feed.js';
 import { RecordingWriter } from '../../../src/store/writer.js';
-import { sourceKey } from '../../../src/upstream/url.js';
 import { rtpPacket } from '../../helpers/rtp.js';
-import { sampleMeta, tempDir } from './helpers.js';
+import { newFedRecording } from './helpers.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -37,15 +34,8 @@ function packet(ext: number): Buffer {
 }
 
 async function newFeed(): Promise<{ feed: RecordingFeed; dir: string }> {
-  const catalog = new RecordingCatalog({
-    dir: await tempDir('seamd-feed-mem-'),
-    log: pino({ level: 'silent' }),
-    quotaBytes: 0,
-    keyOf: sourceKey,
-  });
-  await catalog.open();
-  const { entry, writer } = await catalog.create(sampleMeta(1), 0);
-  return { feed: new RecordingFeed(entry, writer, true), dir: entry.dir };
+  const { feed, dir } = await newFedRecording('seamd-feed-mem-');
+  return { feed, dir };
 }
 
 describe('RecordingFeed memory', () => {

@@ -1,4 +1,10 @@
+import pino from 'pino';
+import { RecordingCatalog } from '../../../src/store/catalog.js';
+import { RecordingFeed } from '../../../src/store/feed.js';
+import type { RecordingWriter } from '../../../src/store/writer.js';
 import type { NewRecordingMeta } from '../../../src/store/meta.js';
+import { sourceKey } from '../../../src/upstream/url.js';
+import { tempDir } from '../../helpers/tmp.js';
 import { patternPayload, rtpPacket } from '../../helpers/rtp.js';
 
 export { tempDir } from '../../helpers/tmp.js';
@@ -50,4 +56,38 @@ export async function thrown(fn: () => Promise<unknown>): Promise<Error & { code
     return err as Error & { code?: string };
   }
   throw new Error('expected an error');
+}
+
+/**
+ * A new recording in a new catalog (a temp dir, no quota) and the feed that writes it as one
+ * would for a file-backed source: `meta` (sampleMeta(1) if not given) with the tracks' npt 0 at
+ * `startRtpTime` and the duration given, when given.
+ */
+export async function newFedRecording(
+  prefix: string,
+  opts: { meta?: NewRecordingMeta; durationSec?: number; startRtpTime?: number } = {},
+): Promise<{
+  catalog: RecordingCatalog;
+  feed: RecordingFeed;
+  writer: RecordingWriter;
+  dir: string;
+}> {
+  const catalog = new RecordingCatalog({
+    dir: await tempDir(prefix),
+    log: pino({ level: 'silent' }),
+    quotaBytes: 0,
+    keyOf: sourceKey,
+  });
+  await catalog.open();
+  const base = opts.meta ?? sampleMeta(1);
+  const start = opts.startRtpTime;
+  const meta: NewRecordingMeta = {
+    ...base,
+    ...(opts.durationSec === undefined ? {} : { durationSec: opts.durationSec }),
+    ...(start === undefined
+      ? {}
+      : { tracks: base.tracks.map((t) => ({ ...t, startRtpTime: start })) }),
+  };
+  const { entry, writer } = await catalog.create(meta, 0);
+  return { catalog, feed: new RecordingFeed(entry, writer, true), writer, dir: entry.dir };
 }
