@@ -221,3 +221,27 @@ export function payloadOf(packet: Buffer): Buffer {
   if (((packet[0] ?? 0) & 0x10) !== 0) off += 4 + 4 * packet.readUInt16BE(off + 2);
   return packet.subarray(off);
 }
+
+/**
+ * A viewer that keeps a live source open (over TCP, so it needs no UDP port): DESCRIBE, SETUP of
+ * tracks 0..tracks-1 and PLAY, each answered 200 or it throws. Close it in an afterAll.
+ */
+export async function keepPlaying(
+  port: number,
+  url: string,
+  tracks: number,
+): Promise<RawRtspClient> {
+  const keeper = await RawRtspClient.connect('127.0.0.1', port);
+  const ok = (what: string, status: number): void => {
+    if (status !== 200) throw new Error(`keeper ${what} ${url}: ${status}`);
+  };
+  ok('DESCRIBE', (await keeper.request('DESCRIBE', url, { Accept: 'application/sdp' })).status);
+  for (let i = 0; i < tracks; i++) {
+    const res = await keeper.request('SETUP', `${url}/trackID=${i}`, {
+      Transport: `RTP/AVP/TCP;unicast;interleaved=${2 * i}-${2 * i + 1}`,
+    });
+    ok('SETUP', res.status);
+  }
+  ok('PLAY', (await keeper.request('PLAY', url)).status);
+  return keeper;
+}

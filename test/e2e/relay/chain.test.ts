@@ -11,7 +11,7 @@ import { rtpSeq, rtpTimestamp } from '../../../src/protocol/rtp/rtp.js';
 import { parseRtpInfo } from '../../../src/protocol/rtsp/headers/rtp-info.js';
 import { startOrigin, type Origin } from '../../helpers/origin.js';
 import { ffmpegDecode, run } from '../../helpers/players.js';
-import { payloadOf, playAll, RawRtspClient } from '../../helpers/raw-client.js';
+import { payloadOf, playAll, keepPlaying, RawRtspClient } from '../../helpers/raw-client.js';
 import { startSeamd, type Seamd } from '../../helpers/seamd.js';
 
 let origin: Origin;
@@ -36,16 +36,7 @@ paths:
   file: { origin: ${central.url('file')} }
 `);
   // A viewer of the central seamd keeps its live source open, so it has a GOP to offer.
-  keeper = await RawRtspClient.connect('127.0.0.1', central.port);
-  const base = central.url('live');
-  expect((await keeper.request('DESCRIBE', base, { Accept: 'application/sdp' })).status).toBe(200);
-  for (const i of [0, 1]) {
-    const res = await keeper.request('SETUP', `${base}/trackID=${i}`, {
-      Transport: `RTP/AVP/TCP;unicast;interleaved=${2 * i}-${2 * i + 1}`,
-    });
-    expect(res.status).toBe(200);
-  }
-  expect((await keeper.request('PLAY', base)).status).toBe(200);
+  keeper = await keepPlaying(central.port, central.url('live'), 2);
   await new Promise((r) => setTimeout(r, 5500)); // past a keyframe (every 2 s) and the SRs
 }, 40000);
 

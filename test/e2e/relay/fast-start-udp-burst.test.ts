@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKind } from '../../../src/protocol/rtp/keyframe.js';
 import { rtpSeq, rtpTimestamp } from '../../../src/protocol/rtp/rtp.js';
 import { startOrigin, type Origin } from '../../helpers/origin.js';
-import { payloadOf, playAll, RawRtspClient } from '../../helpers/raw-client.js';
+import { payloadOf, playAll, keepPlaying, RawRtspClient } from '../../helpers/raw-client.js';
 import { startSeamd, type Seamd } from '../../helpers/seamd.js';
 
 let origin: Origin;
@@ -25,14 +25,7 @@ paths:
   big: { origin: ${origin.url('livebig')} }
 `);
   // Another viewer keeps the live source open (TCP).
-  keeper = await RawRtspClient.connect('127.0.0.1', seamd.port);
-  const base = seamd.url('big');
-  expect((await keeper.request('DESCRIBE', base, { Accept: 'application/sdp' })).status).toBe(200);
-  const res = await keeper.request('SETUP', `${base}/trackID=0`, {
-    Transport: 'RTP/AVP/TCP;unicast;interleaved=0-1',
-  });
-  expect(res.status).toBe(200);
-  expect((await keeper.request('PLAY', base)).status).toBe(200);
+  keeper = await keepPlaying(seamd.port, seamd.url('big'), 1);
   await new Promise((r) => setTimeout(r, 2500));
 }, 30000);
 

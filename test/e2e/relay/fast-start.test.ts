@@ -14,7 +14,13 @@ import { rtpSeq, rtpTimestamp } from '../../../src/protocol/rtp/rtp.js';
 import { parseRtpInfo } from '../../../src/protocol/rtsp/headers/rtp-info.js';
 import { startOrigin, type Origin } from '../../helpers/origin.js';
 import { ffmpegDecode, run } from '../../helpers/players.js';
-import { payloadOf, playAll, RawRtspClient, type PlayResult } from '../../helpers/raw-client.js';
+import {
+  payloadOf,
+  playAll,
+  keepPlaying,
+  RawRtspClient,
+  type PlayResult,
+} from '../../helpers/raw-client.js';
 import { startSeamd, type Seamd } from '../../helpers/seamd.js';
 
 let origin: Origin;
@@ -30,17 +36,7 @@ paths:
   live-off: { origin: ${origin.url('live2s')}, fastStart: false }
 `);
   // Another viewer keeps the live source open (TCP, so nothing needs a UDP port).
-  keeper = await RawRtspClient.connect('127.0.0.1', seamd.port);
-  const base = seamd.url('live');
-  const described = await keeper.request('DESCRIBE', base, { Accept: 'application/sdp' });
-  expect(described.status).toBe(200);
-  for (const i of [0, 1]) {
-    const res = await keeper.request('SETUP', `${base}/trackID=${i}`, {
-      Transport: `RTP/AVP/TCP;unicast;interleaved=${2 * i}-${2 * i + 1}`,
-    });
-    expect(res.status).toBe(200);
-  }
-  expect((await keeper.request('PLAY', base)).status).toBe(200);
+  keeper = await keepPlaying(seamd.port, seamd.url('live'), 2);
   // Long enough for a keyframe (every 2 s) and the sender reports to have gone by.
   await new Promise((r) => setTimeout(r, 5500));
 }, 30000);
