@@ -24,8 +24,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { pino } from 'pino';
 import { Recorder } from '../src/source/recorder.js';
 import { Source } from '../src/source/source.js';
@@ -44,6 +42,7 @@ import {
   spreadPct,
   table,
 } from './lib/common.js';
+import { liveBytes } from '../test/helpers/memory.js';
 
 const opts = parseArgs(
   process.argv.slice(2),
@@ -59,16 +58,6 @@ const opts = parseArgs(
 );
 
 const log = pino({ level: 'silent' });
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-/** Heap and external bytes after a full collection. */
-function liveBytes(): number {
-  gc();
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.external;
-}
 const AUDIO_PPS = 44;
 
 /** Packet i of a track of the content, as a leg with these bases numbers it. */

@@ -9,31 +9,24 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKind } from '../../../src/protocol/rtp/keyframe.js';
 import { rtpSeq, rtpTimestamp } from '../../../src/protocol/rtp/rtp.js';
-import { startOrigin, type Origin } from '../../helpers/origin.js';
 import { payloadOf, playAll, keepPlaying, RawRtspClient } from '../../helpers/raw-client.js';
-import { startSeamd, type Seamd } from '../../helpers/seamd.js';
+import { withOriginAndSeamd } from '../../helpers/stack.js';
 
-let origin: Origin;
-let seamd: Seamd;
 let keeper: RawRtspClient;
-
-beforeAll(async () => {
-  origin = await startOrigin();
-  seamd = await startSeamd(`
-listen: { rtsp: 127.0.0.1:0, rtp: 127.0.0.1:0 }
+const { seamd } = withOriginAndSeamd({
+  config: ({ origin }) => `
 paths:
   big: { origin: ${origin.url('livebig')} }
-`);
+`,
+});
+
+beforeAll(async () => {
   // Another viewer keeps the live source open (TCP).
   keeper = await keepPlaying(seamd.port, seamd.url('big'), 1);
   await new Promise((r) => setTimeout(r, 2500));
 }, 30000);
 
-afterAll(async () => {
-  keeper?.close();
-  await seamd?.stop();
-  await origin?.stop();
-});
+afterAll(() => keeper?.close());
 
 describe('fast start to a UDP viewer, large GOP', () => {
   it('a burst of hundreds of packets arrives whole at a default-sized socket', async () => {

@@ -12,7 +12,6 @@ import { startKind } from '../../../src/protocol/rtp/keyframe.js';
 import { parseRtcp } from '../../../src/protocol/rtp/rtcp.js';
 import { rtpSeq, rtpTimestamp } from '../../../src/protocol/rtp/rtp.js';
 import { parseRtpInfo } from '../../../src/protocol/rtsp/headers/rtp-info.js';
-import { startOrigin, type Origin } from '../../helpers/origin.js';
 import { ffmpegDecode, run } from '../../helpers/players.js';
 import {
   payloadOf,
@@ -21,31 +20,25 @@ import {
   RawRtspClient,
   type PlayResult,
 } from '../../helpers/raw-client.js';
-import { startSeamd, type Seamd } from '../../helpers/seamd.js';
+import { withOriginAndSeamd } from '../../helpers/stack.js';
 
-let origin: Origin;
-let seamd: Seamd;
 let keeper: RawRtspClient;
-
-beforeAll(async () => {
-  origin = await startOrigin();
-  seamd = await startSeamd(`
-listen: { rtsp: 127.0.0.1:0, rtp: 127.0.0.1:0 }
+const { seamd } = withOriginAndSeamd({
+  config: ({ origin }) => `
 paths:
   live: { origin: ${origin.url('live2s')} }
   live-off: { origin: ${origin.url('live2s')}, fastStart: false }
-`);
+`,
+});
+
+beforeAll(async () => {
   // Another viewer keeps the live source open (TCP, so nothing needs a UDP port).
   keeper = await keepPlaying(seamd.port, seamd.url('live'), 2);
   // Long enough for a keyframe (every 2 s) and the sender reports to have gone by.
   await new Promise((r) => setTimeout(r, 5500));
 }, 30000);
 
-afterAll(async () => {
-  keeper?.close();
-  await seamd?.stop();
-  await origin?.stop();
-});
+afterAll(() => keeper?.close());
 
 const VIDEO = 0;
 const AUDIO = 1;

@@ -5,23 +5,11 @@
  * not written out) exactly as written.
  */
 import { describe, expect, it } from 'vitest';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { RecordingFeed } from '../../../src/store/feed.js';
 import { RecordingWriter } from '../../../src/store/writer.js';
 import { rtpPacket } from '../../helpers/rtp.js';
 import { newFedRecording } from './helpers.js';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-/** Heap and external bytes after full collections. */
-function liveBytes(): number {
-  gc();
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.external;
-}
+import { liveBytes } from '../../helpers/memory.js';
 
 const PACKETS = 20_000;
 
