@@ -140,7 +140,8 @@ export async function planSeek(
   }
   const tracks: TrackStart[] = [];
   for (const t of rec.tracks) {
-    const ext = starts.get(t.index) ?? rec.seekNpt(t.index, npt);
+    // Without a keyframe: from the first packet of the time (none of its unit left out).
+    const ext = starts.get(t.index) ?? rec.seekNpt(t.index, npt, true);
     const first = ext === undefined ? undefined : await firstIn(rec, t.index, ext);
     if (!first) {
       tracks.push({ ext: undefined, seq: undefined, rtptime: undefined, ssrc: undefined });

@@ -195,12 +195,14 @@ export class RecordingTrack {
 
   /**
    * The ext of the last record whose media time is at or before `seconds` (running maximum in
-   * ext order). Before the first record: the first ext. Undefined for an empty track or NaN.
+   * ext order); with `unitStart` the first record of that time (where its access unit starts).
+   * Before the first record: the first ext. Undefined for an empty track or NaN.
    */
-  seekNpt(seconds: number): number | undefined {
+  seekNpt(seconds: number, unitStart = false): number | undefined {
     if (this.count === 0 || Number.isNaN(seconds)) return undefined;
     const i = upperBound(this.key, seconds * this.clockRate) - 1;
-    return this.exts[Math.max(0, i)];
+    if (i < 0) return this.exts[0];
+    return this.exts[unitStart ? lowerBound(this.key, this.key[i] ?? 0) : i];
   }
 
   /** npt in seconds of a stored ext, undefined when not stored. */
@@ -361,7 +363,7 @@ export interface Recording {
   /** `*.tmp` leftovers present in the directory (ignored). */
   readonly tempFiles: readonly string[];
   readRange(track: number, fromExt: number, toExt: number): AsyncGenerator<StoredPacket>;
-  seekNpt(track: number, seconds: number): number | undefined;
+  seekNpt(track: number, seconds: number, unitStart?: boolean): number | undefined;
   track(track: number): RecordingTrack;
 }
 
@@ -392,7 +394,7 @@ export async function openRecording(dir: string): Promise<Recording> {
     tornTails: tracks.flatMap((t) => (t.torn ? [t.torn] : [])),
     tempFiles: names.filter((n) => n.endsWith(TEMP_SUFFIX)),
     readRange: (track, fromExt, toExt) => get(track).readRange(fromExt, toExt),
-    seekNpt: (track, seconds) => get(track).seekNpt(seconds),
+    seekNpt: (track, seconds, unitStart) => get(track).seekNpt(seconds, unitStart),
     track: get,
   };
 }

@@ -91,3 +91,32 @@ describe('planSeek', () => {
     expect(plan.tracks[1]?.rtptime).toBe(A0 + 6.5 * 8000);
   });
 });
+
+describe('planSeek: a recording whose first keyframe lost its start', () => {
+  it('from 0 without a keyframe: every stored packet of the first frame is played', async () => {
+    // A lossy session kept only the middle and end of the first IDR's fragments, then P-slices.
+    const dir = join(await tempDir(), 'rec');
+    const meta = sampleMeta(1);
+    meta.tracks = meta.tracks.map((t) => ({ ...t, startRtpTime: V0 }));
+    const w = await RecordingWriter.create(dir, meta, { flushIntervalMs: 0 });
+    const packets = [
+      [V0, [0x7c, 0x05, 1]], // FU-A middle of the IDR
+      [V0, [0x7c, 0x45, 2]], // FU-A end of the IDR
+      [V0 + 3600, [0x41, 3]],
+      [V0 + 7200, [0x41, 4]],
+    ] as const;
+    packets.forEach(([ts, payload], i) =>
+      w.append(
+        0,
+        500 + i,
+        rtpPacket({ seq: 500 + i, ts, ssrc: 0xaaaa, pt: 96, payload: [...payload] }),
+        0,
+      ),
+    );
+    await w.close('partial');
+    const plan = await planSeek(await openRecording(dir), ['H264'], 0);
+    expect(plan.keyframe).toBe(false);
+    expect(plan.npt).toBe(0);
+    expect(plan.tracks[0]?.ext).toBe(500); // was 501: the last packet of npt 0
+  });
+});

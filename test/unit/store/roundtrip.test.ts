@@ -120,6 +120,23 @@ describe('write → open round trip', () => {
     expect(rec.seekNpt(0, 0.75)).toBe(12);
   });
 
+  it('unitStart: the first packet of the access unit at or before the time', async () => {
+    // Three frames of three packets each (one timestamp per frame), 40 ms apart; the first
+    // frame's first packet was lost, as a lossy session leaves it.
+    const dir = await tempDir();
+    const w = await RecordingWriter.create(dir, sampleMeta(1), { flushIntervalMs: 0 });
+    for (let i = 1; i < 9; i++) w.append(0, 100 + i, rtp(100 + i, 3600 * Math.floor(i / 3)), 0);
+    await w.close('partial');
+    const v = (await openRecording(dir)).tracks[0]!;
+    expect(v.seekNpt(0, true)).toBe(101); // not 102, the last packet of that time
+    expect(v.seekNpt(0.02, true)).toBe(101);
+    expect(v.seekNpt(0.04, true)).toBe(103);
+    expect(v.seekNpt(0.05, true)).toBe(103);
+    expect(v.seekNpt(1, true)).toBe(106);
+    expect(v.seekNpt(-1, true)).toBe(101);
+    expect(v.seekNpt(0.05)).toBe(105); // without: the last packet of that time
+  });
+
   it('flushes on the injected timer, and a crash keeps what was flushed', async () => {
     const dir = await tempDir();
     const timers = fakeTimers();
