@@ -73,7 +73,7 @@ export class ViewerSession implements SourceSubscriber {
   /** Held packets before this index are sent (a UDP viewer's burst goes out in slices). */
   private backlogHead = 0;
   /** The next slice of held packets is due: live packets queue behind them meanwhile. */
-  private sliceTimer: NodeJS.Timeout | undefined;
+  private sliceTimer: unknown;
   private backlogHeldBytes = 0;
   private onClosed: ((reason: string) => void) | undefined;
   /** Per track: a connected sender for its UDP RTP, used while the track has that transport. */
@@ -86,7 +86,7 @@ export class ViewerSession implements SourceSubscriber {
     /** Presentation URL as the viewer named it (no trailing slash). */
     readonly viewerBase: string,
     private readonly out: ViewerOutput,
-    private readonly clock: Pick<Clock, 'now'> = REAL_CLOCK,
+    private readonly clock: Clock = REAL_CLOCK,
   ) {
     this.createdAt = clock.now();
     this.lastActivity = this.createdAt;
@@ -206,7 +206,7 @@ export class ViewerSession implements SourceSubscriber {
     }
     if (i < backlog.length) {
       this.backlogHead = i;
-      this.sliceTimer = setTimeout(this.sendHeld, UDP_SLICE_MS);
+      this.sliceTimer = this.clock.setTimeout(this.sendHeld, UDP_SLICE_MS);
     } else {
       this.backlog = [];
       this.backlogHead = 0;
@@ -214,7 +214,7 @@ export class ViewerSession implements SourceSubscriber {
   };
 
   private dropHeld(): void {
-    if (this.sliceTimer) clearTimeout(this.sliceTimer);
+    if (this.sliceTimer !== undefined) this.clock.clearTimeout(this.sliceTimer);
     this.sliceTimer = undefined;
     this.backlog = [];
     this.backlogHead = 0;
