@@ -42,6 +42,7 @@ import {
   table,
 } from './lib/common.js';
 import { cpuTimes, pinTo, udpBind } from './lib/host.js';
+import { startLive555 } from './lib/live555.js';
 import {
   Child,
   type OriginCommand,
@@ -62,6 +63,7 @@ const opts = parseArgs(
     pin: 'auto',
     modes: 'bare,seamd,seamd-rec',
     log: 'silent',
+    live555: 'live555ProxyServer',
   },
   'relay-pps: relayed RTP packets/s, seamd vs a bare node:dgram relay (same run)',
   {
@@ -74,7 +76,8 @@ const opts = parseArgs(
     pin: 'auto (relay on CPU 0, children on CPU 1 when possible) | none',
     modes:
       'comma-separated: bare, seamd, seamd-rec (recording on), bare-connected (one connected ' +
-      'socket per viewer)',
+      'socket per viewer), live555 (live555ProxyServer, see --live555; use --size 1436)',
+    live555: "the live555 proxy server's program, for --modes live555",
     log: "seamd's log level (JSON lines to stderr), e.g. debug",
   },
 );
@@ -82,7 +85,7 @@ const opts = parseArgs(
 const RECV_BUFFER = 4 * 1024 * 1024; // what seamd asks for on its leg sockets (udp-pair.ts)
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 
-const MODES = ['bare', 'seamd', 'seamd-rec', 'bare-connected'] as const;
+const MODES = ['bare', 'seamd', 'seamd-rec', 'bare-connected', 'live555'] as const;
 type Mode = (typeof MODES)[number];
 
 interface Counters {
@@ -129,6 +132,11 @@ async function measure(
   blastPort: number,
   counters: () => Counters,
   warmupSec: number,
+  /** The relay's CPU time so far in µs, when it is not this process (live555). */
+  cpuUs: () => number = () => {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+  },
 ): Promise<Sample> {
   if (!origin || !receiver) throw new Error('children not started');
   origin.send({ cmd: 'blast', port: blastPort, rate, size: opts.size });
@@ -140,11 +148,11 @@ async function measure(
   ]);
   const h0 = cpuTimes(relayCpu);
   const c0 = counters();
-  const cpu0 = process.cpuUsage();
+  const cpu0 = cpuUs();
   const t0 = performance.now();
   await sleep(opts.seconds * 1000);
   const c1 = counters();
-  const cpu1 = process.cpuUsage(cpu0);
+  const cpuSpent = cpuUs() - cpu0;
   const t1 = performance.now();
   const h1 = cpuTimes(relayCpu);
   const id1 = ++snapId;
@@ -161,7 +169,7 @@ async function measure(
   const sentN = stopped.sent - s0.sent;
   const deliveredLate = r2.counts.reduce((n, c, i) => n + c - (r0.counts[i] ?? 0), 0);
   const wall = (t1 - t0) / 1000;
-  const cpuS = (cpu1.user + cpu1.system) / 1e6;
+  const cpuS = cpuSpent / 1e6;
   const delivered = r1.counts.reduce((n, c, i) => n + c - (r0.counts[i] ?? 0), 0);
   // Relay counters seamd does not have (NaN): fall back to what the receiver counted.
   const outN = Number.isFinite(c1.out - c0.out) ? c1.out - c0.out : delivered;
@@ -239,18 +247,24 @@ async function runBare(
   }
 }
 
-async function viewerJoin(port: number, mediaPort: number): Promise<RawRtspClient> {
+async function viewerJoin(
+  port: number,
+  mediaPort: number,
+  url = `rtsp://127.0.0.1:${port}/bench`,
+): Promise<RawRtspClient> {
   const client = await RawRtspClient.connect('127.0.0.1', port);
-  const url = `rtsp://127.0.0.1:${port}/bench`;
   const d = await client.request('DESCRIBE', url, { Accept: 'application/sdp' });
   if (d.status !== 200) throw new Error(`DESCRIBE answered ${d.status}`);
   const base = d.headers.get('Content-Base') ?? `${url}/`;
-  const control = /^a=control:(trackID=\d+)/m.exec(d.body.toString())?.[1] ?? 'trackID=0';
+  // The first track's control (seamd and the fake origin say trackID=0, live555 track1).
+  const media = d.body.toString().split(/^m=/m)[1] ?? '';
+  const control = /^a=control:(\S+)/m.exec(media)?.[1] ?? 'trackID=0';
   const s = await client.request('SETUP', `${base.replace(/\/?$/, '/')}${control}`, {
     Transport: `RTP/AVP;unicast;client_port=${mediaPort}-${mediaPort + 1}`,
   });
   if (s.status !== 200) throw new Error(`SETUP answered ${s.status}`);
-  const p = await client.request('PLAY', base);
+  const session = (s.headers.get('Session') ?? '').split(';')[0] ?? '';
+  const p = await client.request('PLAY', base, session ? { Session: session } : {});
   if (p.status !== 200) throw new Error(`PLAY answered ${p.status}`);
   return client;
 }
@@ -358,6 +372,38 @@ async function runSeamd(
   }
 }
 
+/**
+ * The live555 proxy server in front of the same fake origin, its viewers the same raw clients;
+ * it has no counters, so out = what the receiver counted, and its CPU is read from /proc.
+ */
+async function runLive555(
+  viewers: number,
+  rate: number,
+  originPort: number,
+  warmupSec: number,
+): Promise<Sample> {
+  if (!receiver || !origin) throw new Error('children not started');
+  const { ports } = await receiver.ask({ cmd: 'open', count: viewers }, 'opened');
+  const legSetup = origin.waitFor('setup', 10000);
+  const relay = await startLive555(
+    opts.live555,
+    `rtsp://127.0.0.1:${originPort}/x`,
+    opts.log !== 'silent',
+  );
+  if (relayCpu !== undefined) pinTo(relay.pid, relayCpu);
+  const clients: RawRtspClient[] = [];
+  try {
+    for (const mediaPort of ports) clients.push(await viewerJoin(relay.port, mediaPort, relay.url));
+    const { clientPort } = await legSetup;
+    const none = (): Counters => ({ in: NaN, out: NaN });
+    return await measure('live555', viewers, rate, clientPort, none, warmupSec, relay.cpuUs);
+  } finally {
+    for (const c of clients) c.close();
+    await relay.stop();
+    await receiver.ask({ cmd: 'close' }, 'closed');
+  }
+}
+
 function summarize(samples: Sample[]): Sample {
   const pick = (k: keyof Sample): number => median(samples.map((s) => s[k] as number));
   const first = samples[0];
@@ -416,6 +462,8 @@ function runOne(
       return runSeamd(viewers, rate, false, originPort, warmupSec);
     case 'seamd-rec':
       return runSeamd(viewers, rate, true, originPort, warmupSec);
+    case 'live555':
+      return runLive555(viewers, rate, originPort, warmupSec);
   }
 }
 
