@@ -35,6 +35,21 @@ export interface OriginOptions {
   authPort?: number;
 }
 
+/**
+ * Stops `origin` for `downMs`, then starts it again on the same ports (an outage seen from
+ * seamd); resolves with the new origin and when it was stopped (ms since the epoch).
+ */
+export async function originOutage(
+  origin: Origin,
+  downMs: number,
+): Promise<{ origin: Origin; stoppedAt: number }> {
+  const { port, authPort } = origin;
+  await origin.stop();
+  const stoppedAt = Date.now();
+  await new Promise((r) => setTimeout(r, downMs));
+  return { origin: await startOrigin({ port, authPort }), stoppedAt };
+}
+
 /** Starts gst-rtsp-server (test/origin/origin.py) on free ports; resolves once it listens. */
 export async function startOrigin(opts: OriginOptions = {}): Promise<Origin> {
   const port = opts.port ?? (await freeTcpPort());

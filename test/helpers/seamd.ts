@@ -41,3 +41,18 @@ export async function waitFor(seamd: Seamd, event: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Waits (up to `timeoutMs`) until seamd has logged `event` with a line `match` accepts. */
+export async function waitForLine(
+  seamd: Seamd,
+  event: string,
+  match: (line: LogLine) => boolean,
+  timeoutMs: number,
+): Promise<LogLine | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const line = seamd.events(event).find(match);
+    if (line || Date.now() >= deadline) return line;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

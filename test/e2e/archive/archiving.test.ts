@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKind } from '../../../src/protocol/rtp/keyframe.js';
 import { formatUtcTime, parseClockRange } from '../../../src/protocol/rtsp/headers/clock-range.js';
-import { startOrigin, type Origin } from '../../helpers/origin.js';
+import { originOutage, startOrigin, type Origin } from '../../helpers/origin.js';
 import { payloadOf, playAll } from '../../helpers/raw-client.js';
-import { startSeamd, type Seamd } from '../../helpers/seamd.js';
+import { startSeamd, waitForLine, type Seamd } from '../../helpers/seamd.js';
 import { fileTempDir } from '../../helpers/tmp.js';
 import { ArchiveStore } from '../../../src/store/segments.js';
 import { readSegmentLog } from '../../../src/store/segment-reader.js';
@@ -72,15 +72,11 @@ describe('archive of a live path', () => {
   }, 30000);
 
   it('an origin outage is a gap: logged, and the archive goes on in a new section', async () => {
-    const { port, authPort } = origin;
-    await origin.stop();
-    const stoppedAt = Date.now();
-    await sleep(3000);
-    origin = await startOrigin({ port, authPort });
+    const outage = await originOutage(origin, 3000);
+    origin = outage.origin;
+    const { stoppedAt } = outage;
     const deadline = Date.now() + 30_000;
-    while (!seamd.events('archive.gap').some((l) => l.to) && Date.now() < deadline) {
-      await sleep(200);
-    }
+    await waitForLine(seamd, 'archive.gap', (l) => Boolean(l.to), 30_000);
     const gaps = seamd.events('archive.gap');
     const over = gaps.find((l) => l.to);
     expect(gaps.find((l) => !l.to)).toBeDefined();

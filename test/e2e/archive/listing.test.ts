@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/main.js';
 import type { ArchiveListing } from '../../../src/store/archive-view.js';
 import type { ArchiveDocument } from '../../../src/telemetry/archive-api.js';
-import { REPO_ROOT, startOrigin, type Origin } from '../../helpers/origin.js';
-import { startSeamd, type Seamd } from '../../helpers/seamd.js';
+import { originOutage, REPO_ROOT, startOrigin, type Origin } from '../../helpers/origin.js';
+import { startSeamd, waitForLine, type Seamd } from '../../helpers/seamd.js';
 import { fileTempDir } from '../../helpers/tmp.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -61,15 +61,10 @@ describe('the archive listing after an origin outage', () => {
     const before = (await api()).paths[0];
     expect(before?.spans).toHaveLength(1);
     expect(before?.gaps).toEqual([]);
-    const { port, authPort } = origin;
-    await origin.stop();
-    const stoppedAt = Date.now();
-    await sleep(3000);
-    origin = await startOrigin({ port, authPort });
-    const deadline = Date.now() + 30_000;
-    while (!seamd.events('archive.gap').some((l) => l.to) && Date.now() < deadline) {
-      await sleep(200);
-    }
+    const outage = await originOutage(origin, 3000);
+    origin = outage.origin;
+    const { stoppedAt } = outage;
+    await waitForLine(seamd, 'archive.gap', (l) => Boolean(l.to), 30_000);
     const logged = seamd.events('archive.gap').find((l) => l.to);
     const lost = seamd.events('archive.gap').find((l) => !l.to);
     expect(logged).toBeDefined();
