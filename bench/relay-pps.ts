@@ -64,6 +64,7 @@ const opts = parseArgs(
     modes: 'bare,seamd,seamd-rec',
     log: 'silent',
     live555: 'live555ProxyServer',
+    pattern: 'even',
   },
   'relay-pps: relayed RTP packets/s, seamd vs a bare node:dgram relay (same run)',
   {
@@ -78,6 +79,9 @@ const opts = parseArgs(
       'comma-separated: bare, seamd, seamd-rec (recording on), bare-connected (one connected ' +
       'socket per viewer), live555 (live555ProxyServer, see --live555; use --size 1436)',
     live555: "the live555 proxy server's program, for --modes live555",
+    pattern:
+      "even: packets spread over each second (1 ms ticks); frame: each frame's packets back to " +
+      'back at its time, as gst-rtsp-server sends a live H.264 mount',
     log: "seamd's log level (JSON lines to stderr), e.g. debug",
   },
 );
@@ -139,7 +143,13 @@ async function measure(
   },
 ): Promise<Sample> {
   if (!origin || !receiver) throw new Error('children not started');
-  origin.send({ cmd: 'blast', port: blastPort, rate, size: opts.size });
+  origin.send({
+    cmd: 'blast',
+    port: blastPort,
+    rate,
+    size: opts.size,
+    pattern: opts.pattern === 'frame' ? 'frame' : 'even',
+  });
   await sleep(warmupSec * 1000);
   const id0 = ++snapId;
   const [r0, s0] = await Promise.all([
@@ -494,7 +504,8 @@ async function main(): Promise<void> {
     `relay-pps: node ${machine.node}, ${machine.cpus} CPU (${machine.cpu}), ` +
       `load ${machine.load.join(' ')}\n` +
       `  ${opts.size}-byte payload, sender rates ${rates.map(rateText).join(', ')}, ` +
-      `${opts.rounds} round(s) x ${opts.seconds}s (+${opts.warmup}s warm-up), ${pinText}\n`,
+      `${opts.rounds} round(s) x ${opts.seconds}s (+${opts.warmup}s warm-up), ${pinText}, ` +
+      `${opts.pattern === 'frame' ? 'a frame at a time' : 'packets spread evenly'}\n`,
   );
   // One unrecorded pass per mode first: JIT, socket buffers and the children warm up, so
   // round 1 is not the odd one out.

@@ -7,7 +7,14 @@ import { fork, type ChildProcess } from 'node:child_process';
 /** Parent → fake origin. */
 export type OriginCommand =
   /** Blast RTP at `port` on 127.0.0.1; `rate` packets/s, 0 = as fast as possible. */
-  | { cmd: 'blast'; port: number; rate: number; size: number }
+  | {
+      cmd: 'blast';
+      port: number;
+      rate: number;
+      size: number;
+      /** even: spread over the second (1 ms ticks); frame: each frame's packets at once. */
+      pattern: 'even' | 'frame';
+    }
   | { cmd: 'stop' }
   | { cmd: 'snap'; id: number };
 

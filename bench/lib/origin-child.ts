@@ -27,6 +27,7 @@ function emit(e: OriginEvent): void {
  * P frames otherwise. `perFrame` packets per frame (a frame's timestamp advances 3600 at 90 kHz).
  */
 const GOP_FRAMES = 50;
+const FRAMES_PER_SEC = 25;
 const SPS = Buffer.from('6742c01fda0140169b0110000003001000000303c8f1831a80', 'hex');
 const PPS = Buffer.from('68ce3c80', 'hex');
 
@@ -42,15 +43,17 @@ class Blaster {
   sent = 0;
   private running = false;
   private rate = 0;
+  private pattern: 'even' | 'frame' = 'even';
   private t0 = 0;
   private sentAtStart = 0;
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
 
   constructor(private readonly sock: UdpSocket) {}
 
-  start(port: number, rate: number, size: number): void {
+  start(port: number, rate: number, size: number, pattern: 'even' | 'frame'): void {
     this.stop();
     this.size = size;
+    this.pattern = pattern;
     this.ring = Array.from({ length: RING }, () => {
       const b = Buffer.alloc(12 + size, 0xab);
       b[0] = 0x80;
@@ -123,7 +126,12 @@ class Blaster {
     if (!this.running) return;
     let n = BURST;
     if (this.rate > 0) {
-      const due = Math.floor(((performance.now() - this.t0) * this.rate) / 1000);
+      const elapsed = performance.now() - this.t0;
+      // frame: whole frames as they fall due (25 a second), as an encoder hands them over.
+      const due =
+        this.pattern === 'frame'
+          ? Math.floor((elapsed * FRAMES_PER_SEC) / 1000 + 1) * this.perFrame
+          : Math.floor((elapsed * this.rate) / 1000);
       n = Math.min(MAX_CATCH_UP, due - (this.sent - this.sentAtStart));
     }
     for (let i = 0; i < n; i++) {
@@ -199,7 +207,7 @@ async function main(): Promise<void> {
     const cmd = raw as OriginCommand;
     switch (cmd.cmd) {
       case 'blast':
-        blaster.start(cmd.port, cmd.rate, cmd.size);
+        blaster.start(cmd.port, cmd.rate, cmd.size, cmd.pattern);
         break;
       case 'stop':
         blaster.stop();
