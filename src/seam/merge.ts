@@ -33,6 +33,11 @@ export abstract class SeamMerge {
   protected legList: SeamLeg[] = [];
   /** Per track, timestamps this close (mapped) count as equal (tsSlackFor its clock rate). */
   protected readonly slack: number[] = [];
+  /** Per track, the aligned legs that define canonical space (no guard), and the legs with a
+   * guard there: recounted whenever a leg's alignment or guard changes (noteLegs), not per
+   * packet. */
+  protected readonly trusted: number[] = [];
+  protected guardedOn: Aligning[][] = [];
 
   protected readonly events = new EventBuffer();
   protected readonly out = this.events.out;
@@ -44,6 +49,25 @@ export abstract class SeamMerge {
       this.canonSsrc.push(NaN);
       this.aligning.push([]);
       this.slack.push(tsSlackFor(o.clockRates[t] ?? 90000));
+      this.trusted.push(0);
+      this.guardedOn.push([]);
+    }
+  }
+
+  /** After a leg was aligned, realigned or removed: recounts `trusted` and `guardedOn` (new
+   * arrays: a loop over the old ones, e.g. in accept, is not disturbed). */
+  protected noteLegs(): void {
+    for (let t = 0; t < this.o.tracks; t++) {
+      let trusted = 0;
+      const guarded: Aligning[] = [];
+      for (const leg of this.legList) {
+        const lt = leg.tracks[t];
+        if (lt?.status !== ALIGNED) continue;
+        if (lt.guard === undefined) trusted++;
+        else guarded.push({ leg, lt, track: t });
+      }
+      this.trusted[t] = trusted;
+      this.guardedOn[t] = guarded;
     }
   }
 
@@ -71,8 +95,9 @@ export abstract class SeamMerge {
     const g = lt.guard;
     if (cls === ACCEPT) {
       // No leg that defines canonical space is aligned here to deliver the twins a check needs:
-      // this leg carries the track on the mapping it has (as the reference would).
-      if (g !== undefined && e > g.hi && e >= lt.fromExt && !this.trustedAligned(l, track)) {
+      // this leg carries the track on the mapping it has (as the reference would). (A leg with
+      // a guard is not trusted itself: any trusted leg aligned here is another one.)
+      if (g !== undefined && e > g.hi && e >= lt.fromExt && this.trusted[track] === 0) {
         g.trust(e);
         this.releaseWaiting(l, lt, track, now);
       }
@@ -121,12 +146,11 @@ export abstract class SeamMerge {
     seq.accept(c, ts, h, packet, l.name, now);
     const waiting = this.aligning[track] as Aligning[];
     if (waiting.length > 0) this.notifyCanonical(waiting, seq, c, h);
-    const legs = this.legList;
-    for (let k = 0; k < legs.length; k++) {
-      const o = legs[k] as SeamLeg;
-      const ot = o.tracks[track];
-      const w = ot?.guard?.waitingCount ? ot.guard.take(c - ot.seqOffset) : undefined;
-      if (ot === undefined || w === undefined) continue;
+    const guarded = this.guardedOn[track] as Aligning[];
+    for (let k = 0; k < guarded.length; k++) {
+      const { leg: o, lt: ot } = guarded[k] as Aligning;
+      const w = ot.guard?.waitingCount ? ot.guard.take(c - ot.seqOffset) : undefined;
+      if (w === undefined) continue;
       // A leg ahead of canonical space held this packet back: now it can be checked.
       ot.duplicates++;
       this.checked(o, ot, track, w.e, w.hash, this.twinAgrees(ot, track, c, w.packet, w.hash), now);
@@ -175,17 +199,6 @@ export abstract class SeamMerge {
       else if (cls === DUPLICATE) lt.duplicates++;
       else lt.late++;
     }
-  }
-
-  /** Another leg aligned on the track that is trusted (defines canonical space, no guard)? */
-  protected trustedAligned(l: SeamLeg, track: number): boolean {
-    const legs = this.legList;
-    for (let k = 0; k < legs.length; k++) {
-      const o = legs[k] as SeamLeg;
-      const ot = o.tracks[track];
-      if (o !== l && ot?.status === ALIGNED && ot.guard === undefined) return true;
-    }
-    return false;
   }
 
   protected othersAligned(l: SeamLeg, track: number): boolean {
