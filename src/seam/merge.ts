@@ -18,7 +18,7 @@ import {
   type LegTrack,
   type SeamerOptions,
 } from './seam-types.js';
-import { ACCEPT, DUPLICATE, TrackSequencer } from './sequencer.js';
+import { ACCEPT, DUPLICATE, LATE, TrackSequencer } from './sequencer.js';
 
 export abstract class SeamMerge {
   /** Options with defaults applied. */
@@ -93,34 +93,39 @@ export abstract class SeamMerge {
     }
     const cls = seq.classify(c);
     const g = lt.guard;
-    if (cls === ACCEPT) {
+    if (cls === LATE) {
+      lt.late++;
+      return;
+    }
+    if (cls === DUPLICATE) {
+      lt.duplicates++;
+      if (g === undefined || e < lt.fromExt) return; // nothing to check
+    } else if (g !== undefined) {
+      if (e < lt.fromExt) {
+        lt.dropped++;
+        return;
+      }
       // No leg that defines canonical space is aligned here to deliver the twins a check needs:
       // this leg carries the track on the mapping it has (as the reference would). (A leg with
       // a guard is not trusted itself: any trusted leg aligned here is another one.)
-      if (g !== undefined && e > g.hi && e >= lt.fromExt && this.trusted[track] === 0) {
+      if (e > g.hi && this.trusted[track] === 0) {
         g.trust(e);
         this.releaseWaiting(l, lt, track, now);
       }
-      if (g === undefined) {
-        this.accept(l, lt, track, c, packet, start, end, payloadHash(packet, start, end), now);
-      } else if (e < lt.fromExt) {
-        lt.dropped++;
-      } else {
-        // Hashed here, once: a filler that waits is checked against its twin by this hash, so
-        // the push that outputs the twin does not pay for it.
-        const h = payloadHash(packet, start, end);
-        const v = g.filler(e, packet, start, end, h, now);
-        if (v === FILL_NOW) this.accept(l, lt, track, c, packet, start, end, h, now);
-        else if (v === FILL_DROP) lt.dropped++;
-      }
+    }
+    // Every packet left is hashed, here and once (one call site keeps this function small
+    // enough for the optimizer): a first arrival for the history, a guarded leg's copy for its
+    // check. A filler that waits is checked against its twin by this hash, so the push that
+    // outputs the twin does not pay for it.
+    const h = payloadHash(packet, start, end);
+    if (g === undefined) {
+      this.accept(l, lt, track, c, packet, start, end, h, now);
     } else if (cls === DUPLICATE) {
-      lt.duplicates++;
-      if (g !== undefined && e >= lt.fromExt) {
-        const h = payloadHash(packet, start, end);
-        this.checked(l, lt, track, e, h, this.twinAgrees(lt, track, c, packet, h), now);
-      }
+      this.checked(l, lt, track, e, h, this.twinAgrees(lt, track, c, packet, h), now);
     } else {
-      lt.late++;
+      const v = g.filler(e, packet, start, end, h, now);
+      if (v === FILL_NOW) this.accept(l, lt, track, c, packet, start, end, h, now);
+      else if (v === FILL_DROP) lt.dropped++;
     }
   }
 
