@@ -18,7 +18,7 @@ import {
   type LegTrack,
   type SeamerOptions,
 } from './seam-types.js';
-import { ACCEPT, DUPLICATE, TrackSequencer } from './sequencer.js';
+import { ACCEPT, DUPLICATE, LATE, TrackSequencer } from './sequencer.js';
 
 export abstract class SeamMerge {
   /** Options with defaults applied. */
@@ -33,6 +33,11 @@ export abstract class SeamMerge {
   protected legList: SeamLeg[] = [];
   /** Per track, timestamps this close (mapped) count as equal (tsSlackFor its clock rate). */
   protected readonly slack: number[] = [];
+  /** Per track, the aligned legs that define canonical space (no guard), and the legs with a
+   * guard there: recounted whenever a leg's alignment or guard changes (noteLegs), not per
+   * packet. */
+  protected readonly trusted: number[] = [];
+  protected guardedOn: Aligning[][] = [];
 
   protected readonly events = new EventBuffer();
   protected readonly out = this.events.out;
@@ -44,6 +49,25 @@ export abstract class SeamMerge {
       this.canonSsrc.push(NaN);
       this.aligning.push([]);
       this.slack.push(tsSlackFor(o.clockRates[t] ?? 90000));
+      this.trusted.push(0);
+      this.guardedOn.push([]);
+    }
+  }
+
+  /** After a leg was aligned, realigned or removed: recounts `trusted` and `guardedOn` (new
+   * arrays: a loop over the old ones, e.g. in accept, is not disturbed). */
+  protected noteLegs(): void {
+    for (let t = 0; t < this.o.tracks; t++) {
+      let trusted = 0;
+      const guarded: Aligning[] = [];
+      for (const leg of this.legList) {
+        const lt = leg.tracks[t];
+        if (lt?.status !== ALIGNED) continue;
+        if (lt.guard === undefined) trusted++;
+        else guarded.push({ leg, lt, track: t });
+      }
+      this.trusted[t] = trusted;
+      this.guardedOn[t] = guarded;
     }
   }
 
@@ -69,33 +93,39 @@ export abstract class SeamMerge {
     }
     const cls = seq.classify(c);
     const g = lt.guard;
-    if (cls === ACCEPT) {
+    if (cls === LATE) {
+      lt.late++;
+      return;
+    }
+    if (cls === DUPLICATE) {
+      lt.duplicates++;
+      if (g === undefined || e < lt.fromExt) return; // nothing to check
+    } else if (g !== undefined) {
+      if (e < lt.fromExt) {
+        lt.dropped++;
+        return;
+      }
       // No leg that defines canonical space is aligned here to deliver the twins a check needs:
-      // this leg carries the track on the mapping it has (as the reference would).
-      if (g !== undefined && e > g.hi && e >= lt.fromExt && !this.trustedAligned(l, track)) {
+      // this leg carries the track on the mapping it has (as the reference would). (A leg with
+      // a guard is not trusted itself: any trusted leg aligned here is another one.)
+      if (e > g.hi && this.trusted[track] === 0) {
         g.trust(e);
         this.releaseWaiting(l, lt, track, now);
       }
-      if (g === undefined) {
-        this.accept(l, lt, track, c, packet, start, end, payloadHash(packet, start, end), now);
-      } else if (e < lt.fromExt) {
-        lt.dropped++;
-      } else {
-        // Hashed here, once: a filler that waits is checked against its twin by this hash, so
-        // the push that outputs the twin does not pay for it.
-        const h = payloadHash(packet, start, end);
-        const v = g.filler(e, packet, start, end, h, now);
-        if (v === FILL_NOW) this.accept(l, lt, track, c, packet, start, end, h, now);
-        else if (v === FILL_DROP) lt.dropped++;
-      }
+    }
+    // Every packet left is hashed, here and once (one call site keeps this function small
+    // enough for the optimizer): a first arrival for the history, a guarded leg's copy for its
+    // check. A filler that waits is checked against its twin by this hash, so the push that
+    // outputs the twin does not pay for it.
+    const h = payloadHash(packet, start, end);
+    if (g === undefined) {
+      this.accept(l, lt, track, c, packet, start, end, h, now);
     } else if (cls === DUPLICATE) {
-      lt.duplicates++;
-      if (g !== undefined && e >= lt.fromExt) {
-        const h = payloadHash(packet, start, end);
-        this.checked(l, lt, track, e, h, this.twinAgrees(lt, track, c, packet, h), now);
-      }
+      this.checked(l, lt, track, e, h, this.twinAgrees(lt, track, c, packet, h), now);
     } else {
-      lt.late++;
+      const v = g.filler(e, packet, start, end, h, now);
+      if (v === FILL_NOW) this.accept(l, lt, track, c, packet, start, end, h, now);
+      else if (v === FILL_DROP) lt.dropped++;
     }
   }
 
@@ -121,12 +151,11 @@ export abstract class SeamMerge {
     seq.accept(c, ts, h, packet, l.name, now);
     const waiting = this.aligning[track] as Aligning[];
     if (waiting.length > 0) this.notifyCanonical(waiting, seq, c, h);
-    const legs = this.legList;
-    for (let k = 0; k < legs.length; k++) {
-      const o = legs[k] as SeamLeg;
-      const ot = o.tracks[track];
-      const w = ot?.guard?.waitingCount ? ot.guard.take(c - ot.seqOffset) : undefined;
-      if (ot === undefined || w === undefined) continue;
+    const guarded = this.guardedOn[track] as Aligning[];
+    for (let k = 0; k < guarded.length; k++) {
+      const { leg: o, lt: ot } = guarded[k] as Aligning;
+      const w = ot.guard?.waitingCount ? ot.guard.take(c - ot.seqOffset) : undefined;
+      if (w === undefined) continue;
       // A leg ahead of canonical space held this packet back: now it can be checked.
       ot.duplicates++;
       this.checked(o, ot, track, w.e, w.hash, this.twinAgrees(ot, track, c, w.packet, w.hash), now);
@@ -175,17 +204,6 @@ export abstract class SeamMerge {
       else if (cls === DUPLICATE) lt.duplicates++;
       else lt.late++;
     }
-  }
-
-  /** Another leg aligned on the track that is trusted (defines canonical space, no guard)? */
-  protected trustedAligned(l: SeamLeg, track: number): boolean {
-    const legs = this.legList;
-    for (let k = 0; k < legs.length; k++) {
-      const o = legs[k] as SeamLeg;
-      const ot = o.tracks[track];
-      if (o !== l && ot?.status === ALIGNED && ot.guard === undefined) return true;
-    }
-    return false;
   }
 
   protected othersAligned(l: SeamLeg, track: number): boolean {

@@ -94,6 +94,7 @@ export class Seamer extends SeamMerge {
     });
     this.legs.delete(leg);
     this.legList = [...this.legs.values()];
+    this.noteLegs();
   }
 
   /**
@@ -334,6 +335,7 @@ export class Seamer extends SeamMerge {
     lt.fromExt = guarded ? run.fromExt : -Infinity;
     lt.guard = guarded ? new MappingGuard(run.fromExt, run.toExt) : undefined;
     lt.bad = 0;
+    this.noteLegs();
     if (this.canonSsrc[track] !== this.canonSsrc[track]) this.canonSsrc[track] = lt.ssrc;
     this.out.push({ kind: 'aligned', leg: l.name, track, seqOffset, tsOffset, via });
   }
@@ -359,5 +361,6 @@ export class Seamer extends SeamMerge {
     lt.status = IDLE;
     lt.restart = true;
     this.dropGuard(lt);
+    this.noteLegs();
   }
 }

@@ -22,6 +22,29 @@ describe('payloadHash', () => {
     );
   });
 
+  it('a long payload hashes the same wherever it sits: read as 32-bit words where aligned, else bytes', () => {
+    // The fast-check case above stays under the sampled length; here head and tail each start
+    // at every offset mod 4 (an aligned start is read through an Int32Array view).
+    let x = 99;
+    for (const len of [193, 194, 195, 196, 256, 1199, 1200, 1201, 1202, 1400]) {
+      const bytes = Buffer.alloc(len);
+      for (let i = 0; i < len; i++) {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+        bytes[i] = x >>> 24;
+      }
+      const hashes = new Set<number>();
+      for (let at = 0; at < 8; at++) {
+        const big = Buffer.alloc(len + 16, 0xee);
+        bytes.copy(big, at);
+        hashes.add(payloadHash(big, at, at + len));
+        const slice = Buffer.alloc(len + 32).subarray(at + 1, at + 1 + len + 8);
+        bytes.copy(slice, 3);
+        hashes.add(payloadHash(slice, 3, 3 + len));
+      }
+      expect(hashes.size).toBe(1);
+    }
+  });
+
   it('changes with every single-bit flip and with the length', () => {
     const base = Buffer.from(Array.from({ length: 67 }, (_, i) => (i * 37) & 0xff));
     const seen = new Set<number>([hashOf(base)]);

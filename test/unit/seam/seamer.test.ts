@@ -555,6 +555,28 @@ describe('Seamer: tracks, verification, legs', () => {
     expect(h.seamer.legStats('B')?.dropped).toEqual([5]);
   });
 
+  it('a guarded copy with other bytes at the right seq and timestamp never fills: the leg is realigned', () => {
+    const h = new Harness();
+    h.seamer.addLeg('A');
+    h.seamer.addLeg('B');
+    const lost = new Set([70, 71, 90]); // A (the reference) loses these: holes B could fill
+    for (let i = 0; i < 150; i++) {
+      // From 60 on B carries other bytes (one flipped) with the right numbering; its copies go
+      // before A's on even i (they wait for their twin) and after on odd i (duplicates).
+      const payload = h.payloads[i] as Buffer;
+      const bPayload = i < 60 ? payload : Buffer.from(payload);
+      if (i >= 60) bPayload[5] = (bPayload[5] ?? 0) ^ 0xff;
+      if (i % 2 === 0) h.push(B, i, i, bPayload);
+      if (!lost.has(i)) h.push(A, i, i);
+      if (i % 2 === 1) h.push(B, i, i, bPayload);
+    }
+    h.tick(149 + 2000);
+    expect(h.of('realign')).toEqual([{ kind: 'realign', leg: 'B', track: 0, reason: 'mismatch' }]);
+    // Every output packet is the true one; the holes stay holes.
+    expect(sorted(h.expectCorrect(A, 0))).toEqual(range(0, 149).filter((i) => !lost.has(i)));
+    expect(h.seamer.legStats('B')?.contributed).toEqual([0]);
+  });
+
   it('a track the reference does not carry is defined by another leg after alignGiveUpPackets', () => {
     const s = new Seamer({ tracks: 2, clockRates: [90000, 8000], alignGiveUpPackets: 20 });
     s.addLeg('A');
