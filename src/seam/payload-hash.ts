@@ -46,13 +46,29 @@ export function payloadHash(buf: Buffer, start: number, end: number): number {
   return hashWords(tail, 0, HASH_TAIL_BYTES >> 2, head);
 }
 
-/** Int32Array elements are little-endian words here (then hashWords equals hashRange). */
+/** Int32Array elements are little-endian words here (then a word load equals 4 byte loads). */
 const WORDS_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-/** hashRange of the `n` words (n even) from word `from` of `w`: the same value, a word per load
- * instead of a byte. */
-function hashWords(w: Int32Array, from: number, n: number, seed: number): number {
-  let h1 = (seed ^ (n << 2) ^ 0x9747b28c) | 0;
+/** Words put together from bytes (an unaligned region, a shifted tail) before they are mixed. */
+const SCRATCH = new Int32Array((HASH_HEAD_BYTES + HASH_TAIL_BYTES) >> 2);
+const NO_BYTES = Buffer.alloc(0);
+
+/**
+ * The two lanes over the `n` words (n even) from word `from` of `w`, seeded with `seed` and
+ * `lenSeed`, then the bytes `tail[tailFrom, tailTo)` into the first lane, then finish: the one
+ * mixing loop every way of reading a region ends in.
+ */
+function mixWords(
+  w: Int32Array,
+  from: number,
+  n: number,
+  seed: number,
+  lenSeed: number,
+  tail: Buffer,
+  tailFrom: number,
+  tailTo: number,
+): number {
+  let h1 = (seed ^ lenSeed ^ 0x9747b28c) | 0;
   let h2 = (seed ^ 0x5bd1e995) | 0;
   const stop = from + n;
   for (let i = from; i < stop; i += 2) {
@@ -67,38 +83,30 @@ function hashWords(w: Int32Array, from: number, n: number, seed: number): number
     h2 = Math.imul(h2 ^ m, 0xcc9e2d51);
     h2 = (h2 << 15) | (h2 >>> 17);
   }
+  for (let i = tailFrom; i < tailTo; i++) h1 = Math.imul(h1 ^ (tail[i] as number), 0x01000193);
   return finish(h1, h2);
 }
 
-/** Hash of `buf[start, end)` seeded with `seed`. */
+/** Hash of the `n` words (n even) from word `from` of `w`: hashRange of the same bytes. */
+function hashWords(w: Int32Array, from: number, n: number, seed: number): number {
+  return mixWords(w, from, n, seed, n << 2, NO_BYTES, 0, 0);
+}
+
+/**
+ * Hash of `buf[start, end)` seeded with `seed` (at most SCRATCH's bytes): its whole 8-byte
+ * steps as little-endian words, the rest byte by byte.
+ */
 function hashRange(buf: Buffer, start: number, end: number, seed: number): number {
   const len = end - start;
-  let h1 = (seed ^ len ^ 0x9747b28c) | 0;
-  let h2 = (seed ^ 0x5bd1e995) | 0;
-  const stop = start + (len & ~7);
-  let i = start;
-  for (; i < stop; i += 8) {
-    let k =
+  const n = (len & ~7) >> 2;
+  for (let j = 0, i = start; j < n; j++, i += 4) {
+    SCRATCH[j] =
       (buf[i] as number) |
       ((buf[i + 1] as number) << 8) |
       ((buf[i + 2] as number) << 16) |
       ((buf[i + 3] as number) << 24);
-    let m =
-      (buf[i + 4] as number) |
-      ((buf[i + 5] as number) << 8) |
-      ((buf[i + 6] as number) << 16) |
-      ((buf[i + 7] as number) << 24);
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    m = Math.imul(m, 0x1b873593);
-    m = (m << 13) | (m >>> 19);
-    h1 = Math.imul(h1 ^ k, 0x1b873593);
-    h1 = (h1 << 13) | (h1 >>> 19);
-    h2 = Math.imul(h2 ^ m, 0xcc9e2d51);
-    h2 = (h2 << 15) | (h2 >>> 17);
   }
-  for (; i < end; i++) h1 = Math.imul(h1 ^ (buf[i] as number), 0x01000193);
-  return finish(h1, h2);
+  return mixWords(SCRATCH, 0, n, seed, len, buf, start + (n << 2), end);
 }
 
 /**
@@ -113,25 +121,11 @@ function hashTailShifted(w: Int32Array, buf: Buffer, end: number, r: number, see
   const hi = 32 - lo;
   let last = 0;
   for (let i = end - r, sh = 0; i < end; i++, sh += 8) last |= (buf[i] as number) << sh;
-  let h1 = (seed ^ HASH_TAIL_BYTES ^ 0x9747b28c) | 0;
-  let h2 = (seed ^ 0x5bd1e995) | 0;
-  let cur = w[from] as number;
-  for (let j = 0; j < n; j += 2) {
-    const a = w[from + j + 1] as number;
-    const b = j + 2 < n ? (w[from + j + 2] as number) : last;
-    let k = (cur >>> lo) | (a << hi);
-    let m = (a >>> lo) | (b << hi);
-    cur = b;
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    m = Math.imul(m, 0x1b873593);
-    m = (m << 13) | (m >>> 19);
-    h1 = Math.imul(h1 ^ k, 0x1b873593);
-    h1 = (h1 << 13) | (h1 >>> 19);
-    h2 = Math.imul(h2 ^ m, 0xcc9e2d51);
-    h2 = (h2 << 15) | (h2 >>> 17);
+  for (let j = 0; j < n; j++) {
+    const next = j + 1 < n ? (w[from + j + 1] as number) : last;
+    SCRATCH[j] = ((w[from + j] as number) >>> lo) | (next << hi);
   }
-  return finish(h1, h2);
+  return hashWords(SCRATCH, 0, n, seed);
 }
 
 /** The two lanes combined, and murmur3's final avalanche. */
