@@ -17,11 +17,17 @@ const KEEP_MIN_BYTES = 256;
 
 export class RecordBuffer {
   private slab: Buffer | undefined;
-  /** Where the slab bytes not yet in `pieces` start in `slab`, and where the next header goes. */
+  /** Where the slab bytes not yet taken start in `slab`, and where the next record goes. */
   private start = 0;
   private end = 0;
-  /** Pieces waiting for the next take, in order (slab runs and kept packets). */
+  /** Pieces of earlier slabs waiting for the next take, in order. */
   private pieces: Buffer[] = [];
+  /**
+   * The current slab's kept packets since `start`, and where each goes (the slab offset its
+   * header ends at): numbers and references, no view per packet until the take.
+   */
+  private cuts: number[] = [];
+  private kept: Buffer[] = [];
   private size = 0;
   /** Where the last record appended starts in `slab`, or its kept packet. */
   private lastStart = 0;
@@ -54,7 +60,7 @@ export class RecordBuffer {
     const need = RECORD_HEADER_LENGTH + (kept ? 0 : packet.length);
     let slab = this.slab;
     if (!slab || slab.length - this.end < need) {
-      if (slab && this.end > this.start) this.pieces.push(slab.subarray(this.start, this.end));
+      if (slab) this.settle(slab);
       slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, need));
       this.slab = slab;
       this.start = 0;
@@ -65,11 +71,8 @@ export class RecordBuffer {
     if (kept) {
       encodeRecordHeaderInto(slab, this.end, ext, packet, arrivalMs);
       this.end += RECORD_HEADER_LENGTH;
-      this.pieces.push(
-        Buffer.from(slab.buffer, slab.byteOffset + this.start, this.end - this.start),
-        packet,
-      );
-      this.start = this.end;
+      this.cuts.push(this.end);
+      this.kept.push(packet);
       this.lastKept = packet;
       n = RECORD_HEADER_LENGTH + packet.length;
     } else {
@@ -83,11 +86,27 @@ export class RecordBuffer {
 
   /** Everything appended since the last take, in order (views and kept packets, not copies). */
   take(): Buffer[] {
+    if (this.slab) this.settle(this.slab);
     const out = this.pieces;
     this.pieces = [];
-    if (this.slab && this.end > this.start) out.push(this.slab.subarray(this.start, this.end));
-    this.start = this.end;
     this.size = 0;
     return out;
+  }
+
+  /** Moves the slab's bytes since `start` (and the kept packets between them) to `pieces`. */
+  private settle(slab: Buffer): void {
+    const ab = slab.buffer;
+    const base = slab.byteOffset;
+    let from = this.start;
+    const cuts = this.cuts;
+    for (let i = 0; i < cuts.length; i++) {
+      const at = cuts[i] as number;
+      this.pieces.push(Buffer.from(ab, base + from, at - from), this.kept[i] as Buffer);
+      from = at;
+    }
+    if (this.end > from) this.pieces.push(Buffer.from(ab, base + from, this.end - from));
+    cuts.length = 0;
+    this.kept.length = 0;
+    this.start = this.end;
   }
 }
