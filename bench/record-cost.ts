@@ -41,7 +41,9 @@ async function round(mode: 'writer' | 'feed'): Promise<{ total: number; flush: n
   const dir = join(root, 'r');
   const w = await RecordingWriter.create(dir, META, { flushIntervalMs: 0 });
   const feed = new RecordingFeed({ id: 'bench', dir } as CatalogEntry, w, true);
-  const packets = Array.from({ length: 64 }, (_, i) => {
+  // More packets than a flush takes: the feed's writer keeps the packets themselves until the
+  // flush that writes them, so none may be changed before (as the relay never changes one sent).
+  const packets = Array.from({ length: Math.max(64, 2 * opts.flush) }, (_, i) => {
     const p = Buffer.alloc(1212, i);
     p[0] = 0x80;
     p[1] = 96;

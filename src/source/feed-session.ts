@@ -91,6 +91,8 @@ class Segment {
     trackCount: number,
     /** Identity (the creator's first segment) or live append: where ext and stamps come from. */
     readonly direct: ((track: number, sx: number, packet: Buffer) => [number, Buffer]) | undefined,
+    /** The creator's first segment: ext = sx + shift, the packet as it is (no call, no pair). */
+    readonly shift?: number,
   ) {
     this.tracks = Array.from({ length: trackCount }, () => ({
       ext: new SeqExtender(),
@@ -139,13 +141,15 @@ export class SessionFeed implements FeedRetry {
     const first = this.segments++ === 0;
     const feed = this.o.feed;
     let direct: Segment['direct'];
+    let shift: number | undefined;
     if (first && this.o.creator) {
       const base = this.o.base ?? 0;
       direct = (_t, sx, p) => [sx + base, p];
+      shift = base;
     } else if (feed.live) {
       direct = this.liveSplice();
     }
-    this.segment = new Segment(start, this.o.clockRates.length, direct);
+    this.segment = new Segment(start, this.o.clockRates.length, direct, shift);
   }
 
   /** One packet of the session (the live path: a write or a copy, nothing more). */
@@ -166,6 +170,10 @@ export class SessionFeed implements FeedRetry {
   }
 
   private direct(seg: Segment, track: number, sx: number, packet: Buffer, at: number): void {
+    if (seg.shift !== undefined) {
+      this.write(track, sx + seg.shift, packet, at);
+      return;
+    }
     const [ext, out] = (seg.direct as NonNullable<Segment['direct']>)(track, sx, packet);
     this.write(track, ext, out, at);
   }

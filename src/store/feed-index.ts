@@ -68,21 +68,33 @@ export class PacketIndex {
 
   /** Adds an ext not held yet (the caller checks), at media time `npt`. */
   set(e: IndexEntry, npt: number): void {
-    const k = Math.floor(e.ext / CHUNK);
+    this.put(e.ext, e.ts, e.offset, e.length, e.hash, npt);
+  }
+
+  /** `set` from the fields themselves (the live path: no entry object per packet). */
+  put(ext: number, ts: number, offset: number, length: number, hash: number, npt: number): void {
+    const k = Math.floor(ext / CHUNK);
     let c = this.chunks.get(k);
     if (!c) {
       c = new Chunk();
       this.chunks.set(k, c);
     }
-    const i = e.ext % CHUNK;
-    c.ts[i] = e.ts;
-    c.offset[i] = e.offset;
-    c.length[i] = e.length;
-    c.hash[i] = e.hash;
+    const i = ext % CHUNK;
+    c.ts[i] = ts;
+    c.offset[i] = offset;
+    c.length[i] = length;
+    c.hash[i] = hash;
     c.count++;
     this.n++;
     if (npt < c.minNpt) c.minNpt = npt;
     if (npt > c.maxNpt) c.maxNpt = npt;
+  }
+
+  /** The timestamp of a held ext, or undefined. */
+  tsOf(ext: number): number | undefined {
+    const c = this.chunks.get(Math.floor(ext / CHUNK));
+    const i = ext % CHUNK;
+    return c && (c.length[i] ?? 0) > 0 ? c.ts[i] : undefined;
   }
 
   /** Sets the hash of a held ext (one computed after the fact). */
@@ -103,6 +115,7 @@ export class PacketIndex {
 
   /** The lowest ext held at or above `from`, if any. */
   lowestFrom(from: number): number | undefined {
+    if (this.has(from)) return from;
     const keys = [...this.chunks.keys()].filter((k) => k >= Math.floor(from / CHUNK));
     keys.sort((a, b) => a - b);
     for (const k of keys) {

@@ -23,12 +23,6 @@ export interface TrackLog {
   read(offset: number, length: number): Buffer | undefined;
 }
 
-/** A packet appended and not written out yet: a view of the writer's buffer, until it is. */
-interface Unwritten {
-  end: number;
-  packet: Buffer;
-}
-
 /**
  * What a recording holds of one track. In memory only a compact index (feed-index.ts: ext →
  * timestamp, record offset, length, payload hash); the packets are read back from the log when a
@@ -38,7 +32,14 @@ interface Unwritten {
  */
 export class FeedTrack implements CountedTrack {
   private readonly index = new PacketIndex();
-  private readonly unwritten = new Map<number, Unwritten>();
+  /**
+   * Packets appended and not written out yet (views of the writer's buffer, or the packets it
+   * keeps), oldest first from `unwrittenHead`: their exts, where their records end in the log.
+   */
+  private unwrittenExt: number[] = [];
+  private unwrittenEnd: number[] = [];
+  private unwrittenPacket: Array<Buffer | undefined> = [];
+  private unwrittenHead = 0;
   private stored = 0;
   /** Exts below this were let go from the index (live). */
   private forgotBelow = -Infinity;
@@ -70,7 +71,9 @@ export class FeedTrack implements CountedTrack {
   get heldPacketBytes(): number {
     this.prune();
     let n = 0;
-    for (const u of this.unwritten.values()) n += u.packet.length;
+    for (let i = this.unwrittenHead; i < this.unwrittenPacket.length; i++) {
+      if (this.index.has(this.unwrittenExt[i] as number)) n += this.unwrittenPacket[i]?.length ?? 0;
+    }
     return n;
   }
 
@@ -108,8 +111,13 @@ export class FeedTrack implements CountedTrack {
    * else from the log); undefined when not indexed or unreadable.
    */
   packet(ext: number): Buffer | undefined {
-    const u = this.unwritten.get(ext);
-    if (u) return u.packet;
+    if (!this.index.has(ext)) return undefined;
+    for (let i = this.unwrittenExt.length - 1; i >= this.unwrittenHead; i--) {
+      if (this.unwrittenExt[i] === ext) {
+        const p = this.unwrittenPacket[i];
+        if (p) return p;
+      }
+    }
     const e = this.index.get(ext);
     return e ? this.log?.read(e.offset, e.length) : undefined;
   }
@@ -121,8 +129,8 @@ export class FeedTrack implements CountedTrack {
   }
 
   nptOf(ext: number): number | undefined {
-    const e = this.index.get(ext);
-    return e ? this.npt(e.ts) : undefined;
+    const ts = this.index.tsOf(ext);
+    return ts === undefined ? undefined : this.npt(ts);
   }
 
   /**
@@ -130,18 +138,13 @@ export class FeedTrack implements CountedTrack {
    * log's written bytes pass the record). Without an offset nothing of the packet is held.
    */
   add(ext: number, packet: Buffer, offset = -1): void {
-    this.addEntry(
-      {
-        ext,
-        ts: rtpTimestamp(packet),
-        offset,
-        length: packet.length,
-        hash: rtpPayloadHash(packet) ?? 0,
-      },
-      rtpSsrc(packet),
-    );
+    if (this.has(ext)) return;
+    const ssrc = rtpSsrc(packet);
+    this.put(ext, rtpTimestamp(packet), offset, packet.length, rtpPayloadHash(packet) ?? 0, ssrc);
     if (offset >= 0 && this.index.has(ext)) {
-      this.unwritten.set(ext, { end: offset + RECORD_HEADER_LENGTH + packet.length, packet });
+      this.unwrittenExt.push(ext);
+      this.unwrittenEnd.push(offset + RECORD_HEADER_LENGTH + packet.length);
+      this.unwrittenPacket.push(packet);
       this.prune();
     }
   }
@@ -149,31 +152,57 @@ export class FeedTrack implements CountedTrack {
   /** Indexes a stored packet known by its record (a recording reopened). */
   addEntry(e: IndexEntry, ssrc: number | undefined): void {
     if (this.has(e.ext)) return;
+    this.put(e.ext, e.ts, e.offset, e.length, e.hash, ssrc);
+  }
+
+  private put(
+    ext: number,
+    ts: number,
+    offset: number,
+    length: number,
+    hash: number,
+    ssrc: number | undefined,
+  ): void {
     this.ssrc ??= ssrc;
-    this.index.set(e, this.npt(e.ts));
+    const npt = this.npt(ts);
+    this.index.put(ext, ts, offset, length, hash, npt);
     this.stored++;
     if (this.keep !== undefined && this.index.size > this.keep) {
       const oldest = this.index.lowestFrom(this.lowestHeld);
       if (oldest !== undefined) {
+        // Its packet, if not written out yet, goes at the next prune (packet() asks the index).
         this.index.delete(oldest);
-        this.unwritten.delete(oldest);
         this.lowestHeld = oldest + 1;
         this.forgotBelow = Math.max(this.forgotBelow, oldest + 1);
       }
     }
-    if (e.ext < this.first) this.first = e.ext;
-    if (e.ext > this.last) this.last = e.ext;
-    this.maxNpt = Math.max(this.maxNpt, this.npt(e.ts));
+    if (ext < this.first) this.first = ext;
+    if (ext > this.last) this.last = ext;
+    if (npt > this.maxNpt) this.maxNpt = npt;
   }
 
   /** Lets go of the packets the log holds now (appended in order, so oldest first). */
   prune(): void {
-    if (this.unwritten.size === 0 || !this.log) return;
+    let head = this.unwrittenHead;
+    const n = this.unwrittenEnd.length;
+    if (head === n || !this.log) return;
     const written = this.log.written();
-    for (const [ext, u] of this.unwritten) {
-      if (u.end > written) break;
-      this.unwritten.delete(ext);
+    while (head < n && (this.unwrittenEnd[head] as number) <= written) {
+      this.unwrittenPacket[head] = undefined;
+      head++;
     }
+    if (head === n) {
+      this.unwrittenExt.length = 0;
+      this.unwrittenEnd.length = 0;
+      this.unwrittenPacket.length = 0;
+      head = 0;
+    } else if (head >= 4096 && head * 2 >= n) {
+      this.unwrittenExt = this.unwrittenExt.slice(head);
+      this.unwrittenEnd = this.unwrittenEnd.slice(head);
+      this.unwrittenPacket = this.unwrittenPacket.slice(head);
+      head = 0;
+    }
+    this.unwrittenHead = head;
   }
 
   /** Stored packets (index entries) whose npt lies in [from, to], any order. */

@@ -157,12 +157,13 @@ export class RecordingFeed {
 
   /**
    * Writes canonical packet `packet` as `ext` of `track` unless the recording holds it already;
-   * true when written. Throws the writer's StoreError.
+   * true when written. The writer keeps `packet` until its flush (no copy): the caller must not
+   * change its bytes afterwards. Throws the writer's StoreError.
    */
   fill(track: number, ext: number, packet: Buffer, arrivalMs: number): boolean {
     const t = this.tracks[track];
     if (!t || t.has(ext) || ext < 0) return false;
-    if (!this.writer.append(track, ext, packet, arrivalMs)) return false;
+    if (!this.writer.appendKept(track, ext, packet, arrivalMs)) return false;
     t.add(
       ext,
       this.writer.recordedPacket(track) ?? Buffer.from(packet),

@@ -85,6 +85,22 @@ export function encodeRecordInto(
   packet: Buffer,
   arrivalMs: number,
 ): number {
+  encodeRecordHeaderInto(target, offset, ext, packet, arrivalMs);
+  packet.copy(target, offset + RECORD_HEADER_LENGTH);
+  return RECORD_HEADER_LENGTH + packet.length;
+}
+
+/**
+ * Writes the 32-byte header of `packet`'s record at `offset` of `target`, CRC included (the
+ * packet bytes are summed from `packet`; they must follow the header unchanged on disk).
+ */
+export function encodeRecordHeaderInto(
+  target: Buffer,
+  offset: number,
+  ext: number,
+  packet: Buffer,
+  arrivalMs: number,
+): void {
   const o = offset;
   target.writeUInt32BE(RECORD_MAGIC, o);
   target.writeUInt16BE(packet.length, o + 4);
@@ -95,11 +111,30 @@ export function encodeRecordInto(
   target[o + 17] = 0;
   target.writeUInt16BE(0, o + 18);
   target.writeDoubleBE(arrivalMs, o + 20);
-  packet.copy(target, o + RECORD_HEADER_LENGTH);
-  // The packet's bytes are summed from the caller's buffer: no view of the copy to make.
-  const crc = crc32(packet, crc32(target.subarray(o, o + CRC_OFFSET)));
+  // The 28 header bytes are summed here (no view, no native call for them), the packet's from
+  // the caller's buffer by zlib; the same CRC as crc32 over both.
+  const crc = crc32(packet, headerCrc(target, o));
   target.writeUInt32BE(crc, o + CRC_OFFSET);
-  return RECORD_HEADER_LENGTH + packet.length;
+}
+
+/** CRC-32 (zlib's) table, one entry per byte value. */
+const CRC_TABLE = (() => {
+  const t = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c;
+  }
+  return t;
+})();
+
+/** CRC-32 of the header bytes before the CRC field (bytes 0..27 at `o`). */
+function headerCrc(buf: Buffer, o: number): number {
+  let c = -1;
+  for (let i = o; i < o + CRC_OFFSET; i++) {
+    c = (CRC_TABLE[(c ^ (buf[i] as number)) & 0xff] as number) ^ (c >>> 8);
+  }
+  return ~c >>> 0;
 }
 
 /**

@@ -107,10 +107,11 @@ export class SegmentWriter {
 
   /**
    * Buffers a canonical packet with its extended sequence number and wall-clock time; `keyframe`
-   * when a decoder can start at it. False when skipped (a recent duplicate).
+   * when a decoder can start at it. False when skipped (a recent duplicate). The writer keeps
+   * `packet` until its flush (no copy): the caller must not change its bytes afterwards.
    */
   append(track: number, ext: number, packet: Buffer, wallMs: number, keyframe: boolean): boolean {
-    if (!this.writer.append(track, ext, packet, wallMs)) return false;
+    if (!this.writer.appendKept(track, ext, packet, wallMs)) return false;
     const offset = this.logBytes[track] ?? 0;
     this.logBytes[track] = offset + RECORD_HEADER_LENGTH + packet.length;
     if (keyframe || wallMs - (this.lastSync[track] ?? 0) >= SYNC_INTERVAL_MS) {

@@ -40,6 +40,7 @@ import {
 } from './meta.js';
 import { scanLog } from './scan.js';
 import { RecordBuffer } from './record-buffer.js';
+import { RecentExts } from './recent-exts.js';
 
 export interface WriterTimers {
   setInterval(fn: () => void, ms: number): unknown;
@@ -65,27 +66,6 @@ const defaultTimers: WriterTimers = {
   setInterval: (fn, ms) => setInterval(fn, ms).unref(),
   clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
 };
-
-/** Fixed-size set of the most recent exts of one track. */
-class RecentExts {
-  private readonly set = new Set<number>();
-  private readonly ring: Float64Array;
-  private pos = 0;
-  private filled = 0;
-  constructor(size: number) {
-    this.ring = new Float64Array(Math.max(1, size));
-  }
-  has(ext: number): boolean {
-    return this.set.has(ext);
-  }
-  add(ext: number): void {
-    if (this.filled === this.ring.length) this.set.delete(this.ring[this.pos] ?? -1);
-    else this.filled++;
-    this.ring[this.pos] = ext;
-    this.pos = (this.pos + 1) % this.ring.length;
-    this.set.add(ext);
-  }
-}
 
 export class RecordingWriter {
   readonly dir: string;
@@ -251,6 +231,25 @@ export class RecordingWriter {
    * STORE_IO error once a flush has failed.
    */
   append(track: number, ext: number, packet: Buffer, arrivalMs: number): boolean {
+    return this.add(track, ext, packet, arrivalMs, false);
+  }
+
+  /**
+   * append(), keeping a reference to `packet` instead of a copy: its bytes are written from it by
+   * the flush that takes the record, so the caller must not change them until that flush
+   * settled (packets already sent to viewers, which nothing changes again).
+   */
+  appendKept(track: number, ext: number, packet: Buffer, arrivalMs: number): boolean {
+    return this.add(track, ext, packet, arrivalMs, true);
+  }
+
+  private add(
+    track: number,
+    ext: number,
+    packet: Buffer,
+    arrivalMs: number,
+    keep: boolean,
+  ): boolean {
     if (this.failed) throw this.failed;
     if (this.closed) throw new StoreError('STORE_INVALID', this.dir, 'writer is closed');
     const recent = this.recent[track];
@@ -279,7 +278,7 @@ export class RecordingWriter {
       return false;
     }
     recent.add(ext);
-    const n = batch.append(ext, packet, arrivalMs);
+    const n = batch.append(ext, packet, arrivalMs, keep);
     this.lastAt[track] = this.ends[track] ?? 0;
     this.ends[track] = (this.ends[track] ?? 0) + n;
     this.pendingBytes += n;

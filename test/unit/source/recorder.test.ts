@@ -232,7 +232,7 @@ describe('Recorder (on-demand content)', () => {
     await r.src.play('npt=0-');
     r.leg.send(0, 0, 20); // past the first packets held to tell re-sent parameter sets
     await vi.waitFor(() => expect(r.mem.events('recording.start')).toHaveLength(1));
-    const append = vi.spyOn(RecordingWriter.prototype, 'append');
+    const append = vi.spyOn(RecordingWriter.prototype, 'appendKept');
     append.mockImplementationOnce(() => {
       throw new Error('ENOSPC: no space left on device');
     });

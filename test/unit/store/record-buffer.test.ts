@@ -55,3 +55,52 @@ describe('RecordBuffer', () => {
     for (const [view, want] of views) expect(view.equals(want)).toBe(true);
   });
 });
+
+describe('RecordBuffer with kept packets', () => {
+  it('writes the same bytes as encodeRecord, taking large packets by reference and copying small ones', () => {
+    const buf = new RecordBuffer();
+    const expected: Buffer[] = [];
+    const kept: Buffer[] = [];
+    for (let ext = 0; ext < 300; ext++) {
+      const size = ext % 7 === 3 ? 100 : ext === 150 ? 60000 : 1200;
+      const pkt = rtp(ext, ext * 3000, { size });
+      expect(buf.append(ext, pkt, 1000 + ext, true)).toBe(RECORD_HEADER_LENGTH + pkt.length);
+      // The last packet is the caller's own buffer when kept, an equal view when copied.
+      if (size > 256) {
+        expect(buf.lastPacket()).toBe(pkt);
+        kept.push(pkt);
+      } else expect(buf.lastPacket()?.equals(pkt)).toBe(true);
+      expected.push(encodeRecord(ext, pkt, 1000 + ext));
+      if (ext % 97 === 0) {
+        // Interleaved takes, as flushes come: each piece sequence joins into whole records.
+        const part = Buffer.concat(buf.take());
+        const want = Buffer.concat(expected.splice(0));
+        expect(part.equals(want)).toBe(true);
+      }
+    }
+    const pieces = buf.take();
+    expect(Buffer.concat(pieces).equals(Buffer.concat(expected))).toBe(true);
+    // Kept packets are pieces themselves: no copy was made of them.
+    const tail = kept.filter((p) => pieces.includes(p));
+    expect(tail.length).toBeGreaterThan(0);
+    expect(buf.bytes).toBe(0);
+  });
+
+  it('mixes with copied records in one take', () => {
+    const buf = new RecordBuffer();
+    const a = rtp(1, 10, { size: 1200 });
+    const b = rtp(2, 20, { size: 1200 });
+    const c = rtp(3, 30, { size: 1200 });
+    buf.append(1, a, 1);
+    buf.append(2, b, 2, true);
+    buf.append(3, c, 3);
+    const want = Buffer.concat([
+      encodeRecord(1, a, 1),
+      encodeRecord(2, b, 2),
+      encodeRecord(3, c, 3),
+    ]);
+    const pieces = buf.take();
+    expect(pieces).toContain(b);
+    expect(Buffer.concat(pieces).equals(want)).toBe(true);
+  });
+});
