@@ -305,10 +305,9 @@ export class RecordingPlayback extends SubscribedSource implements MediaSource {
     }
     let next = Infinity;
     for (const c of cursors) next = Math.min(next, c.nextDue() ?? Infinity);
-    // Media time until the next packet is inside the horizon.
-    const gapMs = next === Infinity ? Infinity : (next - horizon) * 1000;
     this.waiting = true;
-    this.pacer.wakeIn(this.wake, sleepMs(this.leadPlan, this.leadMs, gapMs));
+    // Media time until the next packet is inside the horizon (Infinity: nothing queued).
+    this.pacer.wakeIn(this.wake, sleepMs(this.leadPlan, this.leadMs, (next - horizon) * 1000));
   }
 
   private refill(c: TrackCursor): Promise<void> {
