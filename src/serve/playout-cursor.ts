@@ -104,6 +104,16 @@ export const UDP_FAST_START_SPEED = 4;
  */
 export const RAMP_STEP_MAX_MS = 10;
 
+/**
+ * A playout at its full lead sleeps at least this long between wake-ups when the lead allows it
+ * (a packet then goes out between BATCH_MS and nothing less than its lead early, never less
+ * than LEAD_MS): at 25 frames/s a wake-up sends a frame and the audio beside it instead of
+ * waking again for every audio packet between frames. Below a frame's interval, so a wake-up's
+ * burst stays about a frame, as without batching.
+ */
+export const BATCH_MS = 35;
+const MAX_SLEEP_MS = 50;
+
 /** How far ahead of the clock a playout sends: `maxMs`, reached at `speed` times real time. */
 export interface LeadPlan {
   readonly maxMs: number;
@@ -123,4 +133,17 @@ export function grownLead(plan: LeadPlan, leadMs: number, elapsedMs: number): nu
   if (plan.speed === Infinity) return plan.maxMs;
   const step = Math.min(Math.max(0, elapsedMs), RAMP_STEP_MAX_MS) * (plan.speed - 1);
   return Math.min(plan.maxMs, leadMs + step);
+}
+
+/**
+ * How long the pump sleeps (ms) when its next packet enters the horizon in `gapMs` of media
+ * time (Infinity: nothing queued). While the lead grows the horizon moves at the plan's speed;
+ * at the full lead it moves with the clock, and the pump sleeps at least min(BATCH_MS, lead −
+ * LEAD_MS): a packet may go out that much later than its lead allows and is still LEAD_MS early.
+ */
+export function sleepMs(plan: LeadPlan, leadMs: number, gapMs: number): number {
+  if (gapMs === Infinity) return MAX_SLEEP_MS;
+  if (leadMs < plan.maxMs) return Math.min(MAX_SLEEP_MS, Math.max(1, gapMs / plan.speed));
+  const batch = Math.min(BATCH_MS, leadMs - LEAD_MS);
+  return Math.min(MAX_SLEEP_MS, Math.max(1, gapMs, batch));
 }

@@ -30,14 +30,20 @@ import {
 import { byePacket, CNAME } from '../source/rtcp-relay.js';
 import type { Recording, StoredPacket } from '../store/reader.js';
 import { ChunkReader, type ChunkCache } from './chunk-cache.js';
-import { grownLead, leadFor, LEAD_MS, TrackCursor, type LeadPlan } from './playout-cursor.js';
+import {
+  grownLead,
+  leadFor,
+  LEAD_MS,
+  sleepMs,
+  TrackCursor,
+  type LeadPlan,
+} from './playout-cursor.js';
 import { planSeek, type SeekPlan } from './playout-seek.js';
 import { SHARED_PACER, type Pacer } from './pacer.js';
 
 const SR_INTERVAL_MS = 1000;
 /** Tracks this far behind the media clock still count as on time for sender reports. */
 const BEHIND_SLACK_SEC = 0.2;
-const MAX_SLEEP_MS = 50;
 
 export interface PlaybackOptions {
   readonly id: string;
@@ -299,14 +305,9 @@ export class RecordingPlayback extends SubscribedSource implements MediaSource {
     }
     let next = Infinity;
     for (const c of cursors) next = Math.min(next, c.nextDue() ?? Infinity);
-    // Media time until the next packet is inside the horizon; while the lead grows the horizon
-    // moves at the plan's speed, after that at the clock's.
-    const gapMs = (next - horizon) * 1000;
-    const speed = this.leadMs < this.leadPlan.maxMs ? this.leadPlan.speed : 1;
-    const wait =
-      next === Infinity ? MAX_SLEEP_MS : Math.min(MAX_SLEEP_MS, Math.max(1, gapMs / speed));
     this.waiting = true;
-    this.pacer.wakeIn(this.wake, wait);
+    // Media time until the next packet is inside the horizon (Infinity: nothing queued).
+    this.pacer.wakeIn(this.wake, sleepMs(this.leadPlan, this.leadMs, (next - horizon) * 1000));
   }
 
   private refill(c: TrackCursor): Promise<void> {

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BATCH_MS,
   FAST_START_LEAD_MS,
   grownLead,
   LEAD_MS,
   leadFor,
   RAMP_STEP_MAX_MS,
+  sleepMs,
   UDP_FAST_START_SPEED,
 } from '../../../src/serve/playout-cursor.js';
 
@@ -45,5 +47,30 @@ describe('playout lead', () => {
       expect(plan.maxMs).toBe(LEAD_MS);
       expect(grownLead(plan, LEAD_MS, 1000)).toBe(LEAD_MS);
     }
+  });
+
+  it('at the full lead the pump sleeps at least a batch, and every packet still goes out LEAD_MS early', () => {
+    const plan = leadFor(true, false);
+    // Audio every 20 ms between frames: one wake-up per batch instead of one per packet.
+    expect(sleepMs(plan, plan.maxMs, 5)).toBe(BATCH_MS);
+    expect(sleepMs(plan, plan.maxMs, 45)).toBe(45);
+    expect(BATCH_MS).toBeLessThan(40); // below a frame's interval at 25 frames/s
+    // Whatever the gap, a packet entering the horizon during the sleep is still LEAD_MS early.
+    for (const gap of [0, 1, 10, 30, 49]) {
+      expect(sleepMs(plan, plan.maxMs, gap) - gap).toBeLessThanOrEqual(plan.maxMs - LEAD_MS);
+    }
+    // A smaller lead leaves less slack: the batch shrinks with it.
+    expect(sleepMs({ maxMs: LEAD_MS + 10, speed: 4 }, LEAD_MS + 10, 2)).toBe(10);
+  });
+
+  it('without fast start, or while the lead grows, the pump wakes when the next packet is due', () => {
+    for (const reliable of [true, false]) {
+      const plan = leadFor(false, reliable);
+      expect(sleepMs(plan, LEAD_MS, 5)).toBe(5);
+      expect(sleepMs(plan, LEAD_MS, 0)).toBe(1);
+    }
+    const ramp = leadFor(true, false);
+    expect(sleepMs(ramp, 300, 20)).toBe(20 / UDP_FAST_START_SPEED);
+    expect(sleepMs(ramp, ramp.maxMs, Infinity)).toBe(50);
   });
 });
