@@ -8,7 +8,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
+import { freeTcpPort } from '../../test/helpers/ports.js';
 import { sleep } from './common.js';
 
 export interface ExternalRelay {
@@ -19,18 +20,6 @@ export interface ExternalRelay {
   /** CPU time of every thread so far, µs (from /proc/<pid>/task/<tid>/schedstat). */
   cpuUs: () => number;
   stop: () => Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function accepts(port: number): Promise<boolean> {
@@ -58,7 +47,7 @@ export async function startLive555(
   originUrl: string,
   verbose: boolean,
 ): Promise<ExternalRelay> {
-  const port = await freePort();
+  const port = await freeTcpPort();
   const child: ChildProcess = spawn(bin, ['-p', String(port), originUrl], {
     stdio: ['ignore', 'ignore', verbose ? 'inherit' : 'ignore'],
   });

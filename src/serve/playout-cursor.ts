@@ -86,6 +86,8 @@ export class TrackCursor extends TrackQueue<StoredPacket> {
 
 /** Packets go out this much before their time (players buffer; timers are coarse). */
 export const LEAD_MS = 20;
+/** A playout's RTCP sender reports, one per track this often. */
+export const SR_INTERVAL_MS = 1000;
 /**
  * Fast start: a PLAY's first second of media goes out ahead of the clock, and the playout then
  * stays that far ahead of it (players buffer it).
@@ -112,7 +114,8 @@ export const RAMP_STEP_MAX_MS = 10;
  * burst stays about a frame, as without batching.
  */
 export const BATCH_MS = 35;
-const MAX_SLEEP_MS = 50;
+/** The longest a playout sleeps between wake-ups, even with nothing due. */
+export const MAX_SLEEP_MS = 50;
 
 /** How far ahead of the clock a playout sends: `maxMs`, reached at `speed` times real time. */
 export interface LeadPlan {

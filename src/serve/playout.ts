@@ -35,13 +35,13 @@ import {
   leadFor,
   LEAD_MS,
   sleepMs,
+  SR_INTERVAL_MS,
   TrackCursor,
   type LeadPlan,
 } from './playout-cursor.js';
 import { planSeek, type SeekPlan } from './playout-seek.js';
 import { SHARED_PACER, type Pacer } from './pacer.js';
 
-const SR_INTERVAL_MS = 1000;
 /** Tracks this far behind the media clock still count as on time for sender reports. */
 const BEHIND_SLACK_SEC = 0.2;
 

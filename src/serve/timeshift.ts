@@ -19,6 +19,7 @@ import type { SdpInfo } from '../protocol/sdp/sdp.js';
 import { SubscribedSource, type MediaSource, type PlayStart } from '../source/media-source.js';
 import { byePacket } from '../source/rtcp-relay.js';
 import type { ArchiveStore } from '../store/segments.js';
+import { LEAD_MS, MAX_SLEEP_MS, SR_INTERVAL_MS } from './playout-cursor.js';
 import { ArchiveCursor } from './timeshift-cursor.js';
 import { planTimeshift, type TimeshiftPlan } from './timeshift-plan.js';
 import {
@@ -30,9 +31,6 @@ import {
 import { formatClockRange } from '../protocol/rtsp/headers/clock-range.js';
 import { withOnvifExtension, type OnvifFlags } from '../protocol/rtp/onvif-ext.js';
 
-const LEAD_MS = 20;
-const SR_INTERVAL_MS = 1000;
-const MAX_SLEEP_MS = 50;
 /** Nothing due for this long while data is queued: a gap, skipped. */
 const GAP_SKIP_MS = 1000;
 /** `Rate-Control: no` over TCP with a full connection or a read in flight: look again (ms). */
