@@ -16,7 +16,6 @@ import { RuntimeError } from '../errors.js';
 import { logEvent } from '../events.js';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { parseRange } from '../protocol/rtsp/headers/range.js';
 import { ntpFromMs, serializeRtcp } from '../protocol/rtp/rtcp.js';
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
 import { tsAdd } from '../protocol/rtp/seq.js';
@@ -39,7 +38,7 @@ import {
   TrackCursor,
   type LeadPlan,
 } from './playout-cursor.js';
-import { planSeek, type SeekPlan } from './playout-seek.js';
+import { parseNptRange, planSeek, type SeekPlan } from './playout-seek.js';
 import { SHARED_PACER, type Pacer } from './pacer.js';
 
 /** Tracks this far behind the media clock still count as on time for sender reports. */
@@ -183,8 +182,10 @@ export class RecordingPlayback extends SubscribedSource implements MediaSource {
   }
 
   private resume(): PlayStart {
+    // Read before the clock starts: starting it sends what is due at once.
+    const at = this.position();
     this.startClock(this.pausedAt);
-    return this.position();
+    return at;
   }
 
   /** RTP-Info and Range for where playback is now. */
@@ -379,19 +380,6 @@ export class RecordingPlayback extends SubscribedSource implements MediaSource {
     this.subs = [];
     this.opts.onClose();
     this.emit('closed');
-  }
-}
-
-function parseNptRange(range: string | undefined): { start: number; end: number | undefined } {
-  if (range === undefined) return { start: 0, end: undefined };
-  try {
-    const r = parseRange(range);
-    if (r.unit !== 'npt') return { start: 0, end: undefined };
-    const start = typeof r.start === 'number' ? r.start : 0;
-    const end = typeof r.end === 'number' ? r.end : undefined;
-    return { start, end };
-  } catch {
-    return { start: 0, end: undefined };
   }
 }
 
