@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface PlayerResult {
   code: number | null;
@@ -6,9 +9,17 @@ export interface PlayerResult {
   stderr: string;
 }
 
-export function run(cmd: string, args: string[], timeoutMs = 30000): Promise<PlayerResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  timeoutMs = 30000,
+  env?: NodeJS.ProcessEnv,
+): Promise<PlayerResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(env ? { env: { ...process.env, ...env } } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -63,16 +74,41 @@ export async function ffprobeFrames(
   return { video, audio, result };
 }
 
-/** GStreamer's rtspsrc plays to the end (EOS) and decodes both tracks. */
-export function gstDecode(url: string, protocols: 'tcp' | 'udp'): Promise<PlayerResult> {
+export interface GstResult extends PlayerResult {
+  /** The end of rtspsrc's own debug log (RTSP requests, BYE, EOS, TEARDOWN): why it hung. */
+  debugTail: string;
+}
+
+/**
+ * GStreamer's rtspsrc plays to the end (EOS) and decodes both tracks. It is killed after
+ * `timeoutMs` (code null), below a test's timeout, so a hang fails with rtspsrc's log.
+ */
+export async function gstDecode(
+  url: string,
+  protocols: 'tcp' | 'udp',
+  timeoutMs = 25000,
+): Promise<GstResult> {
   const branch = ['s.', '!', 'queue', '!', 'decodebin', '!', 'fakesink'];
-  return run('gst-launch-1.0', [
-    '-q',
-    'rtspsrc',
-    `location=${url}`,
-    `protocols=${protocols}`,
-    'name=s',
-    ...branch,
-    ...branch,
-  ]);
+  const dir = await mkdtemp(join(tmpdir(), 'seamd-gst-'));
+  const debugFile = join(dir, 'rtspsrc.log');
+  try {
+    const r = await run(
+      'gst-launch-1.0',
+      [
+        '-q',
+        'rtspsrc',
+        `location=${url}`,
+        `protocols=${protocols}`,
+        'name=s',
+        ...branch,
+        ...branch,
+      ],
+      timeoutMs,
+      { GST_DEBUG: 'rtspsrc:5', GST_DEBUG_FILE: debugFile, GST_DEBUG_NO_COLOR: '1' },
+    );
+    const log = await readFile(debugFile, 'utf8').catch(() => '');
+    return { ...r, debugTail: log.split('\n').slice(-40).join('\n') };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

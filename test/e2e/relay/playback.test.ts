@@ -46,9 +46,16 @@ describe('players decode the whole clip through seamd', () => {
     }, 30000);
 
     it(`gst-launch rtspsrc over ${transport}`, async () => {
+      const since = seamd.logs.length;
       const r = await gstDecode(seamd.url('file'), transport);
-      expect(r.stderr).not.toMatch(/ERROR/);
-      expect(r.code).toBe(0);
+      // A hang (killed: code null) fails with what rtspsrc and seamd did last.
+      const why = () =>
+        `rtspsrc:\n${r.debugTail}\nseamd:\n${seamd.logs
+          .slice(since)
+          .map((l) => JSON.stringify(l))
+          .join('\n')}`;
+      expect(r.stderr, why()).not.toMatch(/ERROR/);
+      expect(r.code, why()).toBe(0);
     }, 30000);
   }
 
