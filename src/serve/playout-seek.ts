@@ -8,7 +8,6 @@
 import { rtpPayloadOffset } from '../protocol/rtp/rtp.js';
 import { knowsKeyframes, startKind } from '../protocol/rtp/keyframe.js';
 import { tsAdd } from '../protocol/rtp/seq.js';
-import { parseRange } from '../protocol/rtsp/headers/range.js';
 import type { Recording, StoredPacket } from '../store/reader.js';
 
 /** How far back (media seconds) a seek looks for a keyframe; packets read per step back. */
@@ -156,21 +155,4 @@ export async function planSeek(
     });
   }
   return { npt, keyframe, tracks };
-}
-
-/** A PLAY's Range as npt seconds; anything else (no Range, clock, smpte, bad) plays from 0. */
-export function parseNptRange(range: string | undefined): {
-  start: number;
-  end: number | undefined;
-} {
-  if (range === undefined) return { start: 0, end: undefined };
-  try {
-    const r = parseRange(range);
-    if (r.unit !== 'npt') return { start: 0, end: undefined };
-    const start = typeof r.start === 'number' ? r.start : 0;
-    const end = typeof r.end === 'number' ? r.end : undefined;
-    return { start, end };
-  } catch {
-    return { start: 0, end: undefined };
-  }
 }

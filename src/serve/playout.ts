@@ -16,6 +16,7 @@ import { RuntimeError } from '../errors.js';
 import { logEvent } from '../events.js';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { nptBounds } from '../protocol/rtsp/headers/range.js';
 import { ntpFromMs, serializeRtcp } from '../protocol/rtp/rtcp.js';
 import type { SdpInfo } from '../protocol/sdp/sdp.js';
 import { tsAdd } from '../protocol/rtp/seq.js';
@@ -38,7 +39,7 @@ import {
   TrackCursor,
   type LeadPlan,
 } from './playout-cursor.js';
-import { parseNptRange, planSeek, type SeekPlan } from './playout-seek.js';
+import { planSeek, type SeekPlan } from './playout-seek.js';
 import { SHARED_PACER, type Pacer } from './pacer.js';
 
 /** Tracks this far behind the media clock still count as on time for sender reports. */
@@ -137,7 +138,7 @@ export class RecordingPlayback extends SubscribedSource implements MediaSource {
     this.leadPlan = leadFor(opts.fastStart ?? false, opts.reliable ?? false);
     if (range === undefined && this.mode === 'paused') return this.resume();
     if (range === undefined && this.mode === 'playing') return this.position();
-    const { start, end } = parseNptRange(range);
+    const { start, end } = nptBounds(range);
     this.stopClock();
     const gen = ++this.generation;
     this.closeReaders();
